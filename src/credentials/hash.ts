@@ -1,0 +1,40 @@
+/**
+ * How secrets and tokens are turned into what KV stores. WebCrypto only, so the same functions run
+ * in the Worker and in the admin CLI on Node.
+ */
+const encoder = new TextEncoder()
+
+const toHex = (buf: ArrayBuffer) =>
+  Array.from(new Uint8Array(buf), (b) => b.toString(16).padStart(2, '0')).join('')
+
+const hmacKeys = new Map<string, Promise<CryptoKey>>()
+
+function hmacKey(pepper: string): Promise<CryptoKey> {
+  let key = hmacKeys.get(pepper)
+  if (!key) {
+    key = crypto.subtle.importKey('raw', encoder.encode(pepper), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign'])
+    hmacKeys.set(pepper, key)
+  }
+  return key
+}
+
+/**
+ * HMAC-SHA-256 under the server-side pepper, bound to the app code so one app's hash is useless for
+ * another. A KV dump alone does not allow an offline guess of the secrets.
+ */
+export async function secretHash(pepper: string, bkAppCode: string, secret: string): Promise<string> {
+  const mac = await crypto.subtle.sign('HMAC', await hmacKey(pepper), encoder.encode(`${bkAppCode}\n${secret}`))
+  return toHex(mac)
+}
+
+export async function tokenHash(bkToken: string): Promise<string> {
+  return toHex(await crypto.subtle.digest('SHA-256', encoder.encode(bkToken)))
+}
+
+/** Compares two strings of equal length in time independent of where they differ. */
+export function constantTimeEqual(a: string, b: string): boolean {
+  if (a.length !== b.length) return false
+  let diff = 0
+  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i)
+  return diff === 0
+}

@@ -1,0 +1,59 @@
+/**
+ * The credential records kept in Workers KV. One schema, shared by the gateway (which reads them)
+ * and the admin CLI (which writes them), so the CLI cannot write a record the gateway rejects.
+ * Secrets and tokens are never stored in clear: see ./hash.ts.
+ */
+import { z } from 'zod'
+
+/** BlueKing's own limits on the credential fields (bk-apigw-reference §3.1). */
+export const APP_CODE_MAX = 32
+export const APP_SECRET_MAX = 128
+
+export const RESOURCE_NAMES = ['operate_node', 'operate_task', 'get_task_status'] as const
+export type ResourceName = (typeof RESOURCE_NAMES)[number]
+
+const hex64 = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits')
+const isoTime = z.iso.datetime()
+
+export const rateWindowSchema = z.object({
+  tokens: z.int().positive(),
+  /** Window length in seconds. */
+  period: z.int().positive().max(86_400),
+})
+export type RateWindow = z.infer<typeof rateWindowSchema>
+
+export const appRecordSchema = z.object({
+  version: z.literal(1),
+  bk_app_code: z.string().min(1).max(APP_CODE_MAX),
+  /** Keyed hashes of the valid secrets, newest last; two during a rotation. */
+  secrets: z
+    .array(z.object({ hash: hex64, created_at: isoTime }))
+    .min(1)
+    .max(2),
+  disabled: z.boolean().default(false),
+  /** BlueKing's verified-user-exempted-apps whitelist: a bare bk_username is accepted. */
+  user_exempt: z.boolean().default(false),
+  permissions: z.object({
+    resources: z.union([z.literal('*'), z.array(z.enum(RESOURCE_NAMES))]),
+    /** Business (or, with scope=project, project) ids as digit strings. */
+    biz: z.union([z.literal('*'), z.array(z.string().regex(/^\d+$/))]),
+  }),
+  /** Several windows, all enforced; absent means the configured default. */
+  rate_limits: z.array(rateWindowSchema).min(1).max(4).optional(),
+  created_at: isoTime,
+  updated_at: isoTime,
+})
+export type AppRecord = z.infer<typeof appRecordSchema>
+
+export const tokenRecordSchema = z.object({
+  version: z.literal(1),
+  username: z.string().min(1).max(128),
+  /** Unix time in milliseconds; the token is refused from then on. */
+  expires_at: z.number().int().positive(),
+  created_at: isoTime,
+})
+export type TokenRecord = z.infer<typeof tokenRecordSchema>
+
+/** KV keys. The token key is derived from the token's SHA-256, never the token itself. */
+export const appKey = (bkAppCode: string) => `app:${bkAppCode}`
+export const tokenKey = (tokenSha256: string) => `token:${tokenSha256}`

@@ -1,0 +1,31 @@
+/** Bindings and configuration of the gateway Worker (see wrangler.toml). */
+export interface GatewayEnv {
+  /** App and token records (src/credentials/records.ts). */
+  CREDENTIALS: KVNamespace
+  /** The reference engine, used as origin when ORIGIN_URL is empty. */
+  ENGINE: Fetcher
+  /** Rate limiter objects (src/ratelimit). */
+  RATE_LIMITER: DurableObjectNamespace
+
+  GATEWAY_NAME?: string
+  ORIGIN_URL?: string
+  ORIGIN_TIMEOUT_MS?: string
+  BODY_LIMIT_BYTES?: string
+  AUTH_CACHE_TTL_MS?: string
+  AUTH_NEGATIVE_CACHE_TTL_MS?: string
+
+  /** Secrets. */
+  JWT_PRIVATE_KEY: string
+  CREDENTIAL_PEPPER: string
+}
+
+declare global {
+  namespace Cloudflare {
+    interface Env extends GatewayEnv {
+      APIGW_PUBLIC_KEY: string
+    }
+    interface GlobalProps {
+      mainModule: typeof import('./index.ts')
+    }
+  }
+}

@@ -1,0 +1,6 @@
+/** The Worker: the gateway app, its rate limiter, and the reference engine bound as default origin. */
+import app from './app.ts'
+
+export default app
+export { RateLimiter } from './ratelimit/limiter.ts'
+export { Engine, EngineTask, EngineRegistry } from './engine/index.ts'

@@ -1,0 +1,6 @@
+declare module 'vitest' {
+  export interface ProvidedContext {
+    testSecrets: { JWT_PRIVATE_KEY: string; APIGW_PUBLIC_KEY: string; CREDENTIAL_PEPPER: string }
+  }
+}
+export {}

@@ -1,0 +1,41 @@
+import { generateKeyPairSync, randomBytes } from 'node:crypto'
+import { defineConfig } from 'vitest/config'
+import { cloudflareTest } from '@cloudflare/vitest-plugin'
+
+// Fresh keys per run: nothing secret is committed, and the tests never depend on a particular key.
+const { privateKey, publicKey } = generateKeyPairSync('rsa', {
+  modulusLength: 2048,
+  privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
+  publicKeyEncoding: { type: 'spki', format: 'pem' },
+})
+export const testSecrets = {
+  JWT_PRIVATE_KEY: privateKey,
+  APIGW_PUBLIC_KEY: publicKey,
+  CREDENTIAL_PEPPER: randomBytes(32).toString('base64url'),
+}
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        plugins: [
+          cloudflareTest({
+            wrangler: { configPath: './wrangler.toml' },
+            miniflare: { bindings: testSecrets },
+          }),
+        ],
+        test: { name: 'worker', include: ['test/worker/**/*.test.ts'], provide: { testSecrets } },
+      },
+      {
+        test: {
+          name: 'node',
+          environment: 'node',
+          include: ['test/node/**/*.test.ts'],
+          provide: { testSecrets },
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
+    ],
+  },
+})
