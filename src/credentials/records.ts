@@ -35,8 +35,11 @@ export const appRecordSchema = z.object({
   user_exempt: z.boolean().default(false),
   permissions: z.object({
     resources: z.union([z.literal('*'), z.array(z.enum(RESOURCE_NAMES))]),
-    /** Business (or, with scope=project, project) ids as digit strings. */
-    biz: z.union([z.literal('*'), z.array(z.string().regex(/^\d+$/))]),
+    /**
+     * CMDB business ids (`"2"`), or SOPS project ids for calls with scope=project (`"project:5"`),
+     * since the gateway cannot map one onto the other.
+     */
+    biz: z.union([z.literal('*'), z.array(z.string().regex(/^(project:)?\d+$/, 'must be digits or project:<digits>'))]),
   }),
   /** Several windows, all enforced; absent means the configured default. */
   rate_limits: z.array(rateWindowSchema).min(1).max(4).optional(),
