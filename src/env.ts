@@ -1,3 +1,5 @@
+import type { RateLimiter } from './ratelimit/limiter.ts'
+
 /** Bindings and configuration of the gateway Worker (see wrangler.toml). */
 export interface GatewayEnv {
   /** App and token records (src/credentials/records.ts). */
@@ -5,7 +7,7 @@ export interface GatewayEnv {
   /** The reference engine, used as origin when ORIGIN_URL is empty. */
   ENGINE: Fetcher
   /** Rate limiter objects (src/ratelimit). */
-  RATE_LIMITER: DurableObjectNamespace
+  RATE_LIMITER: DurableObjectNamespace<RateLimiter>
 
   GATEWAY_NAME?: string
   ORIGIN_URL?: string
@@ -13,6 +15,12 @@ export interface GatewayEnv {
   BODY_LIMIT_BYTES?: string
   AUTH_CACHE_TTL_MS?: string
   AUTH_NEGATIVE_CACHE_TTL_MS?: string
+  /** Rate limiting (src/ratelimit/config.ts, docs/rate-limiting.md). */
+  RATE_LIMIT_ENABLED?: string
+  RATE_LIMIT_DEFAULT?: string
+  RATE_LIMIT_FAIL_MODE?: string
+  RATE_LIMIT_TIMEOUT_MS?: string
+  RATE_LIMIT_SHARD_RPS?: string
 
   /** Secrets. */
   JWT_PRIVATE_KEY: string

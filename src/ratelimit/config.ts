@@ -1,0 +1,71 @@
+/** The limiter's configuration, read from the Worker's vars (wrangler.toml [vars]). */
+import { rateWindowSchema } from '../credentials/records.ts'
+import type { RateWindow } from '../credentials/records.ts'
+import type { GatewayEnv } from '../env.ts'
+import { GatewayError } from '../errors.ts'
+
+export interface LimiterConfig {
+  enabled: boolean
+  /** Windows for apps whose record has no `rate_limits`. */
+  defaultWindows: RateWindow[]
+  /** What happens when the limiter object cannot answer: let the request through, or refuse it. */
+  failMode: 'open' | 'closed'
+  timeoutMs: number
+  /** The admitted rate one limiter object is planned for; hotter apps are spread over more objects. */
+  shardRps: number
+}
+
+export const DEFAULTS = {
+  RATE_LIMIT_ENABLED: 'true',
+  RATE_LIMIT_DEFAULT: '100/1s,3000/60s',
+  RATE_LIMIT_FAIL_MODE: 'open',
+  RATE_LIMIT_TIMEOUT_MS: '1000',
+  RATE_LIMIT_SHARD_RPS: '500',
+} as const
+
+const parsed = new WeakMap<GatewayEnv, LimiterConfig>()
+
+/** Parsed once per env object; a bad value is a clear 500 naming the variable, never a crash. */
+export function limiterConfig(env: GatewayEnv): LimiterConfig {
+  let config = parsed.get(env)
+  if (!config) {
+    config = parseConfig(env)
+    parsed.set(env, config)
+  }
+  return config
+}
+
+function parseConfig(env: GatewayEnv): LimiterConfig {
+  const read = (name: keyof typeof DEFAULTS) => (env[name] ?? '').trim() || DEFAULTS[name]
+  return {
+    enabled: oneOf('RATE_LIMIT_ENABLED', read('RATE_LIMIT_ENABLED'), ['true', 'false']) === 'true',
+    defaultWindows: parseWindows('RATE_LIMIT_DEFAULT', read('RATE_LIMIT_DEFAULT')),
+    failMode: oneOf('RATE_LIMIT_FAIL_MODE', read('RATE_LIMIT_FAIL_MODE'), ['open', 'closed']),
+    timeoutMs: positiveInt('RATE_LIMIT_TIMEOUT_MS', read('RATE_LIMIT_TIMEOUT_MS')),
+    shardRps: positiveInt('RATE_LIMIT_SHARD_RPS', read('RATE_LIMIT_SHARD_RPS')),
+  }
+}
+
+/** `"100/1s,3000/60s"`: tokens per period in seconds, every window enforced. */
+export function parseWindows(name: string, value: string): RateWindow[] {
+  return value.split(',').map((item) => {
+    const match = /^\s*(\d+)\s*\/\s*(\d+)s\s*$/.exec(item)
+    const window = match && rateWindowSchema.safeParse({ tokens: Number(match[1]), period: Number(match[2]) })
+    if (!window?.success) throw configError(name, `'${item.trim()}' is not <tokens>/<seconds>s with both positive`)
+    return window.data
+  })
+}
+
+function oneOf<T extends string>(name: string, value: string, allowed: readonly T[]): T {
+  if (!(allowed as readonly string[]).includes(value)) throw configError(name, `must be one of ${allowed.join(', ')}`)
+  return value as T
+}
+
+function positiveInt(name: string, value: string): number {
+  const n = Number(value)
+  if (!Number.isSafeInteger(n) || n <= 0) throw configError(name, 'must be a positive integer')
+  return n
+}
+
+const configError = (name: string, why: string) =>
+  new GatewayError('INTERNAL_SERVER_ERROR', { reason: `invalid ${name}: ${why}` })
