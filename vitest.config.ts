@@ -24,7 +24,12 @@ export default defineConfig({
             miniflare: { bindings: testSecrets },
           }),
         ],
-        test: { name: 'worker', include: ['test/worker/**/*.test.ts'], provide: { testSecrets } },
+        test: {
+          name: 'worker',
+          include: ['test/worker/**/*.test.ts'],
+          provide: { testSecrets },
+          globalSetup: ['test/support/origin-server.ts'],
+        },
       },
       {
         test: {

@@ -1,6 +1,90 @@
+/**
+ * The gateway: every SOPS resource runs the same pipeline, top to bottom (CONTRACT §4).
+ * Each step is one middleware in ./middleware; the resource table is ./resources.ts.
+ */
 import { Hono } from 'hono'
-import type { GatewayEnv } from './env.ts'
+import { createMiddleware } from 'hono/factory'
+import type { ToSchema, TypedResponse } from 'hono/types'
+import type { z } from 'zod'
+import type { Gateway } from './context.ts'
+import { type Envelope, type ErrorEnvelope, type ErrorStatus, GatewayError, errorResponse, jsonResponse } from './errors.ts'
+import { credentials } from './middleware/credentials.ts'
+import { permission } from './middleware/permission.ts'
+import { rateLimit } from './middleware/rate-limit.ts'
+import { readBody } from './middleware/read-body.ts'
+import { requestId } from './middleware/request-id.ts'
+import { validate } from './middleware/validate.ts'
+import { verifyApp } from './middleware/verify-app.ts'
+import { verifyUser } from './middleware/verify-user.ts'
+import { openApiDocument } from './openapi.ts'
+import { proxy } from './proxy.ts'
+import { type Resource, type ResourceData, resources } from './resources.ts'
 
-const app = new Hono<{ Bindings: GatewayEnv }>()
-app.get('/healthz', (c) => c.json({ result: true, code: 0, message: 'ok', data: 'ok' }))
+const servesResource = (resource: Resource) =>
+  createMiddleware<Gateway>(async (c, next) => {
+    c.set('resource', resource.name)
+    await next()
+  })
+
+/** What every resource call goes through, in this order. */
+const pipeline = (resource: Resource) =>
+  [
+    servesResource(resource),
+    readBody(), // body size limit
+    credentials(),
+    verifyApp(),
+    verifyUser(),
+    validate(resource),
+    permission(),
+    rateLimit(),
+    proxy(resource),
+  ] as const
+
+const app = new Hono<Gateway>({ strict: false })
+
+app.use(requestId())
+app.get('/healthz', (c) => jsonResponse(200, { result: true, code: 0, message: 'ok', data: 'ok', request_id: c.var.requestId }))
+app.get('/openapi.json', () => jsonResponse(200, openApiDocument()))
+for (const resource of resources) app.on(resource.method, [resource.esbPath, resource.gatewayPath], ...pipeline(resource))
+
+app.notFound((c) => errorResponse(new GatewayError('API_NOT_FOUND', { method: c.req.method, path: c.req.path }), c.var.requestId))
+app.onError((err, c) => {
+  if (err instanceof GatewayError) return errorResponse(err, c.var.requestId)
+  // Never a stack trace to the caller; the log keeps it.
+  console.error('unhandled error', err)
+  return errorResponse(new GatewayError('INTERNAL_SERVER_ERROR', { reason: 'unexpected error' }), c.var.requestId)
+})
+
 export default app
+
+// ---- The app's type for hono/client, derived from the same resource table ----
+
+/** Credentials an ESB-form caller may put beside the parameters (the header is preferred). */
+interface EsbCredentials {
+  bk_app_code?: string
+  bk_app_secret?: string
+  bk_token?: string
+  bk_username?: string
+}
+
+type Params<R extends Resource> = z.input<R['schema']>
+type AsQuery<T> = { [K in keyof T]: T[K] extends string | undefined ? T[K] : string }
+type Fields<R extends Resource, T> = R['method'] extends 'get' ? { query: AsQuery<T> } : { json: T }
+type IdParams = { bk_biz_id: string; task_id: string }
+
+/** SOPS's own answer: success with the resource's data, or SOPS's error (HTTP 200, result false). */
+export type OriginAnswer<R extends Resource> =
+  | (Envelope<ResourceData[R['name']]> & { result: true; trace_id?: string })
+  | (Envelope<null> & { result: false; trace_id?: string })
+
+type Responses<R extends Resource> =
+  | TypedResponse<OriginAnswer<R>, 200, 'json'>
+  | { [S in ErrorStatus]: TypedResponse<ErrorEnvelope, S, 'json'> }[ErrorStatus]
+
+type RoutesOf<R extends Resource> = ToSchema<R['method'], R['esbPath'], Fields<R, Params<R> & EsbCredentials>, Responses<R>> &
+  ToSchema<R['method'], R['gatewayPath'], { param: IdParams } & Fields<R, Omit<Params<R>, keyof IdParams>>, Responses<R>>
+
+type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never
+
+/** Every route of the resource table, typed for `hc<AppType>()` (see ./client.ts). */
+export type AppType = Hono<Gateway, UnionToIntersection<RoutesOf<(typeof resources)[number]>>>

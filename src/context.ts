@@ -1,7 +1,9 @@
 /** What each pipeline step hands to the next, through Hono's typed context variables. */
 import type { Context } from 'hono'
+import type { Credentials } from './credentials/extract.ts'
 import type { AppRecord, ResourceName } from './credentials/records.ts'
 import type { GatewayEnv } from './env.ts'
+import type { ParsedBody } from './middleware/read-body.ts'
 
 export interface GatewayVariables {
   /** X-Bkapi-Request-ID of this call (UUID v4). */
@@ -10,10 +12,24 @@ export interface GatewayVariables {
   xRequestId: string
   /** The resource the route serves. */
   resource: ResourceName
+  /** The request body, read once within the size limit. */
+  body: ParsedBody
+  /** What the caller presented, before any check. */
+  credentials: Credentials
+  /** The validated parameters of the call (the resource's schema output). */
+  input: ValidatedInput
   /** The verified app. */
   app: AppRecord
   /** The user the call is made for; verified when it came from a bk_token. */
   user: { username: string; verified: boolean }
+}
+
+/** What every resource's validated input has in common. */
+export interface ValidatedInput {
+  bk_biz_id: string
+  task_id: number
+  scope: 'cmdb_biz' | 'project'
+  [field: string]: unknown
 }
 
 export interface Gateway {

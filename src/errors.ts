@@ -77,3 +77,20 @@ export class GatewayError extends Error {
     }
   }
 }
+
+/** CONTRACT §6: every body is JSON with this exact content type. */
+export const JSON_CONTENT_TYPE = 'application/json; charset=utf-8'
+
+export const jsonResponse = (status: number, body: unknown, headers: Record<string, string> = {}) =>
+  new Response(JSON.stringify(body), { status, headers: { ...headers, 'Content-Type': JSON_CONTENT_TYPE } })
+
+/** Header values must be Latin-1; anything else in a message is percent-encoded there. */
+const headerSafe = (text: string) => text.replace(/[^\x20-\x7e]/g, (ch) => encodeURIComponent(ch))
+
+/** The response for an error the gateway itself makes, with BlueKing's X-Bkapi-Error-* headers. */
+export const errorResponse = (error: GatewayError, requestId: string) =>
+  jsonResponse(error.status, error.envelope(requestId), {
+    ...error.headers,
+    'X-Bkapi-Error-Code': String(error.code),
+    'X-Bkapi-Error-Message': headerSafe(error.message),
+  })

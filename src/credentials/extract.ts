@@ -1,0 +1,73 @@
+/**
+ * Where the caller's credentials come from, exactly as BlueKing's gateway reads them
+ * (bk-apigw-reference §2): the X-Bkapi-Authorization header alone when it is present, otherwise the
+ * query string then the JSON body's top-level fields, with bk_token falling back to its cookie.
+ */
+export interface Credentials {
+  appCode: string
+  appSecret: string
+  bkToken: string
+  username: string
+  /** Why the credentials could not be read at all (a malformed header). */
+  problem?: string
+}
+
+type Source = Record<string, unknown>
+
+const NONE: Credentials = { appCode: '', appSecret: '', bkToken: '', username: '' }
+
+/** The first of the keys that is present wins; numbers and booleans count, as their text. */
+function pick(source: Source, ...keys: string[]): string {
+  for (const key of keys) {
+    const value = source[key]
+    if (value === undefined || value === null) continue
+    return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? String(value) : ''
+  }
+  return ''
+}
+
+function fromSource(source: Source): Credentials {
+  return {
+    appCode: pick(source, 'bk_app_code', 'app_code'),
+    appSecret: pick(source, 'bk_app_secret', 'app_secret'),
+    // A token must be a JSON string; anything else counts as absent.
+    bkToken: typeof source.bk_token === 'string' ? source.bk_token : '',
+    username: pick(source, 'bk_username', 'username'),
+  }
+}
+
+/** A later source's non-empty values overwrite an earlier one's. */
+function merge(earlier: Credentials, later: Credentials): Credentials {
+  return {
+    appCode: later.appCode || earlier.appCode,
+    appSecret: later.appSecret || earlier.appSecret,
+    bkToken: later.bkToken || earlier.bkToken,
+    username: later.username || earlier.username,
+  }
+}
+
+export interface CredentialSources {
+  header: string | undefined
+  query: URLSearchParams
+  body: Source
+  cookieToken: string | undefined
+}
+
+export function readCredentials({ header, query, body, cookieToken }: CredentialSources): Credentials {
+  if (header) {
+    let parsed: unknown
+    try {
+      parsed = JSON.parse(header)
+    } catch {
+      parsed = undefined
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      return { ...NONE, problem: 'request header X-Bkapi-Authorization is not a valid JSON' }
+    }
+    return fromSource(parsed as Source)
+  }
+  const queryFirst: Source = {}
+  for (const [key, value] of query) if (!(key in queryFirst)) queryFirst[key] = value
+  const found = merge(fromSource(queryFirst), fromSource(body))
+  return found.bkToken ? found : { ...found, bkToken: cookieToken ?? '' }
+}

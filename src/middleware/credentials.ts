@@ -1,0 +1,20 @@
+import { getCookie } from 'hono/cookie'
+import { createMiddleware } from 'hono/factory'
+import type { Gateway } from '../context.ts'
+import { readCredentials } from '../credentials/extract.ts'
+
+/** Reads the caller's credentials from wherever BlueKing would (see credentials/extract.ts). */
+export const credentials = () =>
+  createMiddleware<Gateway>(async (c, next) => {
+    const body = c.var.body
+    c.set(
+      'credentials',
+      readCredentials({
+        header: c.req.header('X-Bkapi-Authorization'),
+        query: new URL(c.req.url).searchParams,
+        body: 'fields' in body ? body.fields : {},
+        cookieToken: getCookie(c, 'bk_token'),
+      }),
+    )
+    await next()
+  })

@@ -1,0 +1,22 @@
+import { createMiddleware } from 'hono/factory'
+import type { Gateway } from '../context.ts'
+import { GatewayError } from '../errors.ts'
+
+/**
+ * The app's grants (its KV record): which resources, and which businesses — or, for calls with
+ * scope=project, which SOPS projects (`project:<id>`).
+ */
+export const permission = () =>
+  createMiddleware<Gateway>(async (c, next) => {
+    const { app, resource, input } = c.var
+    const { resources, biz } = app.permissions
+    const deny = (what: string) =>
+      new GatewayError('APP_NO_PERMISSION', { reason: `no permission to ${what}, bk_app_code=${app.bk_app_code}` })
+
+    if (resources !== '*' && !resources.includes(resource)) throw deny(`resource ${resource}`)
+    const grant = input.scope === 'project' ? `project:${input.bk_biz_id}` : input.bk_biz_id
+    if (biz !== '*' && !biz.includes(grant)) {
+      throw deny(input.scope === 'project' ? `project ${input.bk_biz_id}` : `business ${input.bk_biz_id}`)
+    }
+    await next()
+  })

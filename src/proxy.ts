@@ -1,0 +1,47 @@
+/** The last step: forward the validated operation to the origin with the signed identity. */
+import type { Handler } from 'hono'
+import type { Gateway } from './context.ts'
+import { GatewayError, JSON_CONTENT_TYPE } from './errors.ts'
+import { jwtSigner } from './jwt.ts'
+import { callOrigin } from './origin.ts'
+import type { Resource } from './resources.ts'
+
+async function signIdentity(c: Parameters<Handler<Gateway>>[0]): Promise<string> {
+  const { JWT_PRIVATE_KEY, GATEWAY_NAME } = c.env
+  if (!JWT_PRIVATE_KEY) throw new GatewayError('INTERNAL_SERVER_ERROR', { reason: 'JWT_PRIVATE_KEY is not configured' })
+  try {
+    return await jwtSigner(JWT_PRIVATE_KEY, GATEWAY_NAME || 'bk-sops').sign({
+      appCode: c.var.app.bk_app_code,
+      appVerified: true,
+      username: c.var.user.username,
+      userVerified: c.var.user.verified,
+    })
+  } catch {
+    throw new GatewayError('INTERNAL_SERVER_ERROR', { reason: 'sign jwt failed' })
+  }
+}
+
+export const proxy =
+  (resource: Resource): Handler<Gateway> =>
+  async (c) => {
+    const input = c.var.input
+    const traceparent = c.req.header('traceparent')
+    const reply = await callOrigin(c.env, {
+      method: resource.method === 'get' ? 'GET' : 'POST',
+      path: resource.originPath(input),
+      // Only the operation's own fields: no credential ever leaves the edge.
+      fields: Object.fromEntries(resource.forward.map((field) => [field, input[field]])),
+      headers: {
+        'X-Bkapi-Jwt': await signIdentity(c),
+        'X-Bkapi-Request-ID': c.var.requestId,
+        'X-Request-ID': c.var.xRequestId,
+        'X-Bk-Tenant-Id': 'default',
+        ...(traceparent ? { traceparent } : {}),
+      },
+    })
+    reply.headers.set('Content-Type', JSON_CONTENT_TYPE)
+    return new Response(JSON.stringify({ ...reply.envelope, request_id: c.var.requestId }), {
+      status: reply.status,
+      headers: reply.headers,
+    })
+  }

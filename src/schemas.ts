@@ -1,0 +1,101 @@
+/**
+ * The parameters of each SOPS resource (CONTRACT §2.1). Each schema is the one definition behind
+ * edge validation, the handler's types, the typed client and /openapi.json.
+ */
+import { z } from 'zod'
+
+/** Ids arrive as JSON numbers or strings (path, query, ESB body); both are accepted. */
+const digits = (what: string) =>
+  z
+    .union([z.string(), z.number()], { error: `must be a string of digits (${what})` })
+    .transform(String)
+    .pipe(z.string().regex(/^\d+$/, `must contain digits only (${what})`))
+
+const bizId = digits('a CMDB business id, or a SOPS project id with scope=project')
+
+const taskId = z
+  .union([z.string(), z.number()], { error: 'must be a positive integer' })
+  .transform((v) => (typeof v === 'number' ? v : /^\d+$/.test(v) ? Number(v) : NaN))
+  .pipe(z.int({ error: 'must be a positive integer' }).positive({ error: 'must be a positive integer' }))
+
+const scope = z
+  .enum(['cmdb_biz', 'project'], { error: 'must be "cmdb_biz" or "project"' })
+  .default('cmdb_biz')
+  .describe('cmdb_biz: bk_biz_id is a CMDB business id (default); project: it is a SOPS project id')
+
+const nodeId = z
+  .string({ error: 'must be a string' })
+  .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1 to 64 characters of A-Z, a-z, 0-9, "_" or "-"')
+
+const jsonObject = (what: string) =>
+  z.record(z.string(), z.unknown(), { error: `must be a JSON object (${what})` })
+
+export const NODE_ACTIONS = [
+  'callback',
+  'skip_exg',
+  'retry',
+  'skip',
+  'pause_subproc',
+  'resume_subproc',
+  'pause',
+  'resume',
+  'forced_fail',
+  'retry_subprocess',
+  'skip_cpg',
+] as const
+
+export const TASK_ACTIONS = ['start', 'pause', 'resume', 'revoke'] as const
+
+const oneOf = (values: readonly string[]) => `must be one of ${values.join(', ')}`
+
+/** A rule that holds between fields; checked even when other fields are invalid, so every problem is named. */
+const always = { when: () => true }
+
+export const operateNodeSchema = z
+  .object({
+    bk_biz_id: bizId,
+    task_id: taskId,
+    scope,
+    node_id: nodeId,
+    action: z.enum(NODE_ACTIONS, { error: oneOf(NODE_ACTIONS) }),
+    data: jsonObject('callback data, for action callback').optional(),
+    inputs: jsonObject('new inputs, for action retry').optional(),
+    flow_id: z.string({ error: 'must be a string' }).min(1, 'must not be empty').optional(),
+    flow_ids: z.array(z.string({ error: 'must be a list of flow ids' }), { error: 'must be a list of flow ids' }).min(1, 'must name at least one flow').optional(),
+    converge_gateway_id: nodeId.optional(),
+  })
+  .check(
+    z.refine((v) => v.action !== 'skip_exg' || v.flow_id !== undefined, {
+      path: ['flow_id'],
+      message: 'is required when action is skip_exg',
+      ...always,
+    }),
+    z.refine((v) => v.action !== 'skip_cpg' || v.flow_ids !== undefined, {
+      path: ['flow_ids'],
+      message: 'is required when action is skip_cpg',
+      ...always,
+    }),
+    z.refine((v) => v.action !== 'skip_cpg' || v.converge_gateway_id !== undefined, {
+      path: ['converge_gateway_id'],
+      message: 'is required when action is skip_cpg',
+      ...always,
+    }),
+  )
+
+export const operateTaskSchema = z.object({
+  bk_biz_id: bizId,
+  task_id: taskId,
+  scope,
+  action: z.enum(TASK_ACTIONS, { error: oneOf(TASK_ACTIONS) }),
+})
+
+export const getTaskStatusSchema = z.object({
+  bk_biz_id: bizId,
+  task_id: taskId,
+  scope,
+  subprocess_id: nodeId.optional(),
+  with_ex_data: z
+    .union([z.boolean(), z.string()], { error: 'must be a boolean or a string' })
+    .optional()
+    .describe('any non-empty value adds ex_data of the failed nodes, as SOPS does'),
+})
