@@ -56,7 +56,10 @@ export class RateLimiter extends DurableObject {
    * counts nothing. Synchronous from start to end, so concurrent calls cannot interleave.
    */
   decide(request: DecideRequest): Decision {
-    const { windows, at } = decideRequestSchema.parse(request)
+    const parsed = decideRequestSchema.safeParse(request)
+    // A plain message: a ZodError loses its details on the way back over RPC.
+    if (!parsed.success) throw new TypeError(`invalid limiter request: ${z.prettifyError(parsed.error)}`)
+    const { windows, at } = parsed.data
     const now = this.#clock(at)
     this.#ensureTable()
     const periods = [...new Set(windows.map((w) => w.period * 1000))]
