@@ -47,7 +47,9 @@ app.get('/healthz', (c) => jsonResponse(200, { result: true, code: 0, message: '
 app.get('/openapi.json', () => jsonResponse(200, openApiDocument()))
 for (const resource of resources) app.on(resource.method, [resource.esbPath, resource.gatewayPath], ...pipeline(resource))
 
-app.notFound((c) => errorResponse(new GatewayError('API_NOT_FOUND', { method: c.req.method, path: c.req.path }), c.var.requestId))
+app.notFound((c) =>
+  errorResponse(new GatewayError('API_NOT_FOUND', { method: c.req.method, path: new URL(c.req.url).pathname }), c.var.requestId),
+)
 app.onError((err, c) => {
   if (err instanceof GatewayError) return errorResponse(err, c.var.requestId)
   // Never a stack trace to the caller; the log keeps it.

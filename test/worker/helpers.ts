@@ -53,12 +53,15 @@ export const authHeader = (credentials: Record<string, unknown>) => ({ 'X-Bkapi-
 export interface CallInit {
   method?: string
   headers?: Record<string, string>
-  /** An object is sent as JSON; a string as it is. */
+  /** An object is sent as JSON; a string or a stream as it is. */
   body?: unknown
 }
 
 function toRequest(path: string, init: CallInit): Request {
-  const body = init.body === undefined ? undefined : typeof init.body === 'string' ? init.body : JSON.stringify(init.body)
+  const body =
+    init.body === undefined || typeof init.body === 'string' || init.body instanceof ReadableStream
+      ? init.body
+      : JSON.stringify(init.body)
   return new Request(new URL(path, 'https://gateway.test'), {
     method: init.method ?? (body === undefined ? 'GET' : 'POST'),
     headers: { ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}), ...init.headers },
