@@ -83,8 +83,11 @@ type Responses<R extends Resource> =
   | TypedResponse<OriginAnswer<R>, 200, 'json'>
   | { [S in ErrorStatus]: TypedResponse<ErrorEnvelope, S, 'json'> }[ErrorStatus]
 
-type RoutesOf<R extends Resource> = ToSchema<R['method'], R['esbPath'], Fields<R, Params<R> & EsbCredentials>, Responses<R>> &
-  ToSchema<R['method'], R['gatewayPath'], { param: IdParams } & Fields<R, Omit<Params<R>, keyof IdParams>>, Responses<R>>
+/** Both URL forms of one resource (distributes over a union of resources). */
+type RoutesOf<R extends Resource> = R extends Resource
+  ? ToSchema<R['method'], R['esbPath'], Fields<R, Params<R> & EsbCredentials>, Responses<R>> &
+      ToSchema<R['method'], R['gatewayPath'], { param: IdParams } & Fields<R, Omit<Params<R>, keyof IdParams>>, Responses<R>>
+  : never
 
 type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never
 
