@@ -1,10 +1,23 @@
-import { DurableObject, WorkerEntrypoint } from 'cloudflare:workers'
+/**
+ * The reference SOPS task engine, served behind the gateway's ENGINE binding (the named entrypoint
+ * `Engine` of this Worker) or on its own (./worker.ts). It imports nothing from the gateway.
+ */
+import { WorkerEntrypoint } from 'cloudflare:workers'
+import { handleEngineRequest } from './api.ts'
+import type { EngineEnv } from './env.ts'
+import { seedOnce } from './seed.ts'
 
-/** Placeholder until the reference engine (issue 3) lands. */
-export class Engine extends WorkerEntrypoint {
-  override async fetch(_req: Request) {
-    return new Response('This API can only be accessed through API gateway', { status: 403 })
+export { EngineRegistry } from './registry.ts'
+export { EngineTask } from './task.ts'
+
+/** SOPS's API for any path prefix ending in `/apigw/…`, after the demo seed when it is enabled. */
+export async function serveEngine(request: Request, env: EngineEnv): Promise<Response> {
+  await seedOnce(env)
+  return handleEngineRequest(request, env)
+}
+
+export class Engine extends WorkerEntrypoint<EngineEnv> {
+  override fetch(request: Request): Promise<Response> {
+    return serveEngine(request, this.env)
   }
 }
-export class EngineTask extends DurableObject {}
-export class EngineRegistry extends DurableObject {}

@@ -1,0 +1,71 @@
+/**
+ * EngineRegistry: the one object that knows SOPS projects (and the CMDB business each belongs to) and
+ * hands out task ids. Project ids are SOPS's own and differ from business ids (business 2 → project 1).
+ */
+import { DurableObject } from 'cloudflare:workers'
+import type { EngineEnv } from './env.ts'
+
+export interface Project {
+  id: number
+  bizId: string
+  name: string
+}
+
+export interface TaskEntry {
+  id: number
+  projectId: number
+  name: string
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS projects (
+  id INTEGER PRIMARY KEY AUTOINCREMENT, bk_biz_id TEXT NOT NULL UNIQUE, name TEXT NOT NULL, created_time INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS tasks (
+  id INTEGER PRIMARY KEY AUTOINCREMENT, project_id INTEGER NOT NULL, name TEXT NOT NULL, created_time INTEGER NOT NULL);
+`
+
+type Row = Record<string, SqlStorageValue>
+
+const toProject = (r: Row): Project => ({ id: Number(r.id), bizId: String(r.bk_biz_id), name: String(r.name) })
+
+export class EngineRegistry extends DurableObject<EngineEnv> {
+  private readonly sql: SqlStorage
+
+  constructor(ctx: DurableObjectState, env: EngineEnv) {
+    super(ctx, env)
+    this.sql = ctx.storage.sql
+    this.sql.exec(SCHEMA)
+  }
+
+  /** SOPS's get_project_with: `cmdb_biz` looks the id up as a business id, any other scope as a project id. */
+  findProject(id: string, scope: string): Project | null {
+    const column = scope === 'cmdb_biz' ? 'bk_biz_id' : 'id'
+    const row = this.sql.exec<Row>(`SELECT * FROM projects WHERE ${column} = ?`, id).toArray()[0]
+    return row ? toProject(row) : null
+  }
+
+  /** The business's project, created the first time a task is created there. */
+  ensureBusinessProject(bizId: string): Project {
+    this.sql.exec(
+      'INSERT OR IGNORE INTO projects (bk_biz_id, name, created_time) VALUES (?, ?, ?)',
+      bizId, `business ${bizId}`, Date.now(),
+    )
+    return this.findProject(bizId, 'cmdb_biz') as Project
+  }
+
+  /** A new task id, or the given one (demo tasks have fixed ids; registering one again changes nothing). */
+  registerTask(projectId: number, name: string, taskId?: number): number {
+    const row = this.sql
+      .exec<Row>(
+        'INSERT INTO tasks (id, project_id, name, created_time) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING RETURNING id',
+        taskId ?? null, projectId, name, Date.now(),
+      )
+      .toArray()[0]
+    return row ? Number(row.id) : (taskId as number)
+  }
+
+  task(taskId: number): TaskEntry | null {
+    const row = this.sql.exec<Row>('SELECT * FROM tasks WHERE id = ?', taskId).toArray()[0]
+    return row ? { id: Number(row.id), projectId: Number(row.project_id), name: String(row.name) } : null
+  }
+}

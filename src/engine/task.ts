@@ -1,0 +1,149 @@
+/**
+ * EngineTask: one SQLite-backed Durable Object per task. It holds the task's tree and all engine state,
+ * runs every command synchronously until each process is blocked, and polls `sleep_timer`s via alarms.
+ */
+import { DurableObject } from 'cloudflare:workers'
+import type { EngineEnv } from './env.ts'
+import { renderValue } from './expression.ts'
+import type { Json } from './json.ts'
+import { Executor } from './execution.ts'
+import { Operations } from './operations.ts'
+import type { Pipeline } from './pipeline.ts'
+import { PipelineIndex, Runtime } from './runtime.ts'
+import {
+  DoesNotExistOutsideEngine,
+  INVALID_OPERATION,
+  SUCCESS,
+  nodesAction,
+  taskAction,
+  type NodeCommand,
+  type SopsResult,
+} from './sops.ts'
+import { taskStatus, type StatusQuery } from './status.ts'
+import { Store } from './store.ts'
+
+export interface TaskInit {
+  taskId: number
+  projectId: number
+  name: string
+  /** The SOPS web tree as created, returned by fast_create_task. */
+  webTree: Json
+  pipeline: Pipeline
+  creator: string
+}
+
+/** What a task answers; `missing` when it does not exist in the caller's project. */
+export type TaskReply<T> = { missing: true } | { missing: false; value: T }
+
+/** operate_node's answers: a dispatcher result, or SOPS's middleware answer to a DoesNotExist. */
+export type NodeReply = { result: SopsResult } | { doesNotExist: string }
+
+export class EngineTask extends DurableObject<EngineEnv> {
+  private readonly store: Store
+  private index?: PipelineIndex
+
+  constructor(ctx: DurableObjectState, env: EngineEnv) {
+    super(ctx, env)
+    this.store = new Store(ctx.storage.sql)
+  }
+
+  /** Stores a new task; false when this object already holds one (creation is idempotent). */
+  create(init: TaskInit): boolean {
+    if (this.store.getMeta('task_id') !== undefined) return false
+    const meta: Record<string, string> = {
+      project_id: String(init.projectId),
+      name: init.name,
+      web_tree: JSON.stringify(init.webTree),
+      pipeline: JSON.stringify(init.pipeline),
+      creator: init.creator,
+      create_time: String(Date.now()),
+      started: 'false',
+      // SOPS creates API tasks straight into the execute_task flow.
+      current_flow: 'execute_task',
+    }
+    for (const [key, value] of Object.entries(meta)) this.store.setMeta(key, value)
+    this.store.setMeta('task_id', String(init.taskId))
+    return true
+  }
+
+  /** operate_task's start: queued in SOPS, run to its first blocking point here. */
+  async start(projectId: number, operator: string): Promise<TaskReply<SopsResult>> {
+    if (!this.belongsTo(projectId)) return { missing: true }
+    if (this.store.getMeta('started') === 'true') {
+      return found({ result: false, message: 'task already started', code: INVALID_OPERATION })
+    }
+    const { ops, executor } = this.session(operator)
+    const constants = Object.values(this.pipelineIndex().root.constants)
+    const raw = Object.fromEntries(constants.map((c) => [c.key, c.value]))
+    ops.runPipeline(Object.fromEntries(constants.map((c) => [c.key, renderValue(c.value, raw)])))
+    await this.settle(executor)
+    return found({ result: true, message: 'success', code: SUCCESS })
+  }
+
+  async taskAction(projectId: number, action: string, operator: string): Promise<TaskReply<SopsResult>> {
+    if (!this.belongsTo(projectId)) return { missing: true }
+    const { ops, executor } = this.session(operator)
+    const flow = { started: this.store.getMeta('started') === 'true', currentFlow: this.store.getMeta('current_flow') ?? '' }
+    const result = taskAction(ops, this.pipelineIndex().root.id, flow, action)
+    // SOPS's signal handler: a revoked task's flow is finished.
+    if (result.result && action === 'revoke') this.store.setMeta('current_flow', 'finished')
+    await this.settle(executor)
+    return found(result)
+  }
+
+  async nodeAction(projectId: number, command: NodeCommand, operator: string): Promise<TaskReply<NodeReply>> {
+    if (!this.belongsTo(projectId)) return { missing: true }
+    const { rt, ops, executor } = this.session(operator)
+    try {
+      const result = nodesAction(ops, rt, this.taskId(), command)
+      await this.settle(executor)
+      return found({ result })
+    } catch (error) {
+      if (error instanceof DoesNotExistOutsideEngine) return found({ doesNotExist: error.message })
+      throw error
+    }
+  }
+
+  /** The status tree as JSON text: a recursive JSON type is too deep for RPC's stub types. */
+  status(projectId: number, query: StatusQuery): TaskReply<string> {
+    if (!this.belongsTo(projectId)) return { missing: true }
+    const name = this.store.getMeta('name') ?? ''
+    return found(JSON.stringify(taskStatus(this.store, this.pipelineIndex(), name, query, Date.now())))
+  }
+
+  override async alarm(): Promise<void> {
+    if (this.store.getMeta('task_id') === undefined) return
+    const { ops, executor } = this.session('')
+    ops.runDuePolls()
+    await this.settle(executor)
+  }
+
+  private belongsTo(projectId: number): boolean {
+    return this.store.getMeta('task_id') !== undefined && this.store.getMeta('project_id') === String(projectId)
+  }
+
+  private taskId(): number {
+    return Number(this.store.getMeta('task_id'))
+  }
+
+  private pipelineIndex(): PipelineIndex {
+    this.index ??= new PipelineIndex(JSON.parse(this.store.getMeta('pipeline') ?? 'null') as Pipeline)
+    return this.index
+  }
+
+  private session(operator: string) {
+    const rt = new Runtime(this.store, this.pipelineIndex(), operator)
+    const executor = new Executor(rt)
+    return { rt, executor, ops: new Operations(rt, executor) }
+  }
+
+  /** Runs what the command queued, then points the alarm at the next due poll. */
+  private async settle(executor: Executor): Promise<void> {
+    executor.drain()
+    const next = this.store.pendingPolls()[0]?.dueAt
+    if (next === undefined || next === null) await this.ctx.storage.deleteAlarm()
+    else await this.ctx.storage.setAlarm(next)
+  }
+}
+
+const found = <T>(value: T): TaskReply<T> => ({ missing: false, value })
