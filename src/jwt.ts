@@ -25,7 +25,7 @@ export function base64url(bytes: Uint8Array | string): string {
   return btoa(bin).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
 }
 
-function pemBody(pem: string): Uint8Array {
+function pemBody(pem: string): Uint8Array<ArrayBuffer> {
   const b64 = pem.replace(/-----(BEGIN|END) [A-Z ]+-----/g, '').replace(/\s+/g, '')
   return Uint8Array.from(atob(b64), (ch) => ch.charCodeAt(0))
 }
@@ -40,7 +40,7 @@ function derLength(n: number): number[] {
 const der = (tag: number, body: Uint8Array | number[]) => Uint8Array.from([tag, ...derLength(body.length), ...body])
 
 /** Wraps a PKCS#1 RSAPrivateKey in a PKCS#8 PrivateKeyInfo, the only private form WebCrypto imports. */
-function pkcs1ToPkcs8(pkcs1: Uint8Array): Uint8Array {
+function pkcs1ToPkcs8(pkcs1: Uint8Array): Uint8Array<ArrayBuffer> {
   const version = [0x02, 0x01, 0x00]
   const rsaEncryption = [0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00]
   return der(0x30, [...version, ...rsaEncryption, ...der(0x04, pkcs1)])
