@@ -160,10 +160,10 @@ class GatewayPairing {
         return done({ kind: 'end' })
       }
       if (node.type === 'ConvergeGateway') {
-        if (!sameSet(this.forwardIncoming(node.id), new Set([flowId]))) {
-          return done({ kind: 'converge', convergeId: node.id, flows: new Set([flowId]) })
-        }
-        visit(node.id) // its only way in: pass through
+        // On the main path, a converge gateway whose other incoming flows all loop back is just a waypoint.
+        const waypoint = stack.length === 0 && sameSet(this.forwardIncoming(node.id), new Set([flowId]))
+        if (!waypoint) return done({ kind: 'converge', convergeId: node.id, flows: new Set([flowId]) })
+        visit(node.id)
         flowId = this.onlyOutgoing(node.id)
         continue
       }

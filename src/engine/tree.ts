@@ -21,7 +21,7 @@ import { article, pairGateways, TreeError } from './tree-graph.ts'
 
 /** `incoming`/`outgoing` may be a flow id, `""` (none) or a list of flow ids. */
 const flowIdList = z
-  .union([z.string(), z.array(z.string())])
+  .union([z.string(), z.array(z.string())], { error: 'expected a flow id or a list of flow ids' })
   .default([])
   .transform((ids) => (typeof ids === 'string' ? (ids === '' ? [] : [ids]) : ids))
 
@@ -52,7 +52,7 @@ const subProcessSchema = z.object({
   ...nodeFields,
   type: z.literal('SubProcess'),
   /** A nested web tree, parsed by parseShape with its own path. */
-  pipeline: z.unknown(),
+  pipeline: z.looseObject({}),
 })
 
 const conditionalGatewaySchema = z.object({
