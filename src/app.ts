@@ -8,6 +8,7 @@ import type { ToSchema, TypedResponse } from 'hono/types'
 import type { z } from 'zod'
 import type { Gateway } from './context.ts'
 import { type Envelope, type ErrorEnvelope, type ErrorStatus, GatewayError, errorResponse, jsonResponse } from './errors.ts'
+import { cors } from './middleware/cors.ts'
 import { credentials } from './middleware/credentials.ts'
 import { permission } from './middleware/permission.ts'
 import { rateLimit } from './middleware/rate-limit.ts'
@@ -43,6 +44,7 @@ const pipeline = (resource: Resource) =>
 const app = new Hono<Gateway>({ strict: false })
 
 app.use(requestId())
+app.use(cors())
 app.get('/healthz', (c) => jsonResponse(200, { result: true, code: 0, message: 'ok', data: 'ok', request_id: c.var.requestId }))
 app.get('/openapi.json', () => jsonResponse(200, openApiDocument()))
 for (const resource of resources) app.on(resource.method, [resource.esbPath, resource.gatewayPath], ...pipeline(resource))

@@ -15,6 +15,8 @@ export interface GatewayEnv {
   BODY_LIMIT_BYTES?: string
   AUTH_CACHE_TTL_MS?: string
   AUTH_NEGATIVE_CACHE_TTL_MS?: string
+  /** Browser origins allowed to call (comma-separated, or `*`); empty means no CORS. */
+  CORS_ORIGINS?: string
   /** Rate limiting (src/ratelimit/config.ts, docs/rate-limiting.md). */
   RATE_LIMIT_ENABLED?: string
   RATE_LIMIT_DEFAULT?: string
