@@ -1,0 +1,76 @@
+/**
+ * The CLI's arguments, checked as the gateway checks them (bk-apigw-reference §3.1 and the record
+ * schemas), with messages that say what is wrong and what is expected.
+ */
+import { APP_CODE_MAX, APP_SECRET_MAX, RESOURCE_NAMES, rateWindowSchema } from '../../src/credentials/records.ts'
+import type { RateWindow, ResourceName } from '../../src/credentials/records.ts'
+import { UserError } from './errors.ts'
+
+export type AllOr<T> = '*' | T[]
+
+export function appCode(value: string | undefined): string {
+  if (!value) throw new UserError('app code cannot be empty')
+  if (value.length > APP_CODE_MAX) throw new UserError(`app code cannot be longer than ${APP_CODE_MAX} characters`)
+  return value
+}
+
+export function appSecret(value: string): string {
+  if (!value) throw new UserError('app secret cannot be empty')
+  if (value.length > APP_SECRET_MAX) {
+    throw new UserError(`app secret cannot be longer than ${APP_SECRET_MAX} characters`)
+  }
+  return value
+}
+
+/** `2,3` or `*`: business (or project) ids, digits only as the gateway's validation wants them. */
+export function bizList(value: string): AllOr<string> {
+  if (value.trim() === '*') return '*'
+  const ids = splitList(value, '--biz')
+  const bad = ids.filter((id) => !/^\d+$/.test(id))
+  if (bad.length > 0) throw new UserError(`--biz takes digit-only ids or *, not ${bad.join(', ')}`)
+  return ids
+}
+
+/** `operate_node,get_task_status` or `*`. */
+export function resourceList(value: string): AllOr<ResourceName> {
+  if (value.trim() === '*') return '*'
+  const names = splitList(value, '--resources')
+  const known = new Set<string>(RESOURCE_NAMES)
+  const bad = names.filter((name) => !known.has(name))
+  if (bad.length > 0) {
+    throw new UserError(`unknown resource ${bad.join(', ')}; expected * or some of ${RESOURCE_NAMES.join(', ')}`)
+  }
+  return names as ResourceName[]
+}
+
+const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 }
+
+/** `10/1s,600/60s`: every window is enforced (`tokens/period`, period in s, m, h or d, at most 1d). */
+export function rateWindows(value: string): RateWindow[] {
+  const windows = splitList(value, '--rate').map((part) => {
+    const match = /^(\d+)\/(\d+)([smhd])$/.exec(part)
+    const window = match && { tokens: Number(match[1]), period: Number(match[2]) * UNIT_SECONDS[match[3]!]! }
+    if (!window || !rateWindowSchema.safeParse(window).success) {
+      throw new UserError(
+        `rate window "${part}" is not <tokens>/<period> with tokens > 0 and a period of 1s to 1d, e.g. 10/1s,600/60s`,
+      )
+    }
+    return window
+  })
+  if (windows.length > 4) throw new UserError('at most 4 rate windows')
+  return windows
+}
+
+/** `8h`, `30m`, `7d`, `90s`: a duration in milliseconds. */
+export function duration(value: string, option: string): number {
+  const match = /^(\d+)([smhd])$/.exec(value.trim())
+  const ms = match ? Number(match[1]) * UNIT_SECONDS[match[2]!]! * 1000 : 0
+  if (!(ms > 0)) throw new UserError(`${option} takes a positive duration such as 90s, 30m, 8h or 7d, not "${value}"`)
+  return ms
+}
+
+function splitList(value: string, option: string): string[] {
+  const items = value.split(',').map((item) => item.trim())
+  if (items.some((item) => item === '')) throw new UserError(`${option} takes a comma-separated list without empty items`)
+  return [...new Set(items)]
+}

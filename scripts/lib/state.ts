@@ -1,0 +1,25 @@
+/**
+ * Where local development keeps its state: `.dev.vars` (dev keys and pepper) and `.wrangler/state`
+ * (what `wrangler dev` persists, KV and Durable Objects). Both live under one directory, the project by
+ * default; `--state DIR` or SOPS_EDGE_STATE moves them, so tests never touch a developer's own state.
+ */
+import { resolve } from 'node:path'
+
+export const PROJECT_ROOT = resolve(import.meta.dirname, '../..')
+export const WRANGLER_CONFIG = resolve(PROJECT_ROOT, 'wrangler.toml')
+
+export interface LocalState {
+  dir: string
+  devVarsPath: string
+  /** wrangler's `--persist-to` directory. */
+  persistPath: string
+}
+
+export function localState(dir = process.env.SOPS_EDGE_STATE || PROJECT_ROOT): LocalState {
+  const root = resolve(dir)
+  return {
+    dir: root,
+    devVarsPath: resolve(root, '.dev.vars'),
+    persistPath: resolve(root, '.wrangler/state'),
+  }
+}

@@ -1,0 +1,55 @@
+/**
+ * Demo tasks through the reference engine's real SOPS API (fast_create_task, operate_task), signed
+ * with the dev JWT key exactly as the gateway signs its calls.
+ */
+import { JwtSigner } from '../../src/jwt.ts'
+import { UserError } from './errors.ts'
+import type { ServiceFetcher } from './worker.ts'
+
+/** Who the engine records as creator and operator of tasks made by the CLI. */
+export const ADMIN_IDENTITY = { appCode: 'sops-edge-admin', appVerified: true, username: 'admin', userVerified: true }
+
+interface Envelope {
+  result?: unknown
+  code?: unknown
+  message?: unknown
+  data?: unknown
+}
+
+export interface EngineClient {
+  createTask(bizId: string, name: string, pipelineTree: unknown): Promise<string>
+  startTask(bizId: string, taskId: string): Promise<void>
+}
+
+export function engineClient(engine: ServiceFetcher, privateKeyPem: string, gatewayName: string): EngineClient {
+  const signer = new JwtSigner(privateKeyPem, gatewayName)
+  const call = async (operation: string, path: string, body: unknown): Promise<Envelope> => {
+    const res = await engine.fetch(`https://engine.local/${path}`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'X-Bkapi-Jwt': await signer.sign(ADMIN_IDENTITY) },
+      body: JSON.stringify(body),
+    })
+    const text = await res.text()
+    let envelope: Envelope | undefined
+    try {
+      envelope = JSON.parse(text) as Envelope
+    } catch {
+      throw new UserError(`the engine answered ${operation} with HTTP ${res.status}: ${text.slice(0, 300)}`)
+    }
+    if (envelope.result !== true) {
+      throw new UserError(`the engine refused ${operation}: ${String(envelope.message)} (code ${String(envelope.code)})`)
+    }
+    return envelope
+  }
+  return {
+    async createTask(bizId, name, pipelineTree) {
+      const { data } = await call('fast_create_task', `apigw/fast_create_task/${bizId}/`, { name, pipeline_tree: pipelineTree })
+      const taskId = (data as { task_id?: unknown } | null)?.task_id
+      if (taskId === undefined || taskId === null) throw new UserError('the engine created a task but sent no task_id')
+      return String(taskId)
+    },
+    async startTask(bizId, taskId) {
+      await call('operate_task start', `apigw/operate_task/${taskId}/${bizId}/`, { action: 'start' })
+    },
+  }
+}
