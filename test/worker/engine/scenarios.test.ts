@@ -1,0 +1,4 @@
+import { engineDriver } from './driver.ts'
+import { engineScenarios } from './scenarios.ts'
+
+engineScenarios(engineDriver)
