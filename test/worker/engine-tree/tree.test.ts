@@ -384,8 +384,13 @@ describe('invalid trees', () => {
     },
     {
       name: 'an id that would shadow an object property',
-      tree: webTree({ s: 'start', constructor: 'act', e: 'end' }, ['f1:s>constructor', 'f2:constructor>e']),
+      tree: webTree({ s: 'start', ['constructor']: 'act' as const, e: 'end' }, ['f1:s>constructor', 'f2:constructor>e']),
       message: 'activities.constructor: the id "constructor" is reserved',
+    },
+    {
+      name: 'a __proto__ id, which JSON parsing keeps but no node map can hold',
+      tree: JSON.parse(JSON.stringify(smallestTree()).replaceAll('"A"', '"__proto__"')),
+      message: 'flow f1: its target __proto__ is not a node of this pipeline',
     },
     // Flows and nodes agree
     {
