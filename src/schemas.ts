@@ -19,13 +19,13 @@ const taskId = z
   .pipe(z.int({ error: 'must be a positive integer' }).positive({ error: 'must be a positive integer' }))
 
 const scope = z
-  .enum(['cmdb_biz', 'project'], { error: 'must be "cmdb_biz" or "project"' })
+  .enum(['cmdb_biz', 'project'], { error: 'must be cmdb_biz or project' })
   .default('cmdb_biz')
   .describe('cmdb_biz: bk_biz_id is a CMDB business id (default); project: it is a SOPS project id')
 
 const nodeId = z
   .string({ error: 'must be a string' })
-  .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1 to 64 characters of A-Z, a-z, 0-9, "_" or "-"')
+  .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1 to 64 characters of A-Z, a-z, 0-9, _ or -')
 
 const jsonObject = (what: string) =>
   z.record(z.string(), z.unknown(), { error: `must be a JSON object (${what})` })
