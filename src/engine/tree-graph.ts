@@ -130,7 +130,8 @@ class GatewayPairing {
     if (outcome.kind === 'converge') {
       const incoming = this.forwardIncoming(outcome.convergeId)
       throw new TreeError(
-        `node ${outcome.convergeId}: its incoming flows ${list(incoming)} do not all come from the branches of one gateway`,
+        `node ${outcome.convergeId}: its incoming flows ${list(incoming)} do not all come from the branches ` +
+          'of one gateway',
       )
     }
   }

@@ -185,7 +185,9 @@ function checkKeysMatchIds(tree: WebTree): void {
   check('gateways', Object.entries(tree.gateways))
   check('flows', Object.entries(tree.flows))
   for (const [key, constant] of Object.entries(tree.constants)) {
-    if (key !== constant.key) throw new TreeError(`constants.${key}: the key differs from its key field "${constant.key}"`)
+    if (key !== constant.key) {
+      throw new TreeError(`constants.${key}: the key differs from its key field "${constant.key}"`)
+    }
     if (!/^\$\{[^{}]+\}$/.test(key)) throw new TreeError(`constants.${key}: a constant key has the form \${name}`)
   }
 }
@@ -219,14 +221,18 @@ function buildPipeline(tree: WebTree, id: string): Pipeline {
     id,
     startEventId: tree.start_event.id,
     endEventId: tree.end_event.id,
-    nodes: Object.fromEntries([...nodes.values()].map((node) => [node.id, toModelNode(node, flows, converges, tree.subprocesses)])),
+    nodes: Object.fromEntries(
+      [...nodes.values()].map((node) => [node.id, toModelNode(node, flows, converges, tree.subprocesses)]),
+    ),
     flows: Object.fromEntries(
       [...flows.values()].map((flow): [string, Flow] => [
         flow.id,
         { id: flow.id, source: flow.source, target: flow.target, isDefault: isDefaultFlow(flow.id, nodes, flows) },
       ]),
     ),
-    constants: Object.fromEntries(Object.values(tree.constants).map((constant) => [constant.key, toConstant(constant)])),
+    constants: Object.fromEntries(
+      Object.values(tree.constants).map((constant) => [constant.key, toConstant(constant)]),
+    ),
     outputs: tree.outputs,
   }
 }
@@ -238,8 +244,8 @@ function checkFlowsConsistent(nodes: Map<string, WebNode>, flows: Map<string, We
   for (const flow of flows.values()) {
     const source = nodes.get(flow.source)
     const target = nodes.get(flow.target)
-    if (!source) throw new TreeError(`flow ${flow.id}: its source ${flow.source || '""'} is not a node of this pipeline`)
-    if (!target) throw new TreeError(`flow ${flow.id}: its target ${flow.target || '""'} is not a node of this pipeline`)
+    if (!source) throw notANode(flow, 'source')
+    if (!target) throw notANode(flow, 'target')
     if (!source.outgoing.includes(flow.id)) {
       throw new TreeError(`flow ${flow.id}: its source ${source.id} does not list it among its outgoing flows`)
     }
@@ -252,16 +258,24 @@ function checkFlowsConsistent(nodes: Map<string, WebNode>, flows: Map<string, We
       ['incoming', node.incoming, 'target'],
       ['outgoing', node.outgoing, 'source'],
     ] as const) {
-      if (new Set(ids).size !== ids.length) throw new TreeError(`node ${node.id}: a flow is listed twice in ${direction}`)
+      if (new Set(ids).size !== ids.length) {
+        throw new TreeError(`node ${node.id}: a flow is listed twice in ${direction}`)
+      }
       for (const flowId of ids) {
         const flow = flows.get(flowId)
         if (!flow) throw new TreeError(`node ${node.id}: its ${direction} flow ${flowId} does not exist`)
         if (flow[end] !== node.id) {
-          throw new TreeError(`node ${node.id}: its ${direction} flow ${flowId} has ${end} ${flow[end]}, not ${node.id}`)
+          throw new TreeError(
+            `node ${node.id}: its ${direction} flow ${flowId} has ${end} ${flow[end]}, not ${node.id}`,
+          )
         }
       }
     }
   }
+}
+
+function notANode(flow: WebFlow, end: 'source' | 'target'): TreeError {
+  return new TreeError(`flow ${flow.id}: its ${end} ${flow[end] || '""'} is not a node of this pipeline`)
 }
 
 function checkIsolated(node: WebNode): void {
@@ -291,10 +305,8 @@ function checkDegree(node: WebNode): void {
     const degree = rule[direction]
     const fits = degree === 'none' ? found === 0 : degree === 'one' ? found === 1 : found >= 1
     if (!fits) {
-      const flows = degree === 'one' ? 'flow' : 'flows'
-      throw new TreeError(
-        `node ${node.id}: ${article(node.type)} ${node.type} needs ${DEGREE_TEXT[degree]} ${direction} ${flows}, found ${found}`,
-      )
+      const needs = `${DEGREE_TEXT[degree]} ${direction} ${degree === 'none' ? 'flows' : 'flow'}`
+      throw new TreeError(`node ${node.id}: ${article(node.type)} ${node.type} needs ${needs}, found ${found}`)
     }
   }
 }
@@ -379,7 +391,9 @@ function checkConstants(tree: WebTree): void {
   for (const constant of Object.values(tree.constants)) {
     for (const nodeId of Object.keys(constant.source_info)) {
       if (!Object.hasOwn(tree.activities, nodeId)) {
-        throw new TreeError(`constants.${constant.key}: source_info names ${nodeId}, which is not an activity of this pipeline`)
+        throw new TreeError(
+          `constants.${constant.key}: source_info names ${nodeId}, which is not an activity of this pipeline`,
+        )
       }
     }
   }
@@ -434,7 +448,7 @@ function buildSubPipeline(id: string, subprocesses: Map<string, WebTree>): Pipel
 
 function convergeOf(gatewayId: string, converges: Map<string, string>): string {
   const convergeId = converges.get(gatewayId)
-  // pairGateways fails any parallel gateway without a converge gateway, so this cannot happen.
+  // pairGateways pairs every parallel gateway it reaches or fails; this guards the unforeseen.
   if (convergeId === undefined) throw new TreeError(`node ${gatewayId}: no converge gateway joins its branches`)
   return convergeId
 }

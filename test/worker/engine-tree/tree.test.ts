@@ -444,7 +444,7 @@ describe('invalid trees', () => {
     {
       name: 'an activity without incoming flow',
       tree: webTree({ s: 'start', A: 'act', B: 'act', e: 'end' }, ['f1:s>A', 'f2:A>e', 'f3:B>e']),
-      message: 'node B: a ServiceActivity needs at least 1 incoming flows, found 0',
+      message: 'node B: a ServiceActivity needs at least 1 incoming flow, found 0',
     },
     {
       name: 'a start event with an incoming flow',
@@ -473,7 +473,7 @@ describe('invalid trees', () => {
     {
       name: 'a dead-end exclusive gateway',
       tree: webTree({ s: 'start', X: 'xor', A: 'act', Y: 'xor', e: 'end' }, ['f1:s>X', 'f2:X>A', 'f3:A>e', 'f4:X>Y']),
-      message: 'node Y: an ExclusiveGateway needs at least 1 outgoing flows, found 0',
+      message: 'node Y: an ExclusiveGateway needs at least 1 outgoing flow, found 0',
     },
     // Start, reachability
     {
@@ -625,6 +625,22 @@ describe('invalid trees', () => {
         'f8:Y>e',
       ]),
       message: 'node X: the branches of an ExclusiveGateway must first meet the same converge gateway, but they meet J and K',
+    },
+    {
+      name: 'paths from two blocks merging before a converge gateway',
+      tree: webTree({ s: 'start', X: 'xor', J: 'join', Y: 'xor', A: 'act', B: 'act', K: 'join', e: 'end' }, [
+        'f0:s>X',
+        'f1:X>J',
+        'f2:X>Y',
+        'f3:X>e',
+        'f4:J>A',
+        'f5:Y>B',
+        'f6:Y>K',
+        'f7:A>B',
+        'f8:B>K',
+        'f9:K>e',
+      ]),
+      message: 'node K: its incoming flows f6, f8 do not all come from the branches of one gateway',
     },
     // Constants and outputs
     {
