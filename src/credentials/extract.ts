@@ -48,7 +48,8 @@ function merge(earlier: Credentials, later: Credentials): Credentials {
 
 export interface CredentialSources {
   header: string | undefined
-  query: URLSearchParams
+  /** The first value of each query parameter. */
+  query: Record<string, string>
   body: Source
   cookieToken: string | undefined
 }
@@ -66,8 +67,6 @@ export function readCredentials({ header, query, body, cookieToken }: Credential
     }
     return fromSource(parsed as Source)
   }
-  const queryFirst: Source = {}
-  for (const [key, value] of query) if (!(key in queryFirst)) queryFirst[key] = value
-  const found = merge(fromSource(queryFirst), fromSource(body))
+  const found = merge(fromSource(query), fromSource(body))
   return found.bkToken ? found : { ...found, bkToken: cookieToken ?? '' }
 }

@@ -11,7 +11,7 @@ export const credentials = () =>
       'credentials',
       readCredentials({
         header: c.req.header('X-Bkapi-Authorization'),
-        query: new URL(c.req.url).searchParams,
+        query: c.req.query(),
         body: 'fields' in body ? body.fields : {},
         cookieToken: getCookie(c, 'bk_token'),
       }),

@@ -24,9 +24,8 @@ export const validate = (resource: Resource) =>
     const body = c.var.body
     if (resource.method === 'post' && 'problem' in body) throw invalid([{ path: 'body', message: body.problem }])
 
-    const query = Object.fromEntries(new URL(c.req.url).searchParams)
     const fields = resource.method === 'post' && 'fields' in body ? body.fields : {}
-    const parsed = resource.schema.safeParse({ ...query, ...fields, ...c.req.param() })
+    const parsed = resource.schema.safeParse({ ...c.req.query(), ...fields, ...c.req.param() })
     if (!parsed.success) throw invalid(toProblems(parsed.error.issues))
     c.set('input', parsed.data)
     await next()
