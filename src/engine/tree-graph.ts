@@ -88,7 +88,7 @@ function flowIn(graph: Graph, id: string): GraphFlow {
 type Outcome =
   | { kind: 'converge'; convergeId: string; flows: Set<string> }
   | { kind: 'end' }
-  | { kind: 'loop'; flowId: string }
+  | { kind: 'loop' }
 
 interface Branch {
   /** The gateway's outgoing flow that starts the branch. */
@@ -153,7 +153,7 @@ class GatewayPairing {
         if (scope && !scope.has(flow.target)) {
           throw this.notConverging(stack, firstFlowId, `loops back out of the parallel branch through flow ${flowId}`)
         }
-        return done({ kind: 'loop', flowId })
+        return done({ kind: 'loop' })
       }
       const node = this.node(flow.target)
       if (node.type === 'EmptyEndEvent') {
@@ -175,7 +175,7 @@ class GatewayPairing {
       }
       const block = this.resolve(node, [...stack, node.id], scope)
       block.nodes.forEach(visit)
-      if (block.convergeId === undefined) return done(block.reachesEnd ? { kind: 'end' } : { kind: 'loop', flowId })
+      if (block.convergeId === undefined) return done({ kind: block.reachesEnd ? 'end' : 'loop' })
       if (!sameSet(this.forwardIncoming(block.convergeId), block.flows)) {
         return done({ kind: 'converge', convergeId: block.convergeId, flows: block.flows })
       }
