@@ -21,6 +21,11 @@ export interface EngineDriver {
   operateNode(bizId: string, taskId: number, body: Record<string, unknown>): Promise<Envelope>
   operateTask(taskId: number, bizId: string, body: Record<string, unknown>): Promise<Envelope>
   taskStatus(taskId: number, bizId: string, query?: Record<string, string>): Promise<Envelope>
+  /**
+   * True when operate_node's `version` reaches the engine (SOPS's node_callback takes one). The gateway's
+   * contract forwards no such field, so a stale version cannot be sent through it.
+   */
+  forwardsCallbackVersion?: boolean
 }
 
 export const ENGINE_BASE = 'https://engine.internal/o/bk_sops/'
@@ -28,8 +33,11 @@ export const OPERATOR = 'admin'
 
 const signer = new JwtSigner(env.JWT_PRIVATE_KEY, 'bk-sops')
 
+/** A token as the gateway signs it; `nowS` signs one for another moment (a fresh signer: no token reuse). */
 export function signJwt(username = OPERATOR, nowS?: number): Promise<string> {
-  return signer.sign({ appCode: 'esb_test', appVerified: true, username, userVerified: true }, nowS)
+  const who = { appCode: 'esb_test', appVerified: true, username, userVerified: true }
+  if (nowS === undefined) return signer.sign(who)
+  return new JwtSigner(env.JWT_PRIVATE_KEY, 'bk-sops').sign(who, nowS)
 }
 
 /** A raw call to the engine's entrypoint, for tests that look at HTTP details. */
@@ -66,5 +74,6 @@ export function engineDriver(): EngineDriver {
     operateTask: (taskId, bizId, body) => call(`apigw/operate_task/${taskId}/${bizId}/`, 'POST', body),
     taskStatus: (taskId, bizId, query = {}) =>
       call(`apigw/get_task_status/${taskId}/${bizId}/?${new URLSearchParams(query)}`, 'GET'),
+    forwardsCallbackVersion: true,
   }
 }
