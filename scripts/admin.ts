@@ -23,13 +23,11 @@ import { describeApp, describeAppLine, describeToken } from './lib/describe.ts'
 import { ensureDevVars, newJwtKeyPair, publicKeyOf, setDevVars } from './lib/devvars.ts'
 import { UserError, runCli } from './lib/errors.ts'
 import { appCode, appSecret, bizList, duration, rateWindows, resourceList } from './lib/input.ts'
-import { openLocalKv, wranglerKv } from './lib/kv.ts'
-import type { KvStore } from './lib/kv.ts'
+import type { KvStore } from './lib/store.ts'
 import { localState } from './lib/state.ts'
 import type { LocalState } from './lib/state.ts'
 import { engineClient } from './lib/tasks.ts'
 import { addToken, loadToken, revokeToken } from './lib/tokens.ts'
-import { startLocalWorker } from './lib/worker.ts'
 
 type OptionSpec = Record<string, { type: 'string' | 'boolean' }>
 type Values = Record<string, string | boolean | undefined>
@@ -64,11 +62,16 @@ const DEFAULT_TOKEN_TTL = '8h'
 
 const str = (values: Values, name: string) => values[name] as string | undefined
 
-function permissions(values: Values, command: string): Permissions {
+function optionalPermissions(values: Values): Permissions {
   const biz = str(values, 'biz')
   const resources = str(values, 'resources')
-  if (biz === undefined && resources === undefined) throw new UserError(`${command} needs --biz and/or --resources`)
   return { biz: biz === undefined ? undefined : bizList(biz), resources: resources === undefined ? undefined : resourceList(resources) }
+}
+
+function permissions(values: Values, command: string): Permissions {
+  const given = optionalPermissions(values)
+  if (!given.biz && !given.resources) throw new UserError(`${command} needs --biz and/or --resources`)
+  return given
 }
 
 const COMMANDS: Record<string, Command> = {
@@ -86,20 +89,17 @@ of the gateway default.`,
       rate: { type: 'string' },
     },
     async run(ctx, kv) {
-      const code = appCode(ctx.args[0])
       const given = str(ctx.values, 'secret')
-      const biz = str(ctx.values, 'biz')
-      const resources = str(ctx.values, 'resources')
       const rate = str(ctx.values, 'rate')
-      const { record, secret } = await createApp(await kv(), ctx.pepper(), {
-        code,
+      const app = {
+        code: appCode(ctx.args[0]),
         secret: given === undefined ? undefined : appSecret(given),
         userExempt: ctx.values['user-exempt'] === true,
-        biz: biz === undefined ? undefined : bizList(biz),
-        resources: resources === undefined ? undefined : resourceList(resources),
+        ...optionalPermissions(ctx.values),
         rate: rate === undefined ? undefined : rateWindows(rate),
-      })
-      console.log(`created app ${code}`)
+      }
+      const { record, secret } = await createApp(await kv(), ctx.pepper(), app)
+      console.log(`created app ${app.code}`)
       if (given === undefined) console.log(`bk_app_secret: ${secret}\n(shown this once: only its hash is stored)`)
       console.log(describeApp(record))
     },
@@ -152,7 +152,8 @@ older one, so callers can switch without downtime. Refused while the app already
     options: PERMISSION_OPTIONS,
     async run(ctx, kv) {
       const code = appCode(ctx.args[0])
-      console.log(describeApp(await grant(await kv(), code, permissions(ctx.values, 'app grant'))))
+      const change = permissions(ctx.values, 'app grant')
+      console.log(describeApp(await grant(await kv(), code, change)))
     },
   },
   'app revoke': {
@@ -162,7 +163,8 @@ older one, so callers can switch without downtime. Refused while the app already
     options: PERMISSION_OPTIONS,
     async run(ctx, kv) {
       const code = appCode(ctx.args[0])
-      console.log(describeApp(await revoke(await kv(), code, permissions(ctx.values, 'app revoke'))))
+      const change = permissions(ctx.values, 'app revoke')
+      console.log(describeApp(await revoke(await kv(), code, change)))
     },
   },
   'app set-rate': {
@@ -243,6 +245,7 @@ JWT signed by the dev key, as the gateway calls it.`,
       if (biz === undefined || !/^\d+$/.test(biz)) throw new UserError('task create needs --biz <digits>')
       const tree = readJson(file)
       const { secrets } = ensureDevVars(ctx.state.devVarsPath)
+      const { startLocalWorker } = await import('./lib/worker.ts')
       const worker = await startLocalWorker(ctx.state)
       try {
         const engine = engineClient(await worker.binding('ENGINE'), secrets.JWT_PRIVATE_KEY, worker.variable('GATEWAY_NAME') || 'bk-sops')
@@ -355,7 +358,11 @@ async function main(argv: string[]): Promise<void> {
     },
   }
   let store: KvStore | undefined
-  const kv = async () => (store ??= remote ? wranglerKv(['--remote']) : await openLocalKv(state.persistPath))
+  // Loaded on first use: wrangler and Miniflare take seconds to import, help and input errors need neither.
+  const kv = async () => {
+    const { openLocalKv, wranglerKv } = await import('./lib/kv.ts')
+    return (store ??= remote ? wranglerKv(['--remote']) : await openLocalKv(state.persistPath))
+  }
   try {
     await command.run(ctx, kv)
   } finally {

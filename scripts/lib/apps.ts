@@ -8,8 +8,8 @@ import type { AppRecord, RateWindow, ResourceName } from '../../src/credentials/
 import { secretHash } from '../../src/credentials/hash.ts'
 import { UserError } from './errors.ts'
 import type { AllOr } from './input.ts'
-import { parseStored } from './kv.ts'
-import type { KvStore } from './kv.ts'
+import { parseStored } from './store.ts'
+import type { KvStore } from './store.ts'
 
 export interface Permissions {
   biz?: AllOr<string>

@@ -6,7 +6,7 @@
 import { secretHash } from '../../src/credentials/hash.ts'
 import { appKey } from '../../src/credentials/records.ts'
 import { createApp, loadApp } from './apps.ts'
-import type { KvStore } from './kv.ts'
+import type { KvStore } from './store.ts'
 import { addToken, loadToken } from './tokens.ts'
 
 export const DEMO = { app: 'esb_test', secret: 'xxx', token: 'xxx', username: 'admin' } as const

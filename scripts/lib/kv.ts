@@ -7,32 +7,11 @@ import { join, resolve } from 'node:path'
 import { promisify } from 'node:util'
 import { Miniflare, convertV4MiniflareOptions } from 'miniflare'
 import { unstable_readConfig } from 'wrangler'
-import type { z } from 'zod'
 import { UserError } from './errors.ts'
 import { PROJECT_ROOT, WRANGLER_CONFIG } from './state.ts'
+import type { KvStore } from './store.ts'
 
 export const CREDENTIALS_BINDING = 'CREDENTIALS'
-
-export interface KvStore {
-  get(key: string): Promise<string | null>
-  put(key: string, value: string): Promise<void>
-  delete(key: string): Promise<void>
-  list(prefix: string): Promise<string[]>
-  close(): Promise<void>
-}
-
-/** A stored JSON record, checked with the schema the gateway reads it with. */
-export function parseStored<T>(schema: z.ZodType<T>, raw: string, what: string): T {
-  let json: unknown
-  try {
-    json = JSON.parse(raw)
-  } catch {
-    throw new UserError(`the stored ${what} is not JSON`)
-  }
-  const parsed = schema.safeParse(json)
-  if (!parsed.success) throw new UserError(`the stored ${what} is invalid: ${parsed.error.message}`)
-  return parsed.data
-}
 
 function credentialsNamespaceId(): string {
   const config = unstable_readConfig({ config: WRANGLER_CONFIG })

@@ -3,8 +3,8 @@ import { tokenKey, tokenRecordSchema } from '../../src/credentials/records.ts'
 import type { TokenRecord } from '../../src/credentials/records.ts'
 import { tokenHash } from '../../src/credentials/hash.ts'
 import { UserError } from './errors.ts'
-import { parseStored } from './kv.ts'
-import type { KvStore } from './kv.ts'
+import { parseStored } from './store.ts'
+import type { KvStore } from './store.ts'
 
 /** The gateway reads bk_token from a header, body or cookie; a sane bound keeps KV keys and logs small. */
 const TOKEN_MAX = 1024

@@ -1,0 +1,56 @@
+/** `npm run dev`'s bootstrap: from an empty directory it creates .dev.vars and the demo records; twice changes nothing. */
+import { readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { parseEnv } from 'node:util'
+import { describe, expect, it } from 'vitest'
+import { bootstrap } from '../../scripts/lib/bootstrap.ts'
+import { openLocalKv } from '../../scripts/lib/kv.ts'
+import { publicKeyOf } from '../../scripts/lib/devvars.ts'
+import { localState } from '../../scripts/lib/state.ts'
+import { tempStateDir } from './admin-helpers.ts'
+
+async function kvContents(persistPath: string) {
+  const kv = await openLocalKv(persistPath)
+  try {
+    const keys = await kv.list('')
+    return Object.fromEntries(await Promise.all(keys.map(async (key) => [key, await kv.get(key)] as const)))
+  } finally {
+    await kv.close()
+  }
+}
+
+describe('dev bootstrap', () => {
+  it('creates .dev.vars and the demo records in an empty directory, and a second run changes nothing', async () => {
+    const state = localState(tempStateDir())
+
+    const first = await bootstrap(state)
+    expect(first.devVars).toEqual(['JWT_PRIVATE_KEY', 'APIGW_PUBLIC_KEY', 'CREDENTIAL_PEPPER', 'ENGINE_DEMO_SEED'])
+    expect(first.demo).toEqual(['app esb_test (secret xxx)', 'bk_token xxx for admin'])
+    const devVars = readFileSync(state.devVarsPath, 'utf8')
+    const vars = parseEnv(devVars)
+    expect(vars.JWT_PRIVATE_KEY).toContain('-----BEGIN RSA PRIVATE KEY-----')
+    expect(publicKeyOf(vars.JWT_PRIVATE_KEY!)).toBe(vars.APIGW_PUBLIC_KEY)
+    expect(vars.ENGINE_DEMO_SEED).toBe('true')
+    const records = await kvContents(state.persistPath)
+    expect(Object.keys(records)).toHaveLength(2)
+    expect(JSON.parse(records['app:esb_test']!)).toMatchObject({
+      user_exempt: true,
+      disabled: false,
+      permissions: { biz: '*', resources: '*' },
+    })
+
+    const second = await bootstrap(state)
+    expect(second).toEqual({ devVars: [], demo: [] })
+    expect(readFileSync(state.devVarsPath, 'utf8')).toBe(devVars)
+    expect(await kvContents(state.persistPath)).toEqual(records)
+  })
+
+  it('repairs the demo app when the pepper changed', async () => {
+    const dir = tempStateDir()
+    const state = localState(dir)
+    await bootstrap(state)
+    const devVars = readFileSync(state.devVarsPath, 'utf8').replace(/^CREDENTIAL_PEPPER=.*$/m, '')
+    writeFileSync(join(dir, '.dev.vars'), devVars)
+    expect(await bootstrap(state)).toEqual({ devVars: ['CREDENTIAL_PEPPER'], demo: ['app esb_test (secret xxx)'] })
+  })
+})
