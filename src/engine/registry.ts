@@ -11,12 +11,6 @@ export interface Project {
   name: string
 }
 
-export interface TaskEntry {
-  id: number
-  projectId: number
-  name: string
-}
-
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS projects (
   id INTEGER PRIMARY KEY AUTOINCREMENT, bk_biz_id TEXT NOT NULL UNIQUE, name TEXT NOT NULL, created_time INTEGER NOT NULL);
@@ -62,10 +56,5 @@ export class EngineRegistry extends DurableObject<EngineEnv> {
       )
       .toArray()[0]
     return row ? Number(row.id) : (taskId as number)
-  }
-
-  task(taskId: number): TaskEntry | null {
-    const row = this.sql.exec<Row>('SELECT * FROM tasks WHERE id = ?', taskId).toArray()[0]
-    return row ? { id: Number(row.id), projectId: Number(row.project_id), name: String(row.name) } : null
   }
 }

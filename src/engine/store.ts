@@ -162,23 +162,6 @@ function toSchedule(r: Row): ScheduleRecord {
   }
 }
 
-function toHistory(r: Row): HistoryRecord {
-  return {
-    id: num(r.id),
-    nodeId: str(r.node_id),
-    startedTime: numOrNull(r.started_time),
-    archivedTime: numOrNull(r.archived_time),
-    loop: num(r.loop),
-    retry: num(r.retry),
-    skip: bool(r.skip),
-    version: str(r.version),
-    inputs: json(r.inputs),
-    outputs: json(r.outputs),
-    operator: str(r.operator),
-    createdTime: num(r.created_time),
-  }
-}
-
 const flag = (b: boolean) => (b ? 1 : 0)
 
 export class Store {
@@ -271,10 +254,6 @@ export class Store {
       h.nodeId, h.startedTime, h.archivedTime, h.loop, h.retry, flag(h.skip), h.version,
       JSON.stringify(h.inputs), JSON.stringify(h.outputs), h.operator, h.createdTime,
     )
-  }
-
-  histories(nodeId: string): HistoryRecord[] {
-    return this.rows('SELECT * FROM histories WHERE node_id = ? ORDER BY id', nodeId).map(toHistory)
   }
 
   // processes ----------------------------------------------------------------------------------------

@@ -61,3 +61,19 @@ describe('eviction', () => {
     expect((await d.taskStatus(taskId, BIZ)).data.state).toBe('FINISHED')
   })
 })
+
+describe('histories', () => {
+  it('keep each replaced attempt with its operator', async () => {
+    const taskId = await d.createTask(BIZ, single('a', 'fail'), { start: true })
+    await d.operateNode(BIZ, taskId, { node_id: 'a', action: 'retry' })
+    await d.operateNode(BIZ, taskId, { node_id: 'a', action: 'skip' })
+    const rows = await runInDurableObject(taskObject(taskId), (_, state) =>
+      state.storage.sql.exec('SELECT node_id, retry, skip, loop, operator, outputs FROM histories ORDER BY id').toArray(),
+    )
+    expect(rows).toEqual([
+      expect.objectContaining({ node_id: 'a', retry: 0, skip: 0, loop: 1, operator: 'admin' }),
+      expect.objectContaining({ node_id: 'a', retry: 1, skip: 0, loop: 1, operator: 'admin' }),
+    ])
+    expect(JSON.parse(String(rows[0]?.outputs))).toMatchObject({ ex_data: 'the fail component always fails', _result: false })
+  })
+})
