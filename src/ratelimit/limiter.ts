@@ -7,6 +7,11 @@
  * cell that overlaps (now − P, now], the oldest one whole. That over-counts, never under-counts, so in
  * any interval of P seconds at most `tokens` requests pass; the price is that a unit of quota comes
  * back up to P/BUCKETS later than a perfect log would give it back.
+ *
+ * Decisions are made on the counts in memory, which the single-threaded object keeps exact under any
+ * concurrency. An admission is answered only once it is durable in SQLite, and the writes of all the
+ * admissions decided meanwhile share one commit (group commit), so a restart never forgets an admission
+ * that was answered, and one commit per request does not cap the object's throughput.
  */
 import { DurableObject } from 'cloudflare:workers'
 import { z } from 'zod'
@@ -39,6 +44,11 @@ interface Cell {
   hits: number
 }
 
+interface DirtyCell {
+  periodMs: number
+  cell: Cell
+}
+
 const cellWidth = (periodMs: number) => periodMs / BUCKETS
 const bucketOf = (t: number, periodMs: number) => Math.floor(t / cellWidth(periodMs))
 /** First instant at which the cell no longer overlaps the window (see the module comment). */
@@ -47,21 +57,28 @@ const cellFreedAt = (bucket: number, periodMs: number) => (bucket + 1) * cellWid
 export class RateLimiter extends DurableObject {
   #tableReady = false
   #lastNow = 0
+  /** Per period in ms: the cells that may still be counted, oldest first; the truth while the object lives. */
+  readonly #cells = new Map<number, Cell[]>()
+  /** Changed since the last write, and rows that have left their window, per period. */
+  readonly #dirty = new Map<string, DirtyCell>()
+  readonly #expiredBelow = new Map<number, number>()
+  #alarmWanted = 0
   #alarmAt = 0
-  /** Per period: cells below this bucket are already deleted. */
-  readonly #prunedBelow = new Map<number, number>()
+  /** The commit that will carry the changes made from now on, and the one before it. */
+  #nextCommit: Promise<void> | undefined
+  #lastCommit: Promise<void> = Promise.resolve()
 
   /**
    * Admits the request if every window has room for it, and then counts it in every window; otherwise
-   * counts nothing. Synchronous from start to end, so concurrent calls cannot interleave.
+   * counts nothing. The decision is made synchronously, so concurrent calls cannot interleave; an
+   * admission is answered once it is durable.
    */
-  decide(request: DecideRequest): Decision {
+  async decide(request: DecideRequest): Promise<Decision> {
     const parsed = decideRequestSchema.safeParse(request)
     // A plain message: a ZodError loses its details on the way back over RPC.
     if (!parsed.success) throw new TypeError(`invalid limiter request: ${z.prettifyError(parsed.error)}`)
     const { windows, at } = parsed.data
     const now = this.#clock(at)
-    this.#ensureTable()
     const periods = [...new Set(windows.map((w) => w.period * 1000))]
     const cells = new Map(periods.map((p) => [p, this.#countedCells(p, now)]))
     const used = (w: RateWindow) => sumHits(cells.get(w.period * 1000) ?? [])
@@ -69,9 +86,9 @@ export class RateLimiter extends DurableObject {
     const allowed = windows.every((w) => used(w) < w.tokens)
     if (allowed) {
       for (const periodMs of periods) this.#count(periodMs, now, cells.get(periodMs) ?? [])
-      this.#scheduleCleanup(now, Math.max(...periods))
+      this.#wantCleanupAfter(now, Math.max(...periods))
     }
-    return {
+    const decision = {
       allowed,
       windows: windows.map((w) => {
         const counted = cells.get(w.period * 1000) ?? []
@@ -81,14 +98,16 @@ export class RateLimiter extends DurableObject {
         return { ...w, remaining: Math.max(0, w.tokens - hits), resetMs: msUntilFreed(counted, needed, w.period * 1000, now) }
       }),
     }
+    if (allowed) await this.#durable()
+    return decision
   }
 
   /** Deletes the object's storage once every window has run out, so idle keys cost nothing. */
   override async alarm(): Promise<void> {
-    if (!this.#tableReady) this.#ensureTable()
+    await this.#durable()
     const now = Date.now()
     let lastFreed = 0
-    for (const { period_ms, bucket } of this.ctx.storage.sql.exec<{ period_ms: number; bucket: number }>(
+    for (const { period_ms, bucket } of this.#sql().exec<{ period_ms: number; bucket: number }>(
       'SELECT period_ms, MAX(bucket) AS bucket FROM cells GROUP BY period_ms',
     )) {
       lastFreed = Math.max(lastFreed, cellFreedAt(bucket, period_ms))
@@ -100,8 +119,9 @@ export class RateLimiter extends DurableObject {
     }
     await this.ctx.storage.deleteAll()
     this.#tableReady = false
+    this.#cells.clear()
+    this.#expiredBelow.clear()
     this.#alarmAt = 0
-    this.#prunedBelow.clear()
   }
 
   /** Never goes backwards, so a clock step cannot hand quota back early. */
@@ -110,54 +130,84 @@ export class RateLimiter extends DurableObject {
     return this.#lastNow
   }
 
-  #ensureTable(): void {
-    if (this.#tableReady) return
-    this.ctx.storage.sql.exec(
-      `CREATE TABLE IF NOT EXISTS cells (
-         period_ms INTEGER NOT NULL,
-         bucket INTEGER NOT NULL,
-         hits INTEGER NOT NULL,
-         PRIMARY KEY (period_ms, bucket)
-       ) WITHOUT ROWID`,
-    )
-    this.#tableReady = true
-  }
-
-  /** The cells that overlap (now − period, now], oldest first. */
-  #countedCells(periodMs: number, now: number): Cell[] {
-    const first = bucketOf(now - periodMs + 1, periodMs)
-    if (first > (this.#prunedBelow.get(periodMs) ?? -Infinity)) {
-      this.ctx.storage.sql.exec('DELETE FROM cells WHERE period_ms = ? AND bucket < ?', periodMs, first)
-      this.#prunedBelow.set(periodMs, first)
+  #sql(): SqlStorage {
+    if (!this.#tableReady) {
+      this.ctx.storage.sql.exec(
+        `CREATE TABLE IF NOT EXISTS cells (
+           period_ms INTEGER NOT NULL,
+           bucket INTEGER NOT NULL,
+           hits INTEGER NOT NULL,
+           PRIMARY KEY (period_ms, bucket)
+         ) WITHOUT ROWID`,
+      )
+      this.#tableReady = true
     }
     return this.ctx.storage.sql
-      .exec<{ bucket: number; hits: number }>(
-        'SELECT bucket, hits FROM cells WHERE period_ms = ? AND bucket >= ? ORDER BY bucket',
-        periodMs,
-        first,
-      )
-      .toArray()
   }
 
-  /** Counts one request in the current cell, in storage and in the caller's copy of the cells. */
+  /** The cells that overlap (now − period, now], oldest first; read from storage once per object start. */
+  #countedCells(periodMs: number, now: number): Cell[] {
+    let cells = this.#cells.get(periodMs)
+    if (!cells) {
+      cells = this.#sql()
+        .exec<{ bucket: number; hits: number }>('SELECT bucket, hits FROM cells WHERE period_ms = ? ORDER BY bucket', periodMs)
+        .toArray()
+      this.#cells.set(periodMs, cells)
+    }
+    const first = bucketOf(now - periodMs + 1, periodMs)
+    if ((cells[0]?.bucket ?? first) < first) {
+      while ((cells[0]?.bucket ?? first) < first) cells.shift()
+      this.#expiredBelow.set(periodMs, first)
+    }
+    return cells
+  }
+
+  /** Counts one request in the current cell. */
   #count(periodMs: number, now: number, cells: Cell[]): void {
     const bucket = bucketOf(now, periodMs)
-    this.ctx.storage.sql.exec(
-      'INSERT INTO cells (period_ms, bucket, hits) VALUES (?, ?, 1) ON CONFLICT DO UPDATE SET hits = hits + 1',
-      periodMs,
-      bucket,
-    )
-    const last = cells.at(-1)
-    if (last?.bucket === bucket) last.hits++
-    else cells.push({ bucket, hits: 1 })
+    let cell = cells.at(-1)
+    if (cell?.bucket === bucket) cell.hits++
+    else cells.push((cell = { bucket, hits: 1 }))
+    this.#dirty.set(`${periodMs}/${bucket}`, { periodMs, cell })
   }
 
   /** Keeps an alarm at or after the moment every counted cell has expired; rewritten rarely. */
-  #scheduleCleanup(now: number, longestPeriodMs: number): void {
+  #wantCleanupAfter(now: number, longestPeriodMs: number): void {
     const allFreed = now + longestPeriodMs + cellWidth(longestPeriodMs)
-    if (allFreed <= this.#alarmAt) return
-    this.#alarmAt = allFreed + longestPeriodMs
-    void this.ctx.storage.setAlarm(this.#alarmAt)
+    if (allFreed > this.#alarmAt) this.#alarmWanted = allFreed + longestPeriodMs
+  }
+
+  /**
+   * Resolves once every change made so far is durable. Changes made while a commit is in flight wait
+   * for it and then share the next one.
+   */
+  #durable(): Promise<void> {
+    this.#nextCommit ??= this.#lastCommit.then(() => {
+      this.#nextCommit = undefined
+      this.#write()
+      return this.ctx.storage.sync()
+    })
+    this.#lastCommit = this.#nextCommit.catch(() => {})
+    return this.#nextCommit
+  }
+
+  #write(): void {
+    const sql = this.#sql()
+    for (const { periodMs, cell } of this.#dirty.values()) {
+      sql.exec(
+        'INSERT INTO cells (period_ms, bucket, hits) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET hits = excluded.hits',
+        periodMs,
+        cell.bucket,
+        cell.hits,
+      )
+    }
+    this.#dirty.clear()
+    for (const [periodMs, first] of this.#expiredBelow) sql.exec('DELETE FROM cells WHERE period_ms = ? AND bucket < ?', periodMs, first)
+    this.#expiredBelow.clear()
+    if (this.#alarmWanted > this.#alarmAt) {
+      this.#alarmAt = this.#alarmWanted
+      void this.ctx.storage.setAlarm(this.#alarmAt)
+    }
   }
 }
 

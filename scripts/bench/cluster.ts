@@ -1,0 +1,137 @@
+/**
+ * The Workers the benchmarks load, run on workerd through Miniflare's API: the gateway bundled from
+ * src/index.ts with the bindings of wrangler.toml, a cheap origin that answers SOPS's success envelope,
+ * and whatever baseline Worker a benchmark compares it with. Each Worker gets its own socket.
+ */
+import { generateKeyPairSync, randomBytes } from 'node:crypto'
+import { fileURLToPath } from 'node:url'
+import { Miniflare, convertV4MiniflareOptions } from 'miniflare'
+import { unstable_getMiniflareWorkerOptions } from 'wrangler'
+import { secretHash, tokenHash } from '../../src/credentials/hash.ts'
+import { appKey, appRecordSchema, tokenKey, tokenRecordSchema } from '../../src/credentials/records.ts'
+import type { RateWindow } from '../../src/credentials/records.ts'
+import { bundleWorker } from './bundle.ts'
+
+/** Miniflare (v4-style) options of one Worker; checked by Miniflare when the cluster starts. */
+type WorkerOptions = Record<string, unknown>
+
+const projectFile = (path: string) => fileURLToPath(new URL(`../../${path}`, import.meta.url))
+const WRANGLER_CONFIG = projectFile('wrangler.toml')
+
+/** SOPS's answer to a node or task operation, as cheap as an origin can be. */
+const ORIGIN_SCRIPT = `export default { fetch: () => Response.json({ result: true, code: 0, message: 'success', trace_id: '0' }) }`
+
+/** The seed document's example request (operate_node), and the demo credentials it uses. */
+export const SEED_REQUEST = {
+  path: '/api/c/compapi/v2/sops/operate_node/',
+  body: JSON.stringify({
+    bk_app_code: 'esb_test',
+    bk_app_secret: 'xxx',
+    bk_token: 'xxx',
+    bk_biz_id: '2',
+    task_id: '12',
+    node_id: 'node_id',
+    action: 'skip',
+  }),
+}
+
+/**
+ * The demo app's limits during a benchmark: high enough that no request of a run is refused, so the
+ * admitted path is what gets measured (2,000 req/s: spread over four limiter objects).
+ */
+export const BENCH_RATE_LIMITS: RateWindow[] = [{ tokens: 120_000, period: 60 }]
+
+const pepper = randomBytes(32).toString('base64url')
+const keys = generateKeyPairSync('rsa', {
+  modulusLength: 2048,
+  privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
+  publicKeyEncoding: { type: 'spki', format: 'pem' },
+})
+
+export interface BenchWorker {
+  name: string
+  options: WorkerOptions
+}
+
+export const originWorker = (): BenchWorker => ({
+  name: 'origin',
+  options: { modules: true, script: ORIGIN_SCRIPT },
+})
+
+/** The gateway as deployed, with some vars overridden, and the cheap origin bound as ENGINE. */
+export async function gatewayWorker(name: string, vars: Record<string, string> = {}): Promise<BenchWorker> {
+  const { workerOptions } = unstable_getMiniflareWorkerOptions(WRANGLER_CONFIG)
+  // The bundle is one ES module, so the config's module rules do not apply.
+  const { modulesRules: _, ...fromConfig } = workerOptions as WorkerOptions
+  return {
+    name,
+    options: {
+      ...fromConfig,
+      modules: [{ type: 'ESModule', path: 'index.js', contents: await bundleWorker(projectFile('src/index.ts')) }],
+      bindings: {
+        ...(fromConfig.bindings as Record<string, string>),
+        ...vars,
+        JWT_PRIVATE_KEY: keys.privateKey,
+        APIGW_PUBLIC_KEY: keys.publicKey,
+        CREDENTIAL_PEPPER: pepper,
+      },
+      serviceBindings: { ENGINE: 'origin' },
+    },
+  }
+}
+
+/** A Worker of scripts/bench, bundled, with the given service bindings and gateway Durable Objects. */
+export async function benchWorker(name: string, entry: string, options: WorkerOptions = {}): Promise<BenchWorker> {
+  return {
+    name,
+    options: {
+      ...options,
+      modules: [{ type: 'ESModule', path: 'index.js', contents: await bundleWorker(projectFile(`scripts/bench/${entry}`)) }],
+    },
+  }
+}
+
+export interface Cluster {
+  /** The URL of a Worker's own socket. */
+  url(worker: string): Promise<URL>
+  /** Seeds the seed document's demo app and token into the gateway's KV, with the given limits. */
+  seedDemo(gateway: string, rateLimits: RateWindow[]): Promise<void>
+  close(): Promise<void>
+}
+
+export async function startCluster(workers: BenchWorker[]): Promise<Cluster> {
+  const mf = new Miniflare(
+    convertV4MiniflareOptions({
+      cf: false,
+      workers: workers.map(({ name, options }) => ({
+        compatibilityDate: '2026-11-01',
+        compatibilityFlags: ['nodejs_compat'],
+        ...options,
+        name,
+        unsafeDirectSockets: [{}],
+      })),
+    } as Parameters<typeof convertV4MiniflareOptions>[0]),
+  )
+  await mf.ready
+  return {
+    url: (worker) => mf.unsafeGetDirectURL(worker),
+    async seedDemo(gateway, rateLimits) {
+      const kv = await mf.getKVNamespace('CREDENTIALS', gateway)
+      const now = new Date().toISOString()
+      const app = appRecordSchema.parse({
+        version: 1,
+        bk_app_code: 'esb_test',
+        secrets: [{ hash: await secretHash(pepper, 'esb_test', 'xxx'), created_at: now }],
+        user_exempt: true,
+        permissions: { resources: '*', biz: '*' },
+        rate_limits: rateLimits,
+        created_at: now,
+        updated_at: now,
+      })
+      const token = tokenRecordSchema.parse({ version: 1, username: 'admin', expires_at: Date.now() + 3_600_000, created_at: now })
+      await kv.put(appKey('esb_test'), JSON.stringify(app))
+      await kv.put(tokenKey(await tokenHash('xxx')), JSON.stringify(token))
+    },
+    close: () => mf.dispose(),
+  }
+}
