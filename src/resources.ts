@@ -5,7 +5,7 @@
  */
 import type { z } from 'zod'
 import type { ResourceName } from './credentials/records.ts'
-import { getTaskStatusSchema, operateNodeSchema, operateTaskSchema } from './schemas.ts'
+import { getTaskStatusSchema, nodeCallbackSchema, operateNodeSchema, operateTaskSchema } from './schemas.ts'
 
 /** Every resource carries these ids; they may come from the path (gateway form) or the body/query (ESB form). */
 type IdSchema = z.ZodType<{ bk_biz_id: string; task_id: number; scope: 'cmdb_biz' | 'project' }>
@@ -83,6 +83,16 @@ export const resources = [
     forward: ['action', 'scope'],
   }),
   define({
+    name: 'node_callback',
+    summary: 'Call back a node that waits for it, optionally for a given node version',
+    method: 'post',
+    esbPath: '/api/c/compapi/v2/sops/node_callback',
+    gatewayPath: '/api/bk-sops/prod/node_callback/:task_id/:bk_biz_id',
+    schema: nodeCallbackSchema,
+    originPath: (p) => `apigw/node_callback/${p.task_id}/${p.bk_biz_id}/`,
+    forward: ['node_id', 'callback_data', 'version', 'scope'],
+  }),
+  define({
     name: 'get_task_status',
     summary: "A task's state and its node tree",
     method: 'get',
@@ -100,5 +110,6 @@ export type Resources = typeof resources
 export interface ResourceData {
   operate_node: string
   operate_task: string
+  node_callback: string
   get_task_status: TaskStatus
 }

@@ -89,6 +89,19 @@ export const operateTaskSchema = z.object({
   action: z.enum(TASK_ACTIONS, { error: oneOf(TASK_ACTIONS) }),
 })
 
+export const nodeCallbackSchema = z.object({
+  bk_biz_id: bizId,
+  task_id: taskId,
+  scope,
+  node_id: nodeId,
+  callback_data: z.unknown().optional().describe("what the waiting node receives (pause_node: outputs.callback_data)"),
+  version: z
+    .string({ error: 'must be a string' })
+    .regex(/^v[0-9a-f]{32}$/, 'must be a node version: v followed by 32 hex digits')
+    .optional()
+    .describe("the node state version the callback is for; default the current one, a stale one is refused"),
+})
+
 export const getTaskStatusSchema = z.object({
   bk_biz_id: bizId,
   task_id: taskId,

@@ -9,7 +9,7 @@ import { z } from 'zod'
 export const APP_CODE_MAX = 32
 export const APP_SECRET_MAX = 128
 
-export const RESOURCE_NAMES = ['operate_node', 'operate_task', 'get_task_status'] as const
+export const RESOURCE_NAMES = ['operate_node', 'operate_task', 'node_callback', 'get_task_status'] as const
 export type ResourceName = (typeof RESOURCE_NAMES)[number]
 
 const hex64 = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits')

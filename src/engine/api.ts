@@ -7,7 +7,7 @@ import type { EngineEnv } from './env.ts'
 import { isJsonObject, type Json, type JsonObject } from './json.ts'
 import { verifyJwt } from './jwt.ts'
 import type { Project } from './registry.ts'
-import { CONTENT_NOT_EXIST, REQUEST_PARAM_INVALID, SUCCESS, UNKNOWN_ERROR, type NodeCommand } from './sops.ts'
+import { CONTENT_NOT_EXIST, REQUEST_PARAM_INVALID, SUCCESS, UNKNOWN_ERROR, type CallbackCommand, type NodeCommand } from './sops.ts'
 import { createTask, parseTaskTree, registryOf, taskObject } from './tasks.ts'
 
 interface Call {
@@ -31,6 +31,7 @@ const ROUTES: Route[] = [
   { method: 'POST', path: /\/apigw\/operate_node\/(\d+)\/(\d+)\/?$/, view: operateNode },
   { method: 'POST', path: /\/apigw\/operate_task\/(\d+)\/(\d+)\/?$/, view: operateTask },
   { method: 'GET', path: /\/apigw\/get_task_status\/(\d+)\/(\d+)\/?$/, view: getTaskStatus },
+  { method: 'POST', path: /\/apigw\/node_callback\/(\d+)\/(\d+)\/?$/, view: nodeCallback },
   { method: 'POST', path: /\/apigw\/fast_create_task\/(\d+)\/?$/, view: fastCreateTask },
 ]
 
@@ -111,7 +112,7 @@ async function operateNode(call: Call): Promise<Response> {
       return reply({ result: false, message: `${field} field is not a valid object`, code: REQUEST_PARAM_INVALID }, call.traceId)
     }
   }
-  const command: NodeCommand = pick(body, ['node_id', 'action', 'data', 'inputs', 'flow_id', 'flow_ids', 'converge_gateway_id', 'version'])
+  const command: NodeCommand = pick(body, ['node_id', 'action', 'data', 'inputs', 'flow_id', 'flow_ids', 'converge_gateway_id'])
   const taskId = Number(taskIdText)
   const answer = await taskObject(call.env, taskId).nodeAction(project.id, command, call.operator)
   if (answer.missing) {
@@ -122,6 +123,21 @@ async function operateNode(call: Call): Promise<Response> {
   // operate_node masks every failure code as UNKNOWN_ERROR.
   const { result, message } = answer.value.result
   return reply({ result, message, code: result ? SUCCESS : UNKNOWN_ERROR }, call.traceId)
+}
+
+/** node_callback: the node's callback, optionally for a given version; SOPS's codes are not masked here. */
+async function nodeCallback(call: Call): Promise<Response> {
+  const [taskIdText = '', projectKey = ''] = call.ids
+  const project = await findProject(call, projectKey)
+  if (!project) return projectMissing(call, projectKey)
+  const command: CallbackCommand = pick(call.body, ['node_id', 'callback_data', 'version'])
+  const answer = await taskObject(call.env, Number(taskIdText)).nodeCallback(project.id, command, call.operator)
+  if (answer.missing) {
+    const message = `[API] node_callback task[id=${taskIdText}] of project[project_id=${project.id}, biz_id${project.bizId}] does not exist`
+    return reply({ result: false, message, code: CONTENT_NOT_EXIST }, call.traceId)
+  }
+  if ('doesNotExist' in answer.value) return middlewareDoesNotExist(call, answer.value.doesNotExist)
+  return reply({ ...answer.value.result }, call.traceId)
 }
 
 async function operateTask(call: Call): Promise<Response> {

@@ -33,8 +33,6 @@ export interface NodeCommand {
   flow_id?: Json
   flow_ids?: Json
   converge_gateway_id?: Json
-  /** The callback version; SOPS's node_callback takes it, and it defaults to the current one. */
-  version?: Json
 }
 
 /** SOPS failures outside the engine wrapper, which its middleware turns into 3540400. */
@@ -89,10 +87,9 @@ function dispatchNode(ops: Operations, rt: Runtime, nodeId: string, action: (typ
     }
     case 'skip':
       return engineCall('skip_node', () => ops.skipNode(nodeId))
-    case 'callback': {
-      const version = typeof command.version === 'string' ? command.version : currentVersion(rt, nodeId)
-      return engineCall('callback', () => ops.callback(nodeId, version, command.data ?? {}))
-    }
+    case 'callback':
+      // operate_node never passes a version: the callback is for the node's current one.
+      return callback(ops, rt, nodeId, command.data ?? {}, undefined)
     case 'skip_exg':
       return engineCall('skip_exclusive_gateway', () => ops.skipExclusiveGateway(nodeId, pythonRepr(command.flow_id ?? '')))
     case 'skip_cpg': {
@@ -126,6 +123,28 @@ function required(command: NodeCommand, key: 'flow_ids' | 'converge_gateway_id')
   const value = command[key]
   if (value === undefined) throw new DispatchError(`'${key}'`)
   return value
+}
+
+/** What node_callback hands to the task. */
+export interface CallbackCommand {
+  node_id?: Json
+  callback_data?: Json
+  /** Defaults to the node's current version. */
+  version?: Json
+}
+
+/** TaskFlowInstance.callback, behind the node_callback API: its own node check, and no code masking. */
+export function nodeCallback(ops: Operations, rt: Runtime, taskId: number, command: CallbackCommand): SopsResult {
+  const { node_id: nodeId, callback_data: data = null, version } = command
+  if (typeof nodeId !== 'string' || !rt.index.entry(nodeId)) {
+    return fail(`task[${taskId}] does not have node[${pythonRepr(nodeId)}]`, REQUEST_PARAM_INVALID)
+  }
+  return callback(ops, rt, nodeId, data, typeof version === 'string' && version !== '' ? version : undefined)
+}
+
+function callback(ops: Operations, rt: Runtime, nodeId: string, data: Json, version: string | undefined): SopsResult {
+  const bound = version ?? currentVersion(rt, nodeId)
+  return engineCall('callback', () => ops.callback(nodeId, bound, data))
 }
 
 /** SOPS fills in the version with its own get_state, outside the engine's wrapper. */

@@ -14,8 +14,10 @@ import {
   DoesNotExistOutsideEngine,
   INVALID_OPERATION,
   SUCCESS,
+  nodeCallback,
   nodesAction,
   taskAction,
+  type CallbackCommand,
   type NodeCommand,
   type SopsResult,
 } from './sops.ts'
@@ -91,11 +93,25 @@ export class EngineTask extends DurableObject<EngineEnv> {
     return found(result)
   }
 
-  async nodeAction(projectId: number, command: NodeCommand, operator: string): Promise<TaskReply<NodeReply>> {
+  /** operate_node. */
+  nodeAction(projectId: number, command: NodeCommand, operator: string): Promise<TaskReply<NodeReply>> {
+    return this.onNode(projectId, operator, (ops, rt) => nodesAction(ops, rt, this.taskId(), command))
+  }
+
+  /** node_callback. */
+  nodeCallback(projectId: number, command: CallbackCommand, operator: string): Promise<TaskReply<NodeReply>> {
+    return this.onNode(projectId, operator, (ops, rt) => nodeCallback(ops, rt, this.taskId(), command))
+  }
+
+  private async onNode(
+    projectId: number,
+    operator: string,
+    dispatch: (ops: Operations, rt: Runtime) => SopsResult,
+  ): Promise<TaskReply<NodeReply>> {
     if (!this.belongsTo(projectId)) return { missing: true }
     const { rt, ops, executor } = this.session(operator)
     try {
-      const result = nodesAction(ops, rt, this.taskId(), command)
+      const result = dispatch(ops, rt)
       await this.settle(executor)
       return found({ result })
     } catch (error) {

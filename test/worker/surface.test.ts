@@ -10,9 +10,11 @@ describe('/openapi.json', () => {
     expect(doc.openapi).toBe('3.1.0')
     expect(Object.keys(doc.paths).sort()).toEqual([
       '/api/bk-sops/prod/get_task_status/{task_id}/{bk_biz_id}/',
+      '/api/bk-sops/prod/node_callback/{task_id}/{bk_biz_id}/',
       '/api/bk-sops/prod/operate_node/{bk_biz_id}/{task_id}/',
       '/api/bk-sops/prod/operate_task/{task_id}/{bk_biz_id}/',
       '/api/c/compapi/v2/sops/get_task_status/',
+      '/api/c/compapi/v2/sops/node_callback/',
       '/api/c/compapi/v2/sops/operate_node/',
       '/api/c/compapi/v2/sops/operate_task/',
     ])

@@ -88,6 +88,26 @@ describe('operate_node', () => {
   })
 })
 
+describe('node_callback', () => {
+  it('forwards node_id, callback_data and version in SOPS id order, and checks the version form', async () => {
+    const res = await callWith(origin, '/api/bk-sops/prod/node_callback/12/2/', {
+      headers: { ...headers, 'X-Request-ID': 'callback-order' },
+      body: { node_id: 'wait', callback_data: { approved: true }, version: `v${'a'.repeat(32)}`, action: 'ignored' },
+    })
+    expect(res.status).toBe(200)
+    const received = await recordedAtOrigin('callback-order')
+    expect(received?.path).toBe('/apigw/node_callback/12/2/')
+    expect(JSON.parse(received?.body ?? '')).toEqual({
+      node_id: 'wait', callback_data: { approved: true }, version: `v${'a'.repeat(32)}`, scope: 'cmdb_biz',
+    })
+    const bad = await callWith(origin, '/api/bk-sops/prod/node_callback/12/2/', { headers, body: { version: 'v0' } })
+    expect(((await bad.json()) as { errors: unknown[] }).errors).toEqual([
+      { path: 'node_id', message: 'must be a string' },
+      { path: 'version', message: 'must be a node version: v followed by 32 hex digits' },
+    ])
+  })
+})
+
 describe('operate_task and get_task_status', () => {
   it('operate_task checks its action and uses SOPS id order in the path', async () => {
     const bad = await callWith(origin, '/api/bk-sops/prod/operate_task/12/2/', { headers, body: { action: 'explode' } })

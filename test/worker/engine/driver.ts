@@ -21,11 +21,8 @@ export interface EngineDriver {
   operateNode(bizId: string, taskId: number, body: Record<string, unknown>): Promise<Envelope>
   operateTask(taskId: number, bizId: string, body: Record<string, unknown>): Promise<Envelope>
   taskStatus(taskId: number, bizId: string, query?: Record<string, string>): Promise<Envelope>
-  /**
-   * True when operate_node's `version` reaches the engine (SOPS's node_callback takes one). The gateway's
-   * contract forwards no such field, so a stale version cannot be sent through it.
-   */
-  forwardsCallbackVersion?: boolean
+  /** SOPS's node_callback API: a callback, optionally for a given node version. */
+  nodeCallback(taskId: number, bizId: string, body: Record<string, unknown>): Promise<Envelope>
 }
 
 export const ENGINE_BASE = 'https://engine.internal/o/bk_sops/'
@@ -74,6 +71,6 @@ export function engineDriver(): EngineDriver {
     operateTask: (taskId, bizId, body) => call(`apigw/operate_task/${taskId}/${bizId}/`, 'POST', body),
     taskStatus: (taskId, bizId, query = {}) =>
       call(`apigw/get_task_status/${taskId}/${bizId}/?${new URLSearchParams(query)}`, 'GET'),
-    forwardsCallbackVersion: true,
+    nodeCallback: (taskId, bizId, body) => call(`apigw/node_callback/${taskId}/${bizId}/`, 'POST', body),
   }
 }

@@ -140,6 +140,38 @@ describe('views', () => {
     })
   })
 
+  it('node_callback: task and node checks in its own words, codes not masked, version defaults to the current', async () => {
+    const taskId = await d.createTask('2', webTree([start(), activity('wait', 'pause_node'), activity('later', 'noop'), end()], chain('start', 'wait', 'later', 'end')), { start: true })
+    const callback = async (path: string, body: unknown) => read(await engineFetch(path, json(body)))
+    const missingTask = await callback('apigw/node_callback/999/2/', { node_id: 'wait' })
+    expect(missingTask).toMatchObject({ result: false, code: 3540400 })
+    expect(missingTask.message).toMatch(/^\[API\] node_callback task\[id=999\] of project\[project_id=\d+, biz_id2\] does not exist$/)
+    expect(await callback(`apigw/node_callback/${taskId}/2/`, { node_id: 'ghost' })).toMatchObject({
+      result: false, code: 3540000, message: `task[${taskId}] does not have node[ghost]`,
+    })
+    // A node the tree knows but the engine never reached has no state to take a version from.
+    expect(await callback(`apigw/node_callback/${taskId}/2/`, { node_id: 'later' })).toMatchObject({
+      result: false, code: 3540400, message: '数据不存在错误: 数据不存在错误, 错误内容 State matching query does not exist. | process_exception',
+    })
+    // With a version the engine is asked directly: its own checks, in its order, answer.
+    const unreached = await callback(`apigw/node_callback/${taskId}/2/`, { node_id: 'later', version: `v${'0'.repeat(32)}` })
+    expect(unreached).toMatchObject({ result: false, code: 3599999 })
+    expect(unreached.message).toContain('InvalidOperationError: can not find sleep process with current node id: later')
+    const unknownVersion = await callback(`apigw/node_callback/${taskId}/2/`, { node_id: 'wait', version: `v${'0'.repeat(32)}` })
+    expect(unknownVersion).toMatchObject({ result: false, code: 3599999 })
+    expect(unknownVersion.message).toContain('Schedule matching query does not exist.')
+    expect(await callback(`apigw/node_callback/${taskId}/2/`, { node_id: 'wait', callback_data: { ok: 1 } })).toMatchObject({
+      result: true, code: 0, message: 'success',
+    })
+    expect(findEntry((await d.taskStatus(taskId, '2')).data, 'later').state).toBe('FINISHED')
+  })
+
+  it('operate_node ignores a version: SOPS passes none, the callback is for the current one', async () => {
+    const taskId = await d.createTask('2', single('wait', 'pause_node'), { start: true })
+    const answer = await d.operateNode('2', taskId, { node_id: 'wait', action: 'callback', data: {}, version: `v${'0'.repeat(32)}` })
+    expect(answer).toMatchObject({ result: true, code: 0 })
+  })
+
   it('fast_create_task refuses a bad tree, a missing name, an unknown component', async () => {
     const create = async (body: unknown) => read(await engineFetch('apigw/fast_create_task/2/', json(body)))
     expect(await create({ name: '', pipeline_tree: single('a', 'noop') })).toMatchObject({
