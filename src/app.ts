@@ -45,18 +45,18 @@ const app = new Hono<Gateway>({ strict: false })
 
 app.use(requestId())
 app.use(cors())
-app.get('/healthz', (c) => jsonResponse(200, { result: true, code: 0, message: 'ok', data: 'ok', request_id: c.var.requestId }))
+app.get('/healthz', (c) => jsonResponse(200, { result: true, code: 0, message: 'ok', data: 'ok', request_id: c.get('requestId') }))
 app.get('/openapi.json', () => jsonResponse(200, openApiDocument()))
 for (const resource of resources) app.on(resource.method, [resource.esbPath, resource.gatewayPath], ...pipeline(resource))
 
 app.notFound((c) =>
-  errorResponse(new GatewayError('API_NOT_FOUND', { method: c.req.method, path: new URL(c.req.url).pathname }), c.var.requestId),
+  errorResponse(new GatewayError('API_NOT_FOUND', { method: c.req.method, path: new URL(c.req.url).pathname }), c.get('requestId')),
 )
 app.onError((err, c) => {
-  if (err instanceof GatewayError) return errorResponse(err, c.var.requestId)
+  if (err instanceof GatewayError) return errorResponse(err, c.get('requestId'))
   // Never a stack trace to the caller; the log keeps it.
   console.error('unhandled error', err)
-  return errorResponse(new GatewayError('INTERNAL_SERVER_ERROR', { reason: 'unexpected error' }), c.var.requestId)
+  return errorResponse(new GatewayError('INTERNAL_SERVER_ERROR', { reason: 'unexpected error' }), c.get('requestId'))
 })
 
 export default app

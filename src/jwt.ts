@@ -92,15 +92,15 @@ export class JwtSigner {
   }
 }
 
-const signers = new Map<string, JwtSigner>()
+let current: { pem: string; kid: string; signer: JwtSigner } | undefined
 
-/** One signer per (key, kid) for the life of the isolate. */
+/**
+ * The signer for the configured key, for the life of the isolate. The key PEM is the same string on
+ * every request, so comparing it is cheap; a different key (a rotation) replaces the signer.
+ */
 export function jwtSigner(privateKeyPem: string, kid: string): JwtSigner {
-  const id = `${kid}\n${privateKeyPem}`
-  let signer = signers.get(id)
-  if (!signer) {
-    signer = new JwtSigner(privateKeyPem, kid)
-    signers.set(id, signer)
+  if (current?.pem !== privateKeyPem || current.kid !== kid) {
+    current = { pem: privateKeyPem, kid, signer: new JwtSigner(privateKeyPem, kid) }
   }
-  return signer
+  return current.signer
 }

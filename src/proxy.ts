@@ -11,10 +11,10 @@ async function signIdentity(c: Parameters<Handler<Gateway>>[0]): Promise<string>
   if (!JWT_PRIVATE_KEY) throw new GatewayError('INTERNAL_SERVER_ERROR', { reason: 'JWT_PRIVATE_KEY is not configured' })
   try {
     return await jwtSigner(JWT_PRIVATE_KEY, GATEWAY_NAME || 'bk-sops').sign({
-      appCode: c.var.app.bk_app_code,
+      appCode: c.get('app').bk_app_code,
       appVerified: true,
-      username: c.var.user.username,
-      userVerified: c.var.user.verified,
+      username: c.get('user').username,
+      userVerified: c.get('user').verified,
     })
   } catch {
     throw new GatewayError('INTERNAL_SERVER_ERROR', { reason: 'sign jwt failed' })
@@ -24,7 +24,7 @@ async function signIdentity(c: Parameters<Handler<Gateway>>[0]): Promise<string>
 export const proxy =
   (resource: Resource): Handler<Gateway> =>
   async (c) => {
-    const input = c.var.input
+    const input = c.get('input')
     const traceparent = c.req.header('traceparent')
     const reply = await callOrigin(c.env, {
       method: resource.method === 'get' ? 'GET' : 'POST',
@@ -33,14 +33,14 @@ export const proxy =
       fields: Object.fromEntries(resource.forward.map((field) => [field, input[field]])),
       headers: {
         'X-Bkapi-Jwt': await signIdentity(c),
-        'X-Bkapi-Request-ID': c.var.requestId,
-        'X-Request-ID': c.var.xRequestId,
+        'X-Bkapi-Request-ID': c.get('requestId'),
+        'X-Request-ID': c.get('xRequestId'),
         'X-Bk-Tenant-Id': 'default',
         ...(traceparent ? { traceparent } : {}),
       },
     })
     reply.headers.set('Content-Type', JSON_CONTENT_TYPE)
-    return new Response(JSON.stringify({ ...reply.envelope, request_id: c.var.requestId }), {
+    return new Response(JSON.stringify({ ...reply.envelope, request_id: c.get('requestId') }), {
       status: reply.status,
       headers: reply.headers,
     })

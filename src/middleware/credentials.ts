@@ -6,7 +6,7 @@ import { readCredentials } from '../credentials/extract.ts'
 /** Reads the caller's credentials from wherever BlueKing would (see credentials/extract.ts). */
 export const credentials = () =>
   createMiddleware<Gateway>(async (c, next) => {
-    const body = c.var.body
+    const body = c.get('body')
     c.set(
       'credentials',
       readCredentials({

@@ -8,7 +8,9 @@ import { GatewayError } from '../errors.ts'
  */
 export const permission = () =>
   createMiddleware<Gateway>(async (c, next) => {
-    const { app, resource, input } = c.var
+    const app = c.get('app')
+    const resource = c.get('resource')
+    const input = c.get('input')
     const { resources, biz } = app.permissions
     const deny = (what: string) =>
       new GatewayError('APP_NO_PERMISSION', { reason: `no permission to ${what}, bk_app_code=${app.bk_app_code}` })

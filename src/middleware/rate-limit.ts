@@ -20,8 +20,8 @@ export function rateLimit(): MiddlewareHandler<Gateway> {
     let verdict: Verdict
     try {
       verdict = await consult(
-        { app: c.var.app.bk_app_code, resource: c.var.resource },
-        c.var.app.rate_limits ?? config.defaultWindows,
+        { app: c.get('app').bk_app_code, resource: c.get('resource') },
+        c.get('app').rate_limits ?? config.defaultWindows,
         { namespace: c.env.RATE_LIMITER, timeoutMs: config.timeoutMs, shardRps: config.shardRps },
       )
     } catch (error) {

@@ -12,5 +12,5 @@ export const requestId = () =>
     c.set('xRequestId', c.req.header('X-Request-ID') || id.replaceAll('-', ''))
     await next()
     c.res.headers.set('X-Bkapi-Request-ID', id)
-    c.res.headers.set('X-Request-ID', c.var.xRequestId)
+    c.res.headers.set('X-Request-ID', c.get('xRequestId'))
   })

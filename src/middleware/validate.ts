@@ -21,7 +21,7 @@ const toProblems = (issues: z.core.$ZodIssue[]): FieldProblem[] =>
  */
 export const validate = (resource: Resource) =>
   createMiddleware<Gateway>(async (c, next) => {
-    const body = c.var.body
+    const body = c.get('body')
     if (resource.method === 'post' && 'problem' in body) throw invalid([{ path: 'body', message: body.problem }])
 
     const fields = resource.method === 'post' && 'fields' in body ? body.fields : {}

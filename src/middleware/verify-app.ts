@@ -13,7 +13,7 @@ const refuse = (reason: string) => new GatewayError('INVALID_ARGS', { reason })
  */
 export const verifyApp = () =>
   createMiddleware<Gateway>(async (c, next) => {
-    const { appCode, appSecret, problem } = c.var.credentials
+    const { appCode, appSecret, problem } = c.get('credentials')
     if (problem) throw refuse(problem)
     if (!appCode) throw refuse('app code cannot be empty')
     if (!appSecret) throw refuse('please provide bk_app_secret or bk_signature to verify app')

@@ -12,14 +12,14 @@ const refuse = (reason: string) => new GatewayError('INVALID_ARGS', { reason })
  */
 export const verifyUser = () =>
   createMiddleware<Gateway>(async (c, next) => {
-    const { bkToken, username } = c.var.credentials
+    const { bkToken, username } = c.get('credentials')
     if (bkToken) {
       const token = await findToken(c.env, bkToken)
       if (!token) throw refuse('bk_token is not valid')
       if (token.expires_at <= Date.now()) throw refuse('bk_token has expired')
       c.set('user', { username: token.username, verified: true })
     } else if (username) {
-      if (!c.var.app.user_exempt) throw refuse('user authentication failed, the user indicated by bk_username is not verified')
+      if (!c.get('app').user_exempt) throw refuse('user authentication failed, the user indicated by bk_username is not verified')
       c.set('user', { username, verified: false })
     } else {
       throw refuse('user authentication failed, please provide a valid user identity, such as bk_username, bk_token, access_token')
