@@ -76,7 +76,7 @@ function permissions(values: Values, command: string): Permissions {
 
 const COMMANDS: Record<string, Command> = {
   'app create': {
-    usage: 'app create <bk_app_code> [--secret S] [--user-exempt] [--biz 2,3|*] [--resources operate_node,operate_task,get_task_status|*] [--rate 10/1s,600/60s]',
+    usage: 'app create <bk_app_code> [--secret S] [--user-exempt] [--biz 2,project:5|*] [--resources operate_node,operate_task,node_callback,get_task_status|*] [--rate 10/1s,600/60s]',
     help: `Creates an app. Without --secret a strong secret is generated and printed once; only its keyed hash is
 stored. An app is granted nothing unless --biz and --resources say so. --user-exempt lets it name a user
 with bk_username alone (BlueKing's verified-user-exempted-apps). --rate sets its own rate windows instead
@@ -146,7 +146,7 @@ older one, so callers can switch without downtime. Refused while the app already
     },
   },
   'app grant': {
-    usage: 'app grant <bk_app_code> [--biz 2,3|*] [--resources operate_node,...|*]',
+    usage: 'app grant <bk_app_code> [--biz 2,project:5|*] [--resources operate_node,...|*]',
     help: 'Adds businesses (or projects, with scope=project) and/or resources to what the app may use.',
     args: { required: 1 },
     options: PERMISSION_OPTIONS,
@@ -157,7 +157,7 @@ older one, so callers can switch without downtime. Refused while the app already
     },
   },
   'app revoke': {
-    usage: 'app revoke <bk_app_code> [--biz 2,3|*] [--resources operate_node,...|*]',
+    usage: 'app revoke <bk_app_code> [--biz 2,project:5|*] [--resources operate_node,...|*]',
     help: 'Removes businesses and/or resources from what the app may use; * removes them all.',
     args: { required: 1 },
     options: PERMISSION_OPTIONS,

@@ -2,7 +2,7 @@
  * The CLI's arguments, checked as the gateway checks them (bk-apigw-reference §3.1 and the record
  * schemas), with messages that say what is wrong and what is expected.
  */
-import { APP_CODE_MAX, APP_SECRET_MAX, RESOURCE_NAMES, rateWindowSchema } from '../../src/credentials/records.ts'
+import { APP_CODE_MAX, APP_SECRET_MAX, RESOURCE_NAMES, appRecordSchema, rateWindowSchema } from '../../src/credentials/records.ts'
 import type { RateWindow, ResourceName } from '../../src/credentials/records.ts'
 import { UserError } from './errors.ts'
 
@@ -11,6 +11,8 @@ export type AllOr<T> = '*' | T[]
 export function appCode(value: string | undefined): string {
   if (!value) throw new UserError('app code cannot be empty')
   if (value.length > APP_CODE_MAX) throw new UserError(`app code cannot be longer than ${APP_CODE_MAX} characters`)
+  const checked = appRecordSchema.shape.bk_app_code.safeParse(value)
+  if (!checked.success) throw new UserError(`app code ${value} ${checked.error.issues[0]?.message}`)
   return value
 }
 
@@ -22,12 +24,12 @@ export function appSecret(value: string): string {
   return value
 }
 
-/** `2,3` or `*`: business (or project) ids, digits only as the gateway's validation wants them. */
+/** `2,3,project:5` or `*`: business ids, or SOPS project ids for calls with scope=project. */
 export function bizList(value: string): AllOr<string> {
   if (value.trim() === '*') return '*'
   const ids = splitList(value, '--biz')
-  const bad = ids.filter((id) => !/^\d+$/.test(id))
-  if (bad.length > 0) throw new UserError(`--biz takes digit-only ids or *, not ${bad.join(', ')}`)
+  const bad = ids.filter((id) => !/^(project:)?\d+$/.test(id))
+  if (bad.length > 0) throw new UserError(`--biz takes digit-only business ids, project:<id> or *, not ${bad.join(', ')}`)
   return ids
 }
 

@@ -24,7 +24,10 @@ export type RateWindow = z.infer<typeof rateWindowSchema>
 
 export const appRecordSchema = z.object({
   version: z.literal(1),
-  bk_app_code: z.string().min(1).max(APP_CODE_MAX),
+  bk_app_code: z
+    .string()
+    .max(APP_CODE_MAX, `must be at most ${APP_CODE_MAX} characters`)
+    .regex(/^[A-Za-z0-9_.-]+$/, 'must be letters, digits, _, . or -'),
   /** Keyed hashes of the valid secrets, newest last; two during a rotation. */
   secrets: z
     .array(z.object({ hash: hex64, created_at: isoTime }))

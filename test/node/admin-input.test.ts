@@ -25,6 +25,8 @@ describe('admin input', () => {
   it('takes * or lists of digit biz ids and known resources', () => {
     expect(bizList('*')).toBe('*')
     expect(bizList('2, 3,2')).toEqual(['2', '3'])
+    expect(bizList('2,project:5')).toEqual(['2', 'project:5'])
+    expect(() => bizList('project:x')).toThrow('digit-only')
     expect(() => bizList('2,a')).toThrow('digit-only')
     expect(resourceList('operate_node,get_task_status')).toEqual(['operate_node', 'get_task_status'])
     expect(() => resourceList('operate_nodes')).toThrow('unknown resource')
@@ -34,6 +36,7 @@ describe('admin input', () => {
     expect(appCode('x'.repeat(32))).toHaveLength(32)
     expect(() => appCode('x'.repeat(33))).toThrow('32')
     expect(() => appCode('')).toThrow('empty')
+    expect(() => appCode('x!')).toThrow('app code x! must be letters, digits, _, . or -')
     expect(appSecret('s'.repeat(128))).toHaveLength(128)
     expect(() => appSecret('s'.repeat(129))).toThrow('128')
   })
