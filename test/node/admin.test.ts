@@ -131,7 +131,7 @@ describe('input is checked like the gateway checks it', () => {
     [['app', 'create', 'x'.repeat(33)], 'app code cannot be longer than 32 characters'],
     [['app', 'create', 'longsecret', '--secret', 's'.repeat(129)], 'app secret cannot be longer than 128 characters'],
     [['app', 'create', 'badrate', '--rate', '10/0s'], 'rate window "10/0s"'],
-    [['app', 'create', 'badbiz', '--biz', '2,x'], '--biz takes digit-only ids'],
+    [['app', 'create', 'badbiz', '--biz', '2,x'], '--biz takes digit-only business ids'],
     [['app', 'create', 'badres', '--resources', 'operate_nodes'], 'unknown resource operate_nodes'],
     [['app', 'create', 'esb_test'], 'app esb_test already exists'],
     [['app', 'show', 'nobody'], 'no app nobody'],
