@@ -9,9 +9,12 @@
  * back up to P/BUCKETS later than a perfect log would give it back.
  *
  * Decisions are made on the counts in memory, which the single-threaded object keeps exact under any
- * concurrency. An admission is answered only once it is durable in SQLite, and the writes of all the
- * admissions decided meanwhile share one commit (group commit), so a restart never forgets an admission
- * that was answered, and one commit per request does not cap the object's throughput.
+ * concurrency, and answered at once. The changed cells are written with `allowUnconfirmed`, so no answer
+ * waits for a commit (a failed commit resets the object instead); the changes made while one commit is
+ * in flight go together into the next, so there is one commit per flush rather than one per admission.
+ * A reset therefore forgets at most the admissions of the last two commits' latency. The writes go
+ * through the key-value API because writes through the SQL API always hold the output gate, i.e. every
+ * answer until they are durable.
  */
 import { DurableObject } from 'cloudflare:workers'
 import { z } from 'zod'
@@ -44,36 +47,30 @@ interface Cell {
   hits: number
 }
 
-interface DirtyCell {
-  periodMs: number
-  cell: Cell
-}
+/** Answers may leave before the write is durable; a failed commit resets the object. */
+const UNCONFIRMED = { allowUnconfirmed: true }
 
+/** Storage keys of a period's cells: `<period ms>/<bucket>`. */
+const cellPrefix = (periodMs: number) => `${periodMs}/`
 const cellWidth = (periodMs: number) => periodMs / BUCKETS
 const bucketOf = (t: number, periodMs: number) => Math.floor(t / cellWidth(periodMs))
 /** First instant at which the cell no longer overlaps the window (see the module comment). */
 const cellFreedAt = (bucket: number, periodMs: number) => (bucket + 1) * cellWidth(periodMs) + periodMs - 1
 
 export class RateLimiter extends DurableObject {
-  #tableReady = false
   #lastNow = 0
   /** Per period in ms: the cells that may still be counted, oldest first; the truth while the object lives. */
   readonly #cells = new Map<number, Cell[]>()
-  /** Changed since the last write, and rows that have left their window, per period. */
-  readonly #dirty = new Map<string, DirtyCell>()
-  readonly #expiredBelow = new Map<number, number>()
-  #alarmWanted = 0
+  /** Cells changed since the last write: their hits, or undefined once they have left every window. */
+  readonly #unwritten = new Map<string, number | undefined>()
+  #writing: Promise<void> | undefined
   #alarmAt = 0
-  /** The commit that will carry the changes made from now on, and the one before it. */
-  #nextCommit: Promise<void> | undefined
-  #lastCommit: Promise<void> = Promise.resolve()
 
   /**
    * Admits the request if every window has room for it, and then counts it in every window; otherwise
-   * counts nothing. The decision is made synchronously, so concurrent calls cannot interleave; an
-   * admission is answered once it is durable.
+   * counts nothing. The decision is made synchronously, so concurrent calls cannot interleave.
    */
-  async decide(request: DecideRequest): Promise<Decision> {
+  decide(request: DecideRequest): Decision {
     const parsed = decideRequestSchema.safeParse(request)
     // A plain message: a ZodError loses its details on the way back over RPC.
     if (!parsed.success) throw new TypeError(`invalid limiter request: ${z.prettifyError(parsed.error)}`)
@@ -88,7 +85,7 @@ export class RateLimiter extends DurableObject {
       for (const periodMs of periods) this.#count(periodMs, now, cells.get(periodMs) ?? [])
       this.#wantCleanupAfter(now, Math.max(...periods))
     }
-    const decision = {
+    return {
       allowed,
       windows: windows.map((w) => {
         const counted = cells.get(w.period * 1000) ?? []
@@ -98,30 +95,25 @@ export class RateLimiter extends DurableObject {
         return { ...w, remaining: Math.max(0, w.tokens - hits), resetMs: msUntilFreed(counted, needed, w.period * 1000, now) }
       }),
     }
-    if (allowed) await this.#durable()
-    return decision
   }
 
   /** Deletes the object's storage once every window has run out, so idle keys cost nothing. */
   override async alarm(): Promise<void> {
-    await this.#durable()
-    const now = Date.now()
+    // Every admission must be in storage before storage is read; no await follows the loop.
+    while (this.#writing) await this.#writing
     let lastFreed = 0
-    for (const { period_ms, bucket } of this.#sql().exec<{ period_ms: number; bucket: number }>(
-      'SELECT period_ms, MAX(bucket) AS bucket FROM cells GROUP BY period_ms',
-    )) {
-      lastFreed = Math.max(lastFreed, cellFreedAt(bucket, period_ms))
+    for (const [key] of this.ctx.storage.kv.list()) {
+      const [periodMs = 0, bucket = 0] = key.split('/').map(Number)
+      lastFreed = Math.max(lastFreed, cellFreedAt(bucket, periodMs))
     }
-    if (lastFreed > now) {
-      await this.ctx.storage.setAlarm(lastFreed)
+    if (lastFreed > Date.now()) {
       this.#alarmAt = lastFreed
+      await this.ctx.storage.setAlarm(lastFreed, UNCONFIRMED)
       return
     }
-    await this.ctx.storage.deleteAll()
-    this.#tableReady = false
     this.#cells.clear()
-    this.#expiredBelow.clear()
     this.#alarmAt = 0
+    await this.ctx.storage.deleteAll()
   }
 
   /** Never goes backwards, so a clock step cannot hand quota back early. */
@@ -130,35 +122,20 @@ export class RateLimiter extends DurableObject {
     return this.#lastNow
   }
 
-  #sql(): SqlStorage {
-    if (!this.#tableReady) {
-      this.ctx.storage.sql.exec(
-        `CREATE TABLE IF NOT EXISTS cells (
-           period_ms INTEGER NOT NULL,
-           bucket INTEGER NOT NULL,
-           hits INTEGER NOT NULL,
-           PRIMARY KEY (period_ms, bucket)
-         ) WITHOUT ROWID`,
-      )
-      this.#tableReady = true
-    }
-    return this.ctx.storage.sql
-  }
-
   /** The cells that overlap (now − period, now], oldest first; read from storage once per object start. */
   #countedCells(periodMs: number, now: number): Cell[] {
     let cells = this.#cells.get(periodMs)
     if (!cells) {
-      cells = this.#sql()
-        .exec<{ bucket: number; hits: number }>('SELECT bucket, hits FROM cells WHERE period_ms = ? ORDER BY bucket', periodMs)
-        .toArray()
+      const prefix = cellPrefix(periodMs)
+      cells = [...this.ctx.storage.kv.list<number>({ prefix })]
+        .map(([key, hits]) => ({ bucket: Number(key.slice(prefix.length)), hits }))
+        .sort((a, b) => a.bucket - b.bucket)
       this.#cells.set(periodMs, cells)
     }
     const first = bucketOf(now - periodMs + 1, periodMs)
-    if ((cells[0]?.bucket ?? first) < first) {
-      while ((cells[0]?.bucket ?? first) < first) cells.shift()
-      this.#expiredBelow.set(periodMs, first)
-    }
+    let expired = 0
+    while ((cells[expired]?.bucket ?? first) < first) expired++
+    for (const cell of cells.splice(0, expired)) this.#persist(cellPrefix(periodMs) + cell.bucket, undefined)
     return cells
   }
 
@@ -168,46 +145,28 @@ export class RateLimiter extends DurableObject {
     let cell = cells.at(-1)
     if (cell?.bucket === bucket) cell.hits++
     else cells.push((cell = { bucket, hits: 1 }))
-    this.#dirty.set(`${periodMs}/${bucket}`, { periodMs, cell })
+    this.#persist(cellPrefix(periodMs) + bucket, cell.hits)
+  }
+
+  /** Writes the change, with every other one made meanwhile, once the commit in flight is confirmed. */
+  #persist(key: string, hits: number | undefined): void {
+    this.#unwritten.set(key, hits)
+    this.#writing ??= this.ctx.storage.sync().then(() => {
+      this.#writing = undefined
+      for (const [key, hits] of this.#unwritten) {
+        if (hits === undefined) void this.ctx.storage.delete(key, UNCONFIRMED)
+        else void this.ctx.storage.put(key, hits, UNCONFIRMED)
+      }
+      this.#unwritten.clear()
+    })
   }
 
   /** Keeps an alarm at or after the moment every counted cell has expired; rewritten rarely. */
   #wantCleanupAfter(now: number, longestPeriodMs: number): void {
     const allFreed = now + longestPeriodMs + cellWidth(longestPeriodMs)
-    if (allFreed > this.#alarmAt) this.#alarmWanted = allFreed + longestPeriodMs
-  }
-
-  /**
-   * Resolves once every change made so far is durable. Changes made while a commit is in flight wait
-   * for it and then share the next one.
-   */
-  #durable(): Promise<void> {
-    this.#nextCommit ??= this.#lastCommit.then(() => {
-      this.#nextCommit = undefined
-      this.#write()
-      return this.ctx.storage.sync()
-    })
-    this.#lastCommit = this.#nextCommit.catch(() => {})
-    return this.#nextCommit
-  }
-
-  #write(): void {
-    const sql = this.#sql()
-    for (const { periodMs, cell } of this.#dirty.values()) {
-      sql.exec(
-        'INSERT INTO cells (period_ms, bucket, hits) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET hits = excluded.hits',
-        periodMs,
-        cell.bucket,
-        cell.hits,
-      )
-    }
-    this.#dirty.clear()
-    for (const [periodMs, first] of this.#expiredBelow) sql.exec('DELETE FROM cells WHERE period_ms = ? AND bucket < ?', periodMs, first)
-    this.#expiredBelow.clear()
-    if (this.#alarmWanted > this.#alarmAt) {
-      this.#alarmAt = this.#alarmWanted
-      void this.ctx.storage.setAlarm(this.#alarmAt)
-    }
+    if (allFreed <= this.#alarmAt) return
+    this.#alarmAt = allFreed + longestPeriodMs
+    void this.ctx.storage.setAlarm(this.#alarmAt, UNCONFIRMED)
   }
 }
 
