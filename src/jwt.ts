@@ -48,7 +48,8 @@ function pkcs1ToPkcs8(pkcs1: Uint8Array): Uint8Array<ArrayBuffer> {
 
 export function importPrivateKey(pem: string): Promise<CryptoKey> {
   const body = pemBody(pem)
-  const pkcs8 = pem.includes('BEGIN RSA PRIVATE KEY') ? pkcs1ToPkcs8(body) : body
+  // A PKCS#1 PEM is labelled RSA PRIVATE KEY, a PKCS#8 one PRIVATE KEY.
+  const pkcs8 = pem.includes('RSA PRIVATE KEY') ? pkcs1ToPkcs8(body) : body
   return crypto.subtle.importKey('pkcs8', pkcs8, { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-512' }, false, ['sign'])
 }
 

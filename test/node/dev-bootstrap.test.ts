@@ -1,4 +1,5 @@
 /** `npm run dev`'s bootstrap: from an empty directory it creates .dev.vars and the demo records; twice changes nothing. */
+import { createPrivateKey } from 'node:crypto'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseEnv } from 'node:util'
@@ -28,7 +29,9 @@ describe('dev bootstrap', () => {
     expect(first.demo).toEqual(['app esb_test (secret xxx)', 'bk_token xxx for admin'])
     const devVars = readFileSync(state.devVarsPath, 'utf8')
     const vars = parseEnv(devVars)
-    expect(vars.JWT_PRIVATE_KEY).toContain('-----BEGIN RSA PRIVATE KEY-----')
+    // PKCS#1, the form BlueKing's dashboard generates; 2048 bits.
+    expect(createPrivateKey(vars.JWT_PRIVATE_KEY!).export({ type: 'pkcs1', format: 'pem' })).toBe(vars.JWT_PRIVATE_KEY)
+    expect(createPrivateKey(vars.JWT_PRIVATE_KEY!).asymmetricKeyDetails?.modulusLength).toBe(2048)
     expect(publicKeyOf(vars.JWT_PRIVATE_KEY!)).toBe(vars.APIGW_PUBLIC_KEY)
     expect(vars.ENGINE_DEMO_SEED).toBe('true')
     const records = await kvContents(state.persistPath)

