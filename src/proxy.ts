@@ -1,12 +1,12 @@
 /** The last step: forward the validated operation to the origin with the signed identity. */
 import type { Handler } from 'hono'
-import type { Gateway } from './context.ts'
+import type { Gateway, GatewayContext } from './context.ts'
 import { GatewayError, JSON_CONTENT_TYPE } from './errors.ts'
 import { jwtSigner } from './jwt.ts'
 import { callOrigin } from './origin.ts'
 import type { Resource } from './resources.ts'
 
-async function signIdentity(c: Parameters<Handler<Gateway>>[0]): Promise<string> {
+async function signIdentity(c: GatewayContext): Promise<string> {
   const { JWT_PRIVATE_KEY, GATEWAY_NAME } = c.env
   if (!JWT_PRIVATE_KEY) throw new GatewayError('INTERNAL_SERVER_ERROR', { reason: 'JWT_PRIVATE_KEY is not configured' })
   try {
