@@ -8,8 +8,8 @@ const DEFAULT_LIMIT = 1024 * 1024
 export type ParsedBody = { fields: Record<string, unknown> } | { problem: string }
 
 /**
- * Reads the body once, refusing it past the size limit before it is all in memory, and parses it
- * as JSON the way BlueKing does: a body that starts with `{` is JSON whatever its Content-Type.
+ * Reads the body once, refusing it past the size limit before it is all in memory, and parses it as
+ * JSON whatever its Content-Type, as BlueKing reads any body that starts with `{`.
  */
 export const readBody = () =>
   createMiddleware<Gateway>(async (c, next) => {
