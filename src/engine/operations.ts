@@ -29,12 +29,6 @@ export class Operations {
       destinationId: '',
       currentNodeId: root.startEventId,
       pipelineStack: [root.id],
-      asleep: false,
-      suspended: false,
-      suspendedBy: '',
-      dead: false,
-      needAck: -1,
-      ackNum: 0,
     })
     rt.setState(root.id, 'RUNNING', { rootId: root.id, parentId: '', setStartedTime: true })
     this.executor.execute(processId, root.startEventId)

@@ -211,12 +211,6 @@ export class Runtime {
         destinationId: destination,
         currentNodeId: target,
         pipelineStack: parent.pipelineStack,
-        asleep: false,
-        suspended: false,
-        suspendedBy: '',
-        dead: false,
-        needAck: -1,
-        ackNum: 0,
       }),
     }))
     this.changeProcess(parent.id, { asleep: true, needAck: children.length, ackNum: 0 })

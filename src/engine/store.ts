@@ -258,12 +258,12 @@ export class Store {
 
   // processes ----------------------------------------------------------------------------------------
 
-  createProcess(p: Omit<ProcessRecord, 'id'>): number {
+  /** A new process: awake, not suspended, alive, waiting for no children. */
+  createProcess(p: Pick<ProcessRecord, 'rootPipelineId' | 'parentId' | 'destinationId' | 'currentNodeId' | 'pipelineStack'>): number {
     const row = this.rows(
       `INSERT INTO processes (root_pipeline_id, parent_id, destination_id, current_node_id, pipeline_stack, asleep,
-        suspended, suspended_by, dead, need_ack, ack_num) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+        suspended, suspended_by, dead, need_ack, ack_num) VALUES (?, ?, ?, ?, ?, 0, 0, '', 0, -1, 0) RETURNING id`,
       p.rootPipelineId, p.parentId, p.destinationId, p.currentNodeId, JSON.stringify(p.pipelineStack),
-      flag(p.asleep), flag(p.suspended), p.suspendedBy, flag(p.dead), p.needAck, p.ackNum,
     )[0]
     return num(row?.id)
   }
