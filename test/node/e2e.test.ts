@@ -23,7 +23,19 @@ async function freePort(): Promise<number> {
   return port
 }
 
-async function waitUntilServing(deadline: number) {
+/** `npm run dev` on the test's own state directory, serving once /healthz answers. */
+async function startDev() {
+  const port = await freePort()
+  base = `http://127.0.0.1:${port}`
+  output = ''
+  dev = spawn(
+    process.execPath,
+    ['scripts/dev.ts', '--state', stateDir, '--', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(await freePort())],
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, WRANGLER_SEND_METRICS: 'false' }, detached: true },
+  )
+  dev.stdout?.on('data', (chunk: Buffer) => (output += chunk))
+  dev.stderr?.on('data', (chunk: Buffer) => (output += chunk))
+  const deadline = Date.now() + 90_000
   while (Date.now() < deadline) {
     if (dev.exitCode !== null) throw new Error(`npm run dev exited with ${dev.exitCode}:\n${output}`)
     try {
@@ -36,25 +48,23 @@ async function waitUntilServing(deadline: number) {
   throw new Error(`npm run dev did not serve in time:\n${output}`)
 }
 
+async function stopDev() {
+  if (dev?.pid && dev.exitCode === null) {
+    const exited = new Promise((resolve) => dev.once('exit', resolve))
+    process.kill(-dev.pid, 'SIGTERM')
+    await exited
+  }
+}
+
+const asAdmin = { 'X-Bkapi-Authorization': JSON.stringify({ bk_app_code: 'esb_test', bk_app_secret: 'xxx', bk_token: 'xxx' }) }
+
 beforeAll(async () => {
   stateDir = await mkdtemp(join(tmpdir(), 'sops-edge-e2e-'))
-  const port = await freePort()
-  base = `http://127.0.0.1:${port}`
-  dev = spawn(
-    process.execPath,
-    ['scripts/dev.ts', '--state', stateDir, '--', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(await freePort())],
-    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, WRANGLER_SEND_METRICS: 'false' }, detached: true },
-  )
-  dev.stdout?.on('data', (chunk: Buffer) => (output += chunk))
-  dev.stderr?.on('data', (chunk: Buffer) => (output += chunk))
-  await waitUntilServing(Date.now() + 90_000)
+  await startDev()
 }, 120_000)
 
 afterAll(async () => {
-  if (dev?.pid && dev.exitCode === null) {
-    process.kill(-dev.pid, 'SIGTERM')
-    await new Promise((resolve) => dev.once('exit', resolve))
-  }
+  await stopDev()
   await rm(stateDir, { recursive: true, force: true })
 })
 
@@ -77,13 +87,20 @@ it("answers the seed document's example request as documented", async () => {
   expect(body).toMatchObject({ result: true, data: 'success', code: 0 })
   expect(res.headers.get('X-Bkapi-Request-ID')).toBe(body.request_id)
 
-  const status = await fetch(`${base}/api/bk-sops/prod/get_task_status/12/2/`, {
-    headers: { 'X-Bkapi-Authorization': JSON.stringify({ bk_app_code: 'esb_test', bk_app_secret: 'xxx', bk_token: 'xxx' }) },
-  })
+  const status = await fetch(`${base}/api/bk-sops/prod/get_task_status/12/2/`, { headers: asAdmin })
   const tree = await status.json()
   expect(tree.result).toBe(true)
   expect(tree.data.children.node_id).toMatchObject({ state: 'FINISHED', skip: true })
 })
+
+it('keeps task state across a restart of npm run dev', async () => {
+  const before = await (await fetch(`${base}/api/bk-sops/prod/get_task_status/12/2/`, { headers: asAdmin })).json()
+  await stopDev()
+  await startDev()
+  const after = await (await fetch(`${base}/api/bk-sops/prod/get_task_status/12/2/`, { headers: asAdmin })).json()
+  expect(after.data.children.node_id).toMatchObject({ state: 'FINISHED', skip: true, version: before.data.children.node_id.version })
+  expect(after.data.state).toBe(before.data.state)
+}, 120_000)
 
 it('refuses the same request with a wrong secret, in the envelope', async () => {
   const res = await fetch(`${base}/api/bk-sops/prod/operate_node/2/12/`, {
