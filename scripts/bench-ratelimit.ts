@@ -3,8 +3,8 @@
  * many keys, and the gateway's throughput with the limiter on versus off, all on workerd in one run.
  * Figures only: nothing is asserted.
  */
-import { BENCH_RATE_LIMITS, SEED_REQUEST, benchWorker, gatewayWorker, originWorker, startCluster } from './bench/cluster.ts'
-import { expectOk, measure, percentile, printHeader, printRow } from './bench/load.ts'
+import { BENCH_RATE_LIMITS, benchWorker, gatewayWorker, originWorker, startCluster } from './bench/cluster.ts'
+import { expectOk, measure, percentile, printHeader, printRatio, printRow } from './bench/load.ts'
 import type { Measured } from './bench/load.ts'
 
 /** Enough objects to spread the load; each is created before the measurement, which creation would dominate. */
@@ -35,13 +35,8 @@ try {
   decisions(`${MANY_KEYS} keys (${MANY_KEYS} objects)`, await measure(manyKeys, 'decide'))
 
   for (const gateway of ['gateway', 'gateway-unlimited']) await cluster.seedDemo(gateway, BENCH_RATE_LIMITS)
-  const seedRequest = async (worker: string) => ({
-    url: new URL(SEED_REQUEST.path, await cluster.url(worker)),
-    method: 'POST' as const,
-    body: SEED_REQUEST.body,
-  })
-  const limited = await seedRequest('gateway')
-  const unlimited = await seedRequest('gateway-unlimited')
+  const limited = await cluster.seedRequest('gateway')
+  const unlimited = await cluster.seedRequest('gateway-unlimited')
   await expectOk(limited)
   await expectOk(unlimited)
 
@@ -50,10 +45,7 @@ try {
   printRow('limiter off (RATE_LIMIT_ENABLED=false)', off)
   const on = await measure(limited)
   printRow('limiter on', on)
-  console.log(
-    `\nratio on/off: throughput ${(on.rps / off.rps).toFixed(2)}×, ` +
-      `p50 latency ${(on.p50 / off.p50).toFixed(2)}×, p99 latency ${(on.p99 / off.p99).toFixed(2)}×`,
-  )
+  printRatio('on/off', on, off)
 } finally {
   await cluster.close()
 }

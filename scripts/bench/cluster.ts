@@ -22,7 +22,7 @@ const WRANGLER_CONFIG = projectFile('wrangler.toml')
 const ORIGIN_SCRIPT = `export default { fetch: () => Response.json({ result: true, code: 0, message: 'success', trace_id: '0' }) }`
 
 /** The seed document's example request (operate_node), and the demo credentials it uses. */
-export const SEED_REQUEST = {
+const SEED_REQUEST = {
   path: '/api/c/compapi/v2/sops/operate_node/',
   body: JSON.stringify({
     bk_app_code: 'esb_test',
@@ -94,6 +94,8 @@ export async function benchWorker(name: string, entry: string, options: WorkerOp
 export interface Cluster {
   /** The URL of a Worker's own socket. */
   url(worker: string): Promise<URL>
+  /** The seed document's request, aimed at a Worker's socket. */
+  seedRequest(worker: string): Promise<{ url: URL; method: 'POST'; body: string }>
   /** Seeds the seed document's demo app and token into the gateway's KV, with the given limits. */
   seedDemo(gateway: string, rateLimits: RateWindow[]): Promise<void>
   close(): Promise<void>
@@ -115,6 +117,11 @@ export async function startCluster(workers: BenchWorker[]): Promise<Cluster> {
   await mf.ready
   return {
     url: (worker) => mf.unsafeGetDirectURL(worker),
+    seedRequest: async (worker) => ({
+      url: new URL(SEED_REQUEST.path, await mf.unsafeGetDirectURL(worker)),
+      method: 'POST',
+      body: SEED_REQUEST.body,
+    }),
     async seedDemo(gateway, rateLimits) {
       const kv = await mf.getKVNamespace('CREDENTIALS', gateway)
       const now = new Date().toISOString()

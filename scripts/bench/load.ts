@@ -78,6 +78,14 @@ export function printRow(label: string, m: Measured): void {
   console.log(`${label.padEnd(40)} ${fixed(m.rps, 0).padStart(8)} req/s   p50 ${fixed(m.p50, 2).padStart(6)} ms   p99 ${fixed(m.p99, 2).padStart(6)} ms   ${statuses}`)
 }
 
+/** `measured` relative to `baseline`, from the same run. */
+export function printRatio(label: string, measured: Measured, baseline: Measured): void {
+  console.log(
+    `\nratio ${label}: throughput ${(measured.rps / baseline.rps).toFixed(2)}×, ` +
+      `p50 latency ${(measured.p50 / baseline.p50).toFixed(2)}×, p99 latency ${(measured.p99 / baseline.p99).toFixed(2)}×`,
+  )
+}
+
 export function printHeader(title: string): void {
   console.log(`\n${title}\n(${LOAD.connections} connections, ${LOAD.warmupSeconds} s warm-up + ${LOAD.seconds} s measured, autocannon → workerd via Miniflare)`)
 }
