@@ -2,7 +2,7 @@
  * The CLI's arguments, checked as the gateway checks them (bk-apigw-reference §3.1 and the record
  * schemas), with messages that say what is wrong and what is expected.
  */
-import { APP_CODE_MAX, APP_SECRET_MAX, RESOURCE_NAMES, appRecordSchema, rateWindowSchema } from '../../src/credentials/records.ts'
+import { APP_CODE_MAX, APP_SECRET_MAX, RESOURCE_NAMES, UNIT_SECONDS, appRecordSchema, parseRateWindows } from '../../src/credentials/records.ts'
 import type { RateWindow, ResourceName } from '../../src/credentials/records.ts'
 import { UserError } from './errors.ts'
 
@@ -45,20 +45,15 @@ export function resourceList(value: string): AllOr<ResourceName> {
   return names as ResourceName[]
 }
 
-const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 }
-
 /** `10/1s,600/60s`: every window is enforced (`tokens/period`, period in s, m, h or d, at most 1d). */
 export function rateWindows(value: string): RateWindow[] {
-  const windows = splitList(value, '--rate').map((part) => {
-    const match = /^(\d+)\/(\d+)([smhd])$/.exec(part)
-    const window = match && { tokens: Number(match[1]), period: Number(match[2]) * UNIT_SECONDS[match[3]!]! }
-    if (!window || !rateWindowSchema.safeParse(window).success) {
-      throw new UserError(
-        `rate window "${part}" is not <tokens>/<period> with tokens > 0 and a period of 1s to 1d, e.g. 10/1s,600/60s`,
-      )
-    }
-    return window
-  })
+  const parsed = parseRateWindows(value)
+  if ('badItem' in parsed) {
+    throw new UserError(
+      `rate window "${parsed.badItem}" is not <tokens>/<period> with tokens > 0 and a period of 1s to 1d, e.g. 10/1s,600/60s`,
+    )
+  }
+  const windows = parsed.windows
   if (windows.length > 4) throw new UserError('at most 4 rate windows')
   return windows
 }

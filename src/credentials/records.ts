@@ -22,6 +22,24 @@ export const rateWindowSchema = z.object({
 })
 export type RateWindow = z.infer<typeof rateWindowSchema>
 
+/** Seconds per unit of a period or duration: `90s`, `30m`, `8h`, `1d`. */
+export const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 }
+
+/**
+ * `10/1s,600/1m`: the rate syntax of RATE_LIMIT_DEFAULT and of the admin CLI, one window per item,
+ * tokens per period. Names the first item that is not a valid window.
+ */
+export function parseRateWindows(text: string): { windows: RateWindow[] } | { badItem: string } {
+  const windows: RateWindow[] = []
+  for (const item of text.split(',').map((part) => part.trim())) {
+    const match = /^(\d+)\s*\/\s*(\d+)([smhd])$/.exec(item)
+    const window = match && rateWindowSchema.safeParse({ tokens: Number(match[1]), period: Number(match[2]) * UNIT_SECONDS[match[3]!]! })
+    if (!window?.success) return { badItem: item }
+    windows.push(window.data)
+  }
+  return { windows }
+}
+
 export const appRecordSchema = z.object({
   version: z.literal(1),
   bk_app_code: z

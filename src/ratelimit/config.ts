@@ -1,5 +1,5 @@
 /** The limiter's configuration, read from the Worker's vars (wrangler.toml [vars]). */
-import { rateWindowSchema } from '../credentials/records.ts'
+import { parseRateWindows } from '../credentials/records.ts'
 import type { RateWindow } from '../credentials/records.ts'
 import type { GatewayEnv } from '../env.ts'
 import { GatewayError } from '../errors.ts'
@@ -46,14 +46,11 @@ function parseConfig(env: GatewayEnv): LimiterConfig {
   }
 }
 
-/** `"100/1s,3000/60s"`: tokens per period in seconds, every window enforced. */
-export function parseWindows(name: string, value: string): RateWindow[] {
-  return value.split(',').map((item) => {
-    const match = /^\s*(\d+)\s*\/\s*(\d+)s\s*$/.exec(item)
-    const window = match && rateWindowSchema.safeParse({ tokens: Number(match[1]), period: Number(match[2]) })
-    if (!window?.success) throw configError(name, `'${item.trim()}' is not <tokens>/<seconds>s with both positive`)
-    return window.data
-  })
+/** `"100/1s,3000/60s"`: every window enforced. */
+function parseWindows(name: string, value: string): RateWindow[] {
+  const parsed = parseRateWindows(value)
+  if ('badItem' in parsed) throw configError(name, `'${parsed.badItem}' is not <tokens>/<period> with both positive, e.g. 100/1s`)
+  return parsed.windows
 }
 
 function oneOf<T extends string>(name: string, value: string, allowed: readonly T[]): T {
