@@ -12,9 +12,10 @@ export interface GatewayEnv {
   GATEWAY_NAME?: string
   ORIGIN_URL?: string
   ORIGIN_TIMEOUT_MS?: string
+  /** Largest origin answer read, in bytes; a larger one is a 502. */
+  ORIGIN_MAX_BYTES?: string
   BODY_LIMIT_BYTES?: string
   AUTH_CACHE_TTL_MS?: string
-  AUTH_NEGATIVE_CACHE_TTL_MS?: string
   /** Browser origins allowed to call (comma-separated, or `*`); empty means no CORS. */
   CORS_ORIGINS?: string
   /** Rate limiting (src/ratelimit/config.ts, docs/rate-limiting.md). */
@@ -27,15 +28,4 @@ export interface GatewayEnv {
   /** Secrets. */
   JWT_PRIVATE_KEY: string
   CREDENTIAL_PEPPER: string
-}
-
-declare global {
-  namespace Cloudflare {
-    interface Env extends GatewayEnv {
-      APIGW_PUBLIC_KEY: string
-    }
-    interface GlobalProps {
-      mainModule: typeof import('./index.ts')
-    }
-  }
 }
