@@ -96,7 +96,7 @@ function fuzzer(next: () => number) {
     const resource = pick(['operate_node', 'operate_task', 'node_callback', 'get_task_status'])
     const method = resource === 'get_task_status' ? (chance(0.9) ? 'GET' : 'POST') : chance(0.95) ? 'POST' : 'GET'
     // Percent-encoded values, and sequences that do not decode at all.
-    const text = () => pick([...strings.filter((t) => t.isWellFormed()).map(encodeURIComponent), '%ED%A0%BD', '%ZZ', '%'])
+    const text = () => pick([...strings.filter((t) => !/[\ud800-\udfff]/.test(t)).map(encodeURIComponent), '%ED%A0%BD', '%ZZ', '%'])
     const query = chance(0.3) ? `?${pick(keys)}=${text()}&bk_biz_id=${id()}&task_id=${id()}` : ''
     const form = chance(0.5) ? `/api/c/compapi/v2/sops/${resource}/` : `/api/bk-sops/prod/${resource}/${id()}/${id()}/`
     return { path: `${form}${query}`, method }
