@@ -7,6 +7,7 @@ import type { MiddlewareHandler } from 'hono'
 import type { ToSchema, TypedResponse } from 'hono/types'
 import type { z } from 'zod'
 import type { Gateway } from './context.ts'
+import { admin } from './admin.ts'
 import { type Envelope, type ErrorEnvelope, type ErrorStatus, GatewayError, bounded, errorResponse, jsonResponse } from './errors.ts'
 import { authenticate } from './middleware/authenticate.ts'
 import { cors } from './middleware/cors.ts'
@@ -43,6 +44,8 @@ const app = new Hono<Gateway>({ strict: false })
 
 app.use(requestId())
 app.use(serverTiming())
+// Before CORS: the admin endpoint's requests end in it, so browsers never get to call it cross-origin.
+app.route('/_admin', admin)
 app.use(cors())
 app.get('/healthz', (c) => jsonResponse(200, { result: true, code: 0, message: 'ok', data: 'ok', request_id: c.get('requestId') }))
 app.get('/openapi.json', () => jsonResponse(200, openApiDocument()))

@@ -1,9 +1,12 @@
+import type { CredentialFeed } from './credentials/feed-object.ts'
 import type { RateLimiter } from './ratelimit/limiter.ts'
 
 /** Bindings and configuration of the gateway Worker (see wrangler.toml). */
 export interface GatewayEnv {
   /** App and token records (src/credentials/records.ts). */
   CREDENTIALS: KVNamespace
+  /** Recent credential writes, so revocations reach every isolate faster than KV (src/credentials/feed.ts). */
+  CREDENTIAL_FEED?: DurableObjectNamespace<CredentialFeed>
   /** The reference engine, used as origin when ORIGIN_URL is empty. */
   ENGINE: Fetcher
   /** Rate limiter objects (src/ratelimit). */
@@ -28,4 +31,6 @@ export interface GatewayEnv {
   /** Secrets. */
   JWT_PRIVATE_KEY: string
   CREDENTIAL_PEPPER: string
+  /** Bearer secret of the admin endpoint (src/admin); without it the endpoint does not exist. */
+  ADMIN_TOKEN?: string
 }

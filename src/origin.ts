@@ -49,6 +49,10 @@ interface Origin {
   name: string
   fetch: (url: string, init: RequestInit) => Promise<Response>
   timeoutMs: number
+  /**
+   * The largest answer read. The reference engine is this Worker's own code, and its answers come
+   * without a length through the binding, so they are read in one call rather than chunk by chunk.
+   */
   maxBytes: number
 }
 
@@ -58,10 +62,16 @@ const origins = new WeakMap<GatewayEnv, Origin>()
 function originOf(env: GatewayEnv): Origin {
   let origin = origins.get(env)
   if (!origin) {
-    const limits = { timeoutMs: Number(env.ORIGIN_TIMEOUT_MS) || DEFAULT_TIMEOUT_MS, maxBytes: Number(env.ORIGIN_MAX_BYTES) || DEFAULT_MAX_BYTES }
+    const timeoutMs = Number(env.ORIGIN_TIMEOUT_MS) || DEFAULT_TIMEOUT_MS
     origin = env.ORIGIN_URL
-      ? { ...limits, ...describe(env.ORIGIN_URL), fetch: (url, init) => fetch(url, init) }
-      : { ...limits, base: ENGINE_BASE, name: 'the reference engine (service binding ENGINE)', fetch: (url, init) => env.ENGINE.fetch(url, init) }
+      ? { timeoutMs, maxBytes: Number(env.ORIGIN_MAX_BYTES) || DEFAULT_MAX_BYTES, ...describe(env.ORIGIN_URL), fetch: (url, init) => fetch(url, init) }
+      : {
+          timeoutMs,
+          maxBytes: Number.POSITIVE_INFINITY,
+          base: ENGINE_BASE,
+          name: 'the reference engine (service binding ENGINE)',
+          fetch: (url, init) => env.ENGINE.fetch(url, init),
+        }
     origins.set(env, origin)
   }
   return origin

@@ -5,9 +5,14 @@
  * accepts: an absent record is read again after at most a second, and so is a cached app record that a
  * presented secret does not match (a freshly rotated secret), at most once a second per app, so that a
  * flood of wrong secrets costs one KV read a second rather than one per request.
+ *
+ * And two keep it from accepting what was revoked: the credential feed (./feed.ts) drops a cached
+ * record as soon as the isolate learns it was written, within REVOCATION_BOUND_MS, and lays the new
+ * record over KV until KV shows it everywhere.
  */
 import type { GatewayEnv } from '../env.ts'
 import { GatewayError } from '../errors.ts'
+import { type Background, FeedView } from './feed.ts'
 import { tokenHash } from './hash.ts'
 import { type AppRecord, type TokenRecord, appKey, appRecordSchema, tokenKey, tokenRecordSchema } from './records.ts'
 
@@ -38,10 +43,32 @@ const apps = new BoundedCache<Entry<AppRecord> & { matched: Set<string> }>()
 /** Token records by the token itself, so a hit needs no hashing. */
 const tokens = new BoundedCache<Entry<TokenRecord> & { hash: string }>()
 
+/** Drops what the isolate holds of a record the feed says was written (of every record, for null). */
+function forget(key: string | null): void {
+  if (key === null || key.startsWith('app:')) {
+    if (key === null) apps.clear()
+    else apps.delete(key.slice('app:'.length))
+  }
+  if (key === null || key.startsWith('token:')) {
+    for (const [token, entry] of tokens) if (key === null || `token:${entry.hash}` === key) tokens.delete(token)
+  }
+}
+
+const feed = new FeedView(forget)
+
+/**
+ * Makes sure the isolate has heard of every credential write older than the revocation bound; a promise
+ * only when the caller must wait for it.
+ */
+export const confirmCredentials = (env: GatewayEnv, background: Background) => feed.confirm(env.CREDENTIAL_FEED, background)
+
 async function read<T>(env: GatewayEnv, key: string, parse: (raw: unknown) => T | undefined): Promise<T | null> {
   let raw: unknown
   try {
-    raw = await env.CREDENTIALS.get(key, 'json')
+    const fromKv = feed.overlaid(key) ? null : await env.CREDENTIALS.get(key, 'json')
+    // Checked after the read too: a write the feed reported meanwhile wins over what KV said.
+    const overlaid = feed.overlaid(key)
+    raw = overlaid ? (overlaid.record === null ? null : JSON.parse(overlaid.record)) : fromKv
   } catch {
     throw new GatewayError('INTERNAL_SERVER_ERROR', { reason: 'credential store unavailable' })
   }
@@ -57,6 +84,15 @@ const parseToken = (raw: unknown) => tokenRecordSchema.safeParse(raw).data
 function expiry(env: GatewayEnv, now: number): number {
   const ttl = Number(env.AUTH_CACHE_TTL_MS ?? DEFAULT_TTL_MS)
   return now + (Number.isFinite(ttl) ? ttl : DEFAULT_TTL_MS)
+}
+
+/**
+ * Marks an entry as being read again, before any await: requests arriving meanwhile answer from it for
+ * up to a second instead of all reading KV at once (they may not await the read this one started).
+ */
+function claim(entry: Entry<unknown>, now: number): void {
+  entry.readAt = now
+  entry.expires = Math.max(entry.expires, now + REREAD_AFTER_MS)
 }
 
 export interface Found<T> {
@@ -79,6 +115,7 @@ export async function findAppFor(
   let from: Source = 'isolate'
   const stale = !entry || entry.expires <= now || (entry.record === null && now - entry.readAt >= REREAD_AFTER_MS)
   if (stale) {
+    if (entry) claim(entry, now)
     entry = { record: await read(env, appKey(appCode), parseApp), readAt: now, expires: expiry(env, now), matched: new Set() }
     apps.set(appCode, entry)
     from = 'kv'
@@ -89,9 +126,12 @@ export async function findAppFor(
     entry.matched.add(secret)
     return { record: entry.record, from }
   }
-  // A secret rotated in since the record was cached: read it again, at most once a second per app.
+  // A secret rotated in since the record was cached: ask the feed and read it again, at most once a
+  // second per app (a poll that finds the write drops the cached record by itself).
   if (from === 'isolate' && now - entry.readAt >= REREAD_AFTER_MS) {
-    apps.delete(appCode)
+    claim(entry, now)
+    await feed.refresh(env.CREDENTIAL_FEED, REREAD_AFTER_MS)
+    if (apps.get(appCode) === entry) apps.delete(appCode)
     return findAppFor(env, appCode, secret, secretMatches)
   }
   return { record: null, from }
@@ -103,6 +143,7 @@ export async function findToken(env: GatewayEnv, bkToken: string): Promise<Found
   const entry = tokens.get(bkToken)
   const fresh = entry && entry.expires > now && (entry.record !== null || now - entry.readAt < REREAD_AFTER_MS)
   if (fresh) return { record: entry.record, from: 'isolate' }
+  if (entry) claim(entry, now)
   const hash = entry?.hash ?? (await tokenHash(bkToken))
   const record = await read(env, tokenKey(hash), parseToken)
   tokens.set(bkToken, { record, hash, readAt: now, expires: expiry(env, now) })

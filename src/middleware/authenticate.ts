@@ -5,11 +5,12 @@
  */
 import { getCookie } from 'hono/cookie'
 import { createMiddleware } from 'hono/factory'
+import { background } from '../background.ts'
 import type { Gateway, GatewayContext } from '../context.ts'
 import { type Credentials, readCredentials } from '../credentials/extract.ts'
 import { constantTimeEqual, secretHash } from '../credentials/hash.ts'
 import { APP_CODE_MAX, APP_SECRET_MAX, type AppRecord } from '../credentials/records.ts'
-import { type Source, findAppFor, findToken } from '../credentials/store.ts'
+import { type Source, confirmCredentials, findAppFor, findToken } from '../credentials/store.ts'
 import { GatewayError } from '../errors.ts'
 
 const refuse = (reason: string) => new GatewayError('INVALID_ARGS', { reason })
@@ -26,6 +27,8 @@ export const authenticate = () =>
         cookieToken: getCookie(c, 'bk_token'),
       })
       if (credentials.tokenFromCookie) refuseCrossSite(c)
+      const confirming = confirmCredentials(c.env, background(c))
+      if (confirming) await confirming
       const app = await verifyApp(c, credentials, sources)
       c.set('app', app)
       c.set('user', await verifyUser(c, credentials, app, sources))
