@@ -73,6 +73,15 @@ describe('towards the origin', () => {
   })
 })
 
+it('names the bound reference engine when it cannot be reached', async () => {
+  const unreachable = { fetch: () => Promise.reject(new Error('Network connection lost.')) } as unknown as Fetcher
+  const res = await callWith({ ENGINE: unreachable }, '/api/bk-sops/prod/operate_node/2/12/', { headers, body: operation })
+  expect(res.status).toBe(502)
+  expect(((await res.json()) as { message: string }).message).toBe(
+    'Bad Gateway [upstream_error="cannot reach origin the reference engine (service binding ENGINE): Network connection lost."]',
+  )
+})
+
 describe('origin faults', () => {
   const faults: [string, Record<string, string>, number, string][] = [
     ['unreachable', { ORIGIN_URL: 'http://127.0.0.1:9/' }, 502, 'Bad Gateway [upstream_error="cannot reach origin http://127.0.0.1:9/: '],
