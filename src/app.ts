@@ -5,7 +5,7 @@
 import { Hono } from 'hono'
 import type { MiddlewareHandler } from 'hono'
 import type { ToSchema, TypedResponse } from 'hono/types'
-import type { z } from 'zod'
+import type * as z from 'zod'
 import type { Gateway } from './context.ts'
 import { admin } from './admin.ts'
 import { type Envelope, type ErrorEnvelope, type ErrorStatus, GatewayError, bounded, errorResponse, jsonResponse } from './errors.ts'

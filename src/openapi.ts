@@ -1,5 +1,5 @@
 /** /openapi.json, generated from the resource table and its zod schemas. */
-import { z } from 'zod'
+import * as z from 'zod'
 import { ERRORS } from './errors.ts'
 import { resources } from './resources.ts'
 

@@ -2,7 +2,7 @@
  * The parameters of each SOPS resource (CONTRACT §2.1). Each schema is the one definition behind
  * edge validation, the handler's types, the typed client and /openapi.json.
  */
-import { z } from 'zod'
+import * as z from 'zod'
 
 /** BlueKing's ids are 64-bit integers: at most 18 digits keeps every one exact in JavaScript too. */
 const MAX_ID_DIGITS = 18

@@ -3,7 +3,7 @@
  * validator enforces (engine-reference §5.3, with `cycle_tolerate` on, as SOPS starts tasks), and the
  * conversion into the engine's model (./pipeline.ts).
  */
-import { z } from 'zod'
+import * as z from 'zod'
 import type {
   ActivityNode,
   ComponentInput,

@@ -1,5 +1,5 @@
 import { createMiddleware } from 'hono/factory'
-import type { z } from 'zod'
+import type * as z from 'zod'
 import type { Gateway } from '../context.ts'
 import { type FieldProblem, bounded, invalidParameters } from '../errors.ts'
 import type { Resource } from '../resources.ts'
