@@ -3,7 +3,6 @@
  * runs every command synchronously until each process is blocked, and polls `sleep_timer`s via alarms.
  */
 import { DurableObject } from 'cloudflare:workers'
-import type { EngineEnv } from './env.ts'
 import { renderValue } from './expression.ts'
 import type { Json } from './json.ts'
 import { Executor } from './execution.ts'
@@ -40,11 +39,12 @@ export type TaskReply<T> = { missing: true } | { missing: false; value: T }
 /** operate_node's answers: a dispatcher result, or SOPS's middleware answer to a DoesNotExist. */
 export type NodeReply = { result: SopsResult } | { doesNotExist: string }
 
-export class EngineTask extends DurableObject<EngineEnv> {
+/** It reads no bindings, so it does not depend on the engine's env (./env.ts names this class). */
+export class EngineTask extends DurableObject<unknown> {
   private readonly store: Store
   private index?: PipelineIndex
 
-  constructor(ctx: DurableObjectState, env: EngineEnv) {
+  constructor(ctx: DurableObjectState, env: unknown) {
     super(ctx, env)
     this.store = new Store(ctx.storage.sql)
   }
