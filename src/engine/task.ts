@@ -41,7 +41,7 @@ export type NodeReply = { result: SopsResult } | { doesNotExist: string }
 
 /** It reads no bindings, so it does not depend on the engine's env (./env.ts names this class). */
 export class EngineTask extends DurableObject<unknown> {
-  private readonly store: Store
+  private store: Store
   private index?: PipelineIndex
 
   constructor(ctx: DurableObjectState, env: unknown) {
@@ -66,6 +66,14 @@ export class EngineTask extends DurableObject<unknown> {
     for (const [key, value] of Object.entries(meta)) this.store.setMeta(key, value)
     this.store.setMeta('task_id', String(init.taskId))
     return true
+  }
+
+  /** Forgets the task entirely, its alarm included, as if it had never been created (the demo reset). */
+  async forget(): Promise<void> {
+    await this.ctx.storage.deleteAlarm()
+    await this.ctx.storage.deleteAll()
+    this.store = new Store(this.ctx.storage.sql)
+    this.index = undefined
   }
 
   /** operate_task's start: queued in SOPS, run to its first blocking point here. */
