@@ -207,7 +207,7 @@ export class Executor {
     const child = node.pipeline
     // Shown constants are the subprocess's parameters, rendered in the parent's context.
     const params = Object.values(child.constants).filter((c) => c.showType === 'show')
-    const parent = this.rt.hydrate(entry, params.map((c) => c.value), this.rt.getState(node.id).retry)
+    const parent = this.rt.hydrate(entry, params.map((c) => c.value))
     if (!parent.ok) return this.executeFailed(node.id, `context hydrate failed(${parent.error}), check node log for details.`)
     const own = Object.fromEntries(Object.values(child.constants).map((c) => [c.key, c.value]))
     const vars = Object.fromEntries(
@@ -226,7 +226,7 @@ export class Executor {
     const state = rt.getState(node.id)
     const loopMarks = { _loop: state.loop, _inner_loop: state.innerLoop }
     const dataInputs = Object.entries(rt.dataInputs(entry))
-    const hydrated = rt.hydrate(entry, dataInputs.flatMap(([, input]) => (input.needRender ? [input.value] : [])), state.retry)
+    const hydrated = rt.hydrate(entry, dataInputs.flatMap(([, input]) => (input.needRender ? [input.value] : [])))
     if (!hydrated.ok) {
       // Failed whether or not errors may be ignored: the component never ran.
       const exData = `inputs hydrate failed(${hydrated.error}), check node log for details`
@@ -306,7 +306,7 @@ export class Executor {
 
   /** The flows whose conditions hold (or the default flow), or the ex_data of the failure. */
   private choose(entry: NodeEntry, node: ConditionalGatewayNode): { flows: string[] } | { exData: string } {
-    const hydrated = this.rt.hydrate(entry, Object.values(node.conditions), this.rt.getState(node.id).retry)
+    const hydrated = this.rt.hydrate(entry, Object.values(node.conditions))
     if (!hydrated.ok) return { exData: `evaluation context hydrate failed(${hydrated.error}), check node log for details.` }
     const vars = hydrated.vars
     const met: string[] = []

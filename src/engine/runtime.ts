@@ -243,11 +243,12 @@ export class Runtime {
   }
 
   /**
-   * bamboo's hydrate: the context of the node's pipeline to render `value` with, where each lazy
-   * variable that `value` references is resolved now, on the node's `attempt` (its retry count).
+   * bamboo's hydrate, as the node runs: the context of its pipeline to render `value` with, where each
+   * lazy variable that `value` references is resolved now, on the node's current attempt.
    */
-  hydrate(entry: NodeEntry, value: unknown, attempt: number): Hydrated {
+  hydrate(entry: NodeEntry, value: unknown): Hydrated {
     const vars = this.context(entry.pipeline.id)
+    const attempt = this.getState(entry.node.id).retry
     for (const key of references(value)) {
       const variable = lazyVariable(entry.pipeline.constants[key]?.customType)
       if (!variable) continue

@@ -28,7 +28,7 @@ const failOnce: LazyVariable = {
       : { ok: true, value },
 }
 
-export const LAZY_VARIABLES: Readonly<Record<string, LazyVariable>> = {
+const LAZY_VARIABLES: Readonly<Record<string, LazyVariable>> = {
   fail_once: failOnce,
 }
 
