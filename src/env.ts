@@ -1,3 +1,4 @@
+import type { IdempotencyRecord } from './idempotency/record.ts'
 import type { RateLimiter } from './ratelimit/limiter.ts'
 
 /** Bindings and configuration of the gateway Worker (see wrangler.toml). */
@@ -8,6 +9,8 @@ export interface GatewayEnv {
   ENGINE: Fetcher
   /** Rate limiter objects (src/ratelimit). */
   RATE_LIMITER: DurableObjectNamespace<RateLimiter>
+  /** One object per (app, Idempotency-Key) (src/idempotency). */
+  IDEMPOTENCY_RECORDS: DurableObjectNamespace<IdempotencyRecord>
 
   GATEWAY_NAME?: string
   ORIGIN_URL?: string
@@ -24,6 +27,9 @@ export interface GatewayEnv {
   RATE_LIMIT_FAIL_MODE?: string
   RATE_LIMIT_TIMEOUT_MS?: string
   RATE_LIMIT_SHARD_RPS?: string
+  /** Idempotency-Key (src/idempotency/config.ts): how long outcomes are kept, and the store's deadline. */
+  IDEMPOTENCY_TTL_S?: string
+  IDEMPOTENCY_TIMEOUT_MS?: string
 
   /** Secrets. */
   JWT_PRIVATE_KEY: string
