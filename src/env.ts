@@ -1,4 +1,4 @@
-import type { IdempotencyRecord } from './idempotency/record.ts'
+import type { IdempotencyKeys } from './idempotency/record.ts'
 import type { RateLimiter } from './ratelimit/limiter.ts'
 
 /** Bindings and configuration of the gateway Worker (see wrangler.toml). */
@@ -9,8 +9,8 @@ export interface GatewayEnv {
   ENGINE: Fetcher
   /** Rate limiter objects (src/ratelimit). */
   RATE_LIMITER: DurableObjectNamespace<RateLimiter>
-  /** One object per (app, Idempotency-Key) (src/idempotency). */
-  IDEMPOTENCY_RECORDS: DurableObjectNamespace<IdempotencyRecord>
+  /** Idempotency-Keys, a few objects per app (src/idempotency). */
+  IDEMPOTENCY_KEYS: DurableObjectNamespace<IdempotencyKeys>
 
   GATEWAY_NAME?: string
   ORIGIN_URL?: string

@@ -3,5 +3,5 @@ import app from './app.ts'
 
 export default app
 export { RateLimiter } from './ratelimit/limiter.ts'
-export { IdempotencyRecord } from './idempotency/record.ts'
+export { IdempotencyKeys } from './idempotency/record.ts'
 export { Engine, EngineTask, EngineRegistry } from './engine/index.ts'

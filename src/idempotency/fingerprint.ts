@@ -1,6 +1,13 @@
 import { sha256 } from 'hono/utils/crypto'
 import stringify from 'safe-stable-stringify'
 
+/** SHA-256 of the text, in hex. */
+export async function digest(text: string): Promise<string> {
+  const hex = await sha256(text)
+  if (hex === null) throw new Error('WebCrypto is not available')
+  return hex
+}
+
 /** What makes two calls with one key the same request. */
 export interface RequestIdentity {
   resource: string
@@ -14,8 +21,4 @@ export interface RequestIdentity {
  * A digest of the request: object keys sorted at every level, so `{"a":1,"b":2}` and `{"b":2,"a":1}`
  * are one request, and hashed so a record stays small whatever the parameters.
  */
-export async function fingerprint(request: RequestIdentity): Promise<string> {
-  const digest = await sha256(stringify(request))
-  if (digest === null) throw new Error('WebCrypto is not available')
-  return digest
-}
+export const fingerprint = (request: RequestIdentity) => digest(stringify(request))

@@ -8,7 +8,7 @@ const KEPT_HEADERS = ['Sops-Trace-Id', 'X-Bkapi-Error-Code', 'X-Bkapi-Error-Mess
 /** SOPS answers its operations in a few hundred bytes; an answer past this is not kept whole. */
 export const MAX_KEPT_CHARS = 256 * 1024
 
-export const REPLAYED = { 'Idempotent-Replayed': 'true' }
+const REPLAYED = { 'Idempotent-Replayed': 'true' }
 
 /** The outcome of a call whose answer (every body the gateway sends is an envelope) was `body`. */
 export function outcomeOf(status: number, headers: Headers, body: string): StoredOutcome {

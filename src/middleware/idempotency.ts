@@ -35,7 +35,7 @@ export const idempotency = (): MiddlewareHandler<Gateway> => async (c, next) => 
   const key = c.get('idempotencyKey')
   if (key === undefined) return next()
   const config = idempotencyConfig(c.env)
-  const record = keyRecord(c.env.IDEMPOTENCY_RECORDS, c.get('app').bk_app_code, key, config.timeoutMs)
+  const record = await keyRecord(c.env.IDEMPOTENCY_KEYS, c.get('app').bk_app_code, key, config.timeoutMs)
   const token = crypto.randomUUID()
   const request = { resource: c.get('resource'), user: c.get('user').username, input: c.get('input') }
   const claim = { fingerprint: await fingerprint(request), token, inFlightMs: config.inFlightMs, ttlMs: config.ttlMs }

@@ -44,6 +44,7 @@ const behaviours: Record<string, (res: ServerResponse, req: RecordedRequest) => 
       .end(JSON.stringify({ result: false, message: 'task command is invalid', code: 3599999, trace_id: 'e'.repeat(32) })),
   forbidden: (res) => res.writeHead(403, { 'Content-Type': 'text/plain' }).end('This API can only be accessed through API gateway'),
   slow: (res, req) => setTimeout(() => behaviours.ok?.(res, req), 300), // success, after a while
+  large: (res) => res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ result: true, code: 0, message: 'success', data: 'x'.repeat(300_000) })),
   silent: () => {}, // never answers: the gateway's timeout must fire
   reset: (res) => res.socket?.destroy(),
 }

@@ -4,8 +4,10 @@
  */
 import { env } from 'cloudflare:workers'
 import { afterEach, describe, expect, inject, it, vi } from 'vitest'
+import app from '../../src/app.ts'
+import { sopsClient } from '../../src/client.ts'
 import type { GatewayEnv } from '../../src/env.ts'
-import { recordName } from '../../src/idempotency/client.ts'
+import { keyRecord } from '../../src/idempotency/client.ts'
 import { fingerprint } from '../../src/idempotency/fingerprint.ts'
 import type { Claim } from '../../src/idempotency/record.ts'
 import { type AppOptions, authHeader, callWith, fakeOrigin, seedApp, uniqueCode } from './helpers.ts'
@@ -37,7 +39,7 @@ async function answer(res: Response) {
 /** A namespace that counts how often the gateway asks for an object, and otherwise is the real one. */
 function countingNamespace() {
   const counter = { objects: 0 }
-  const namespace = new Proxy(env.IDEMPOTENCY_RECORDS, {
+  const namespace = new Proxy(env.IDEMPOTENCY_KEYS, {
     get(target, prop) {
       if (prop === 'getByName') {
         return (name: string) => {
@@ -54,7 +56,7 @@ function countingNamespace() {
 
 /** A namespace whose objects fail every call in the given way. */
 const failingNamespace = (fail: () => Promise<never>) =>
-  ({ getByName: () => ({ claim: fail, complete: fail, release: fail }) }) as unknown as GatewayEnv['IDEMPOTENCY_RECORDS']
+  ({ getByName: () => ({ claim: fail, complete: fail, release: fail }) }) as unknown as GatewayEnv['IDEMPOTENCY_KEYS']
 
 afterEach(() => vi.restoreAllMocks())
 
@@ -119,6 +121,7 @@ describe('one execution per key', () => {
     for (const res of [
       await operateNode(OK, headers, 'one-request', { node_id: 'n2', action: 'skip' }),
       await operateNode(OK, headers, 'one-request', { ...skip, data: { extra: 1 } }),
+      await callWith(OK, '/api/bk-sops/prod/operate_node/2/13/', { headers: { ...headers, 'Idempotency-Key': 'one-request' }, body: skip }),
       await callWith(OK, '/api/bk-sops/prod/operate_task/12/2/', { headers: { ...headers, 'Idempotency-Key': 'one-request' }, body: { action: 'start' } }),
     ]) {
       expect(res.status).toBe(422)
@@ -177,7 +180,7 @@ describe('without a key', () => {
   it('behaves as before and asks no Durable Object', async () => {
     const { code, headers } = await newApp()
     const { counter, namespace } = countingNamespace()
-    const config = { ...OK, IDEMPOTENCY_RECORDS: namespace }
+    const config = { ...OK, IDEMPOTENCY_KEYS: namespace }
     for (let i = 0; i < 3; i++) {
       const res = await operateNode(config, headers)
       expect(res.status).toBe(200)
@@ -275,6 +278,7 @@ describe('what is stored', () => {
 
   it("replays SOPS's own refusal and a 502 as they ended", async () => {
     const { code, headers } = await newApp()
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
     for (const [behaviour, status] of [['sops-error', 200], ['html-500', 502]] as const) {
       const config = { ORIGIN_URL: fakeOrigin(behaviour) }
       const first = await operateNode(config, headers, behaviour)
@@ -283,7 +287,22 @@ describe('what is stored', () => {
       expect(again.status).toBe(status)
       expect(again.headers.get('Idempotent-Replayed')).toBe('true')
     }
+    // What the faulty origin said is logged once, by the first call; the replay only repeats the 502.
+    expect(warn).toHaveBeenCalledOnce()
     expect(await executions(code)).toBe(2)
+  })
+
+  it('keeps an answer too large to replay as a 502 that says so, and still does not run the call again', async () => {
+    const { code, headers } = await newApp()
+    const first = await operateNode({ ORIGIN_URL: fakeOrigin('large') }, headers, 'large')
+    expect(first.status).toBe(200)
+    expect(((await first.json()) as { data: string }).data).toHaveLength(300_000)
+    const again = await operateNode(OK, headers, 'large')
+    expect(again.status).toBe(502)
+    expect(again.headers.get('Idempotent-Replayed')).toBe('true')
+    expect(again.headers.get('X-Bkapi-Error-Code')).toBe('1650200')
+    expect(await again.json()).toMatchObject({ code_name: 'BAD_GATEWAY', message: expect.stringContaining('was too large to keep for replays') })
+    expect(await executions(code)).toBe(1)
   })
 
   it('forgets a key after its TTL', async () => {
@@ -304,7 +323,7 @@ describe('a call that never reports its outcome', () => {
     const { code, headers } = await newApp()
     // A worker claimed the key, called the origin and died before storing the answer.
     const input = { bk_biz_id: '2', task_id: 12, scope: 'cmdb_biz', ...skip }
-    const record = env.IDEMPOTENCY_RECORDS.getByName(recordName(code, 'orphan'))
+    const record = await keyRecord(env.IDEMPOTENCY_KEYS, code, 'orphan', 1000)
     const claim = await fingerprint({ resource: 'operate_node', user: 'admin', input })
     expect(await record.claim({ fingerprint: claim, token: 'dead-worker', inFlightMs: 300, ttlMs: 60_000 })).toEqual({ status: 'claimed' })
 
@@ -336,7 +355,7 @@ describe('when the store cannot be reached', () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
     const broken = failingNamespace(() => Promise.reject(new Error('Durable Object is overloaded')))
     const hanging = failingNamespace(() => new Promise<never>(() => {}))
-    for (const config of [{ IDEMPOTENCY_RECORDS: broken }, { IDEMPOTENCY_RECORDS: hanging, IDEMPOTENCY_TIMEOUT_MS: '100' }]) {
+    for (const config of [{ IDEMPOTENCY_KEYS: broken }, { IDEMPOTENCY_KEYS: hanging, IDEMPOTENCY_TIMEOUT_MS: '100' }]) {
       const res = await operateNode({ ...OK, ...config }, headers, 'no-store')
       expect(res.status).toBe(500)
       expect(await res.json()).toMatchObject({ code: 1650001, message: 'Internal Server Error [reason="idempotency store unavailable"]' })
@@ -352,18 +371,18 @@ describe('when the store cannot be reached', () => {
   it('gives the caller the real answer when the outcome cannot be stored', async () => {
     const { code, headers } = await newApp()
     const error = vi.spyOn(console, 'error').mockImplementation(() => {})
-    const real = env.IDEMPOTENCY_RECORDS
+    const real = env.IDEMPOTENCY_KEYS
     const failsToStore = {
       getByName: (name: string) => {
         const stub = real.getByName(name)
         return {
           claim: (claim: Claim) => stub.claim(claim),
-          release: (token: string) => stub.release(token),
+          release: (key: string, token: string) => stub.release(key, token),
           complete: () => Promise.reject(new Error('storage reset')),
         }
       },
-    } as unknown as GatewayEnv['IDEMPOTENCY_RECORDS']
-    const res = await operateNode({ ...OK, IDEMPOTENCY_RECORDS: failsToStore }, headers, 'unstored')
+    } as unknown as GatewayEnv['IDEMPOTENCY_KEYS']
+    const res = await operateNode({ ...OK, IDEMPOTENCY_KEYS: failsToStore }, headers, 'unstored')
     expect(await answer(res)).toMatchObject({ status: 200, replayed: null, body: { result: true, data: 'success' } })
     expect(error).toHaveBeenCalledWith('idempotency: claim not settled: complete: storage reset')
     // The key stays claimed: it is never free to run twice.
@@ -399,5 +418,27 @@ describe('timing and CORS', () => {
     const replayed = await operateNode(config, { ...headers, Origin: 'https://ui.example' }, 'cors')
     expect(replayed.headers.get('Idempotent-Replayed')).toBe('true')
     expect(replayed.headers.get('Access-Control-Expose-Headers')).toContain('Idempotent-Replayed')
+  })
+})
+
+describe('the typed client', () => {
+  it('sends a key per call, and the answers narrow by status', async () => {
+    const { code } = await newApp()
+    const sops = sopsClient(
+      'https://gateway.test',
+      { bk_app_code: code, bk_app_secret: 'secret', bk_username: 'admin' },
+      { fetch: (input: RequestInfo | URL, init?: RequestInit) => app.fetch(new Request(input, init), { ...env, ...OK }) },
+    )
+    const operate = sops.api['bk-sops'].prod.operate_node[':bk_biz_id'][':task_id']
+    const send = (node_id: string) =>
+      operate.$post({ param: { bk_biz_id: '2', task_id: '12' }, json: { node_id, action: 'skip' } }, { headers: { 'Idempotency-Key': 'from-client' } })
+
+    expect((await send('n1')).status).toBe(200)
+    const replayed = await send('n1')
+    expect(replayed.headers.get('Idempotent-Replayed')).toBe('true')
+    const reused = await send('n2')
+    expect(reused.status).toBe(422)
+    if (reused.status === 422) expect((await reused.json()).code_name).toBe('IDEMPOTENCY_KEY_REUSED')
+    expect(await executions(code)).toBe(1)
   })
 })
