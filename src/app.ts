@@ -11,6 +11,7 @@ import { admin } from './admin.ts'
 import { type Envelope, type ErrorEnvelope, type ErrorStatus, GatewayError, bounded, errorResponse, jsonResponse } from './errors.ts'
 import { authenticate } from './middleware/authenticate.ts'
 import { cors } from './middleware/cors.ts'
+import { idempotency, idempotencyKey } from './middleware/idempotency.ts'
 import { permission } from './middleware/permission.ts'
 import { rateLimit } from './middleware/rate-limit.ts'
 import { readBody } from './middleware/read-body.ts'
@@ -35,8 +36,10 @@ const pipeline = (resource: Resource) =>
     readBody(resource), // body size limit, and a POST body must be a JSON object
     authenticate(), // credentials → app check → user check
     validate(resource),
+    idempotencyKey(resource), // a malformed Idempotency-Key is an invalid parameter
     permission(),
     rateLimit(),
+    idempotency(), // a call with a key runs once; its repeats get the stored answer
     proxy(resource),
   ] as const
 

@@ -17,6 +17,8 @@ export interface GatewayVariables {
   body: Record<string, unknown>
   /** The validated parameters of the call (the resource's schema output). */
   input: ValidatedInput
+  /** The call's Idempotency-Key, when it has one (src/middleware/idempotency.ts). */
+  idempotencyKey?: string
   /** The verified app. */
   app: AppRecord
   /** The user the call is made for; verified when it came from a bk_token. */
