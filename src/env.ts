@@ -8,6 +8,8 @@ export interface GatewayEnv {
   ENGINE: Fetcher
   /** Rate limiter objects (src/ratelimit). */
   RATE_LIMITER: DurableObjectNamespace<RateLimiter>
+  /** Workers Analytics Engine dataset: one data point per call (docs/observability.md); absent locally. */
+  METRICS?: AnalyticsEngineDataset
 
   GATEWAY_NAME?: string
   ORIGIN_URL?: string
@@ -24,6 +26,10 @@ export interface GatewayEnv {
   RATE_LIMIT_FAIL_MODE?: string
   RATE_LIMIT_TIMEOUT_MS?: string
   RATE_LIMIT_SHARD_RPS?: string
+  /** The access log (src/observability, docs/observability.md): `json`, `pretty` or `none`. */
+  LOG_FORMAT?: string
+  /** Share of successful calls whose access-log line is written (0 to 1); errors are always written. */
+  LOG_SAMPLE_RATE?: string
 
   /** Secrets. */
   JWT_PRIVATE_KEY: string

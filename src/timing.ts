@@ -27,7 +27,7 @@ const NOT_REACHED = 'skipped'
 const entry = (name: string, step: StepTiming | undefined) =>
   `${name};desc="${step?.desc ?? NOT_REACHED}";dur=${step ? round(step.dur) : 0}`
 
-const round = (ms: number) => Math.round(ms * 10) / 10
+export const round = (ms: number) => Math.round(ms * 10) / 10
 
 export const serverTimingHeader = (timings: Timings, totalMs: number) =>
   `${entry('auth', timings.auth)}, ${entry('ratelimit', timings.ratelimit)}, ${entry('origin', timings.origin)}, total;dur=${round(totalMs)}`
