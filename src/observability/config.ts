@@ -1,8 +1,8 @@
 /** The access log's configuration, from the Worker's vars (wrangler.toml [vars], docs/observability.md). */
 import type { GatewayEnv } from '../env.ts'
 
-export const LOG_FORMATS = ['json', 'pretty', 'none'] as const
-export type LogFormat = (typeof LOG_FORMATS)[number]
+const LOG_FORMATS = ['json', 'pretty', 'none'] as const
+type LogFormat = (typeof LOG_FORMATS)[number]
 
 export interface LogConfig {
   /** json: the line as a structured object, for Workers Logs; pretty: one short text line; none: no log. */

@@ -12,8 +12,7 @@ import { ERRORS, type ErrorName } from '../errors.ts'
  * `code_name` of every call: the gateway's own error, or the origin's answer — `OK`, or `ORIGIN_ERROR`
  * when SOPS answered `result: false` (its code is then in `code`).
  */
-export const CODE_NAMES = [...(Object.keys(ERRORS) as ErrorName[]), 'OK', 'ORIGIN_ERROR'] as const
-export type CodeName = ErrorName | 'OK' | 'ORIGIN_ERROR'
+const CODE_NAMES = [...(Object.keys(ERRORS) as ErrorName[]), 'OK', 'ORIGIN_ERROR'] as const
 
 /** Milliseconds, to 0.1; null for a step the call did not reach. */
 const ms = z.number().nonnegative()
