@@ -21,7 +21,8 @@ export default defineConfig({
         plugins: [
           cloudflareTest({
             wrangler: { configPath: './wrangler.toml' },
-            miniflare: { bindings: testSecrets },
+            // The access log writes a line per call: tests that read it capture it (access-log*.test.ts).
+            miniflare: { bindings: { ...testSecrets, LOG_FORMAT: 'none' } },
           }),
         ],
         test: {

@@ -23,6 +23,10 @@ export interface GatewayVariables {
   app: AppRecord
   /** The user the call is made for; verified when it came from a bk_token. */
   user: { username: string; verified: boolean }
+  /** Size of a request body sent without Content-Length, as read (for the access log). */
+  bodyBytes: number
+  /** What the origin's envelope said, as the proxy read it (for the access log). */
+  originAnswer: { result: boolean; code: number; message: string }
 }
 
 /** What every resource's validated input has in common. */

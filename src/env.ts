@@ -14,6 +14,8 @@ export interface GatewayEnv {
   RATE_LIMITER: DurableObjectNamespace<RateLimiter>
   /** Idempotency-Keys, a few objects per app (src/idempotency). */
   IDEMPOTENCY_KEYS: DurableObjectNamespace<IdempotencyKeys>
+  /** Workers Analytics Engine dataset: one data point per call (docs/observability.md); absent locally. */
+  METRICS?: AnalyticsEngineDataset
 
   GATEWAY_NAME?: string
   ORIGIN_URL?: string
@@ -33,6 +35,10 @@ export interface GatewayEnv {
   /** Idempotency-Key (src/idempotency/config.ts): how long outcomes are kept, and the store's deadline. */
   IDEMPOTENCY_TTL_S?: string
   IDEMPOTENCY_TIMEOUT_MS?: string
+  /** The access log (src/observability, docs/observability.md): `json`, `pretty` or `none`. */
+  LOG_FORMAT?: string
+  /** Share of successful calls whose access-log line is written (0 to 1); errors are always written. */
+  LOG_SAMPLE_RATE?: string
 
   /** Secrets. */
   JWT_PRIVATE_KEY: string

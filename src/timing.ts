@@ -31,7 +31,7 @@ const NOT_REACHED = 'skipped'
 const entry = (name: string, step: StepTiming | undefined) =>
   `${name};desc="${step?.desc ?? NOT_REACHED}";dur=${step ? round(step.dur) : 0}`
 
-const round = (ms: number) => Math.round(ms * 10) / 10
+export const round = (ms: number) => Math.round(ms * 10) / 10
 
 /** The four entries CONTRACT §6 lists on every answer, and `idempotency` on calls with a key. */
 export const serverTimingHeader = (timings: Timings, totalMs: number) =>
