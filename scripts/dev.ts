@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util'
 import { bootstrap } from './lib/bootstrap.ts'
 import { workerConfig } from './lib/config.ts'
 import { DEMO } from './lib/demo.ts'
-import { devRegistryEnv, recordDevServer, runningDevServer } from './lib/devserver.ts'
+import { claimState, devRegistryEnv, runningDevServer } from './lib/devserver.ts'
 import { UserError, runCli } from './lib/errors.ts'
 import { nextFreePort, portIsFree } from './lib/port.ts'
 import { PROJECT_ROOT, WRANGLER_CONFIG, localState } from './lib/state.ts'
@@ -104,7 +104,7 @@ await runCli(async () => {
     }
     await requireFreePort(address)
     // From now on, before wrangler is even ready: the admin CLI must not open the state itself meanwhile.
-    recordDevServer(state, `http://${address.host === '*' ? 'localhost' : address.host}:${address.port}`)
+    claimState(state, `http://${address.host === '*' ? 'localhost' : address.host}:${address.port}`)
   }
   const report = await bootstrap(state)
   if (report.devVars.length > 0) console.log(`created in ${state.devVarsPath}: ${report.devVars.join(', ')}`)

@@ -28,8 +28,13 @@ export const devRegistryEnv = (state: LocalState) => ({
   CLOUDFLARE_DEV_REGISTRY_PATH: state.devRegistryPath,
 })
 
-/** Records this process as the state's server until it exits. */
-export function recordDevServer(state: LocalState, url: string): void {
+/**
+ * Records this process as the state's server until it exits. The caller has checked that no other is
+ * alive, so a registry entry left by a server that was killed goes: wrangler would otherwise wait for it
+ * to go stale, and the CLI would try to reach it.
+ */
+export function claimState(state: LocalState, url: string): void {
+  rmSync(state.devRegistryPath, { recursive: true, force: true })
   mkdirSync(dirname(state.devServerPath), { recursive: true })
   writeFileSync(state.devServerPath, JSON.stringify({ pid: process.pid, url } satisfies DevServer))
   process.on('exit', () => {

@@ -37,6 +37,35 @@ function appOutput(record: AppRecord, heading?: string): Output {
   return { text: heading === undefined ? describeApp(app) : `${heading}\n${describeApp(app)}`, json: app }
 }
 
+/** `app disable` and `app enable`. */
+function statusCommand(disabled: boolean, help: string): Command {
+  const verb = disabled ? 'disable' : 'enable'
+  return {
+    usage: `app ${verb} <bk_app_code>`,
+    help,
+    args: { required: 1 },
+    async run(ctx) {
+      const code = appCode(ctx.args[0])
+      return appOutput(await setDisabled(await ctx.kv(), code, disabled), `${verb}d ${code}`)
+    },
+  }
+}
+
+/** `app grant` and `app revoke`. */
+function permissionCommand(verb: 'grant' | 'revoke', change: typeof grant, help: string): Command {
+  return {
+    usage: `app ${verb} <bk_app_code> [${BIZ_USAGE}] [${RESOURCES_USAGE}]`,
+    help,
+    args: { required: 1 },
+    options: PERMISSION_OPTIONS,
+    async run(ctx) {
+      const code = appCode(ctx.args[0])
+      const permissions = changedPermissions(ctx.values, `app ${verb}`)
+      return appOutput(await change(await ctx.kv(), code, permissions))
+    },
+  }
+}
+
 export const APP_COMMANDS: Record<string, Command> = {
   'app create': {
     usage: `app create <bk_app_code> ${BIZ_USAGE} ${RESOURCES_USAGE} [--user-exempt] [--secret S] [--rate 10/1s,600/1m]`,
@@ -98,46 +127,10 @@ older one, so callers can switch without downtime. Refused while the app already
       return appOutput(await retireSecret(await ctx.kv(), code), `retired the older secret of ${code}`)
     },
   },
-  'app disable': {
-    usage: 'app disable <bk_app_code>',
-    help: 'Refuses every call of the app (after the cache delay) without deleting it.',
-    args: { required: 1 },
-    async run(ctx) {
-      const code = appCode(ctx.args[0])
-      return appOutput(await setDisabled(await ctx.kv(), code, true), `disabled ${code}`)
-    },
-  },
-  'app enable': {
-    usage: 'app enable <bk_app_code>',
-    help: 'Lets a disabled app call again.',
-    args: { required: 1 },
-    async run(ctx) {
-      const code = appCode(ctx.args[0])
-      return appOutput(await setDisabled(await ctx.kv(), code, false), `enabled ${code}`)
-    },
-  },
-  'app grant': {
-    usage: `app grant <bk_app_code> [${BIZ_USAGE}] [${RESOURCES_USAGE}]`,
-    help: 'Adds businesses (or projects, with scope=project) and/or resources to what the app may use.',
-    args: { required: 1 },
-    options: PERMISSION_OPTIONS,
-    async run(ctx) {
-      const code = appCode(ctx.args[0])
-      const change = changedPermissions(ctx.values, 'app grant')
-      return appOutput(await grant(await ctx.kv(), code, change))
-    },
-  },
-  'app revoke': {
-    usage: `app revoke <bk_app_code> [${BIZ_USAGE}] [${RESOURCES_USAGE}]`,
-    help: 'Removes businesses and/or resources from what the app may use; * removes them all.',
-    args: { required: 1 },
-    options: PERMISSION_OPTIONS,
-    async run(ctx) {
-      const code = appCode(ctx.args[0])
-      const change = changedPermissions(ctx.values, 'app revoke')
-      return appOutput(await revoke(await ctx.kv(), code, change))
-    },
-  },
+  'app disable': statusCommand(true, 'Refuses every call of the app (after the cache delay) without deleting it.'),
+  'app enable': statusCommand(false, 'Lets a disabled app call again.'),
+  'app grant': permissionCommand('grant', grant, 'Adds businesses (or projects, with scope=project) and/or resources to what the app may use.'),
+  'app revoke': permissionCommand('revoke', revoke, 'Removes businesses and/or resources from what the app may use; * removes them all.'),
   'app set-rate': {
     usage: 'app set-rate <bk_app_code> <10/1s,600/1m|default>',
     help: `Sets the app's own rate windows, all enforced: ${RATE_SYNTAX}. \`default\` returns the app to the
