@@ -8,7 +8,7 @@ import { UserError } from './errors.ts'
 export type OptionSpec = Record<string, { type: 'string' | 'boolean'; short?: string }>
 export type Values = Record<string, string | boolean | undefined>
 
-export interface Parsed {
+interface Parsed {
   values: Values
   positionals: string[]
 }
