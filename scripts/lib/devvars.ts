@@ -2,7 +2,7 @@
  * `.dev.vars`: the Worker secrets of local development (wrangler reads it as dotenv). Generated on first
  * use, never committed. Values are written on one line with `\n` escapes, which dotenv expands.
  */
-import { createPublicKey, generateKeyPairSync, randomBytes } from 'node:crypto'
+import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { parseEnv } from 'node:util'
@@ -32,13 +32,23 @@ export function newJwtKeyPair(): Pick<DevSecrets, 'JWT_PRIVATE_KEY' | 'APIGW_PUB
   return { JWT_PRIVATE_KEY: privateKey, APIGW_PUBLIC_KEY: publicKey }
 }
 
-/** The SPKI PEM public key of a private key, i.e. what SOPS is given as APIGW_PUBLIC_KEY. */
-export function publicKeyOf(privateKeyPem: string): string {
+/**
+ * The SPKI PEM public key of an RSA private key, i.e. what SOPS is given as APIGW_PUBLIC_KEY. The
+ * gateway signs with RS512, so any other kind of key is refused; `source` names where the key came from.
+ */
+export function publicKeyOf(privateKeyPem: string, source: string): string {
+  // `ENCRYPTED PRIVATE KEY` (PKCS#8) or `Proc-Type: 4,ENCRYPTED` (PKCS#1): the Worker needs it in clear.
+  if (/-----BEGIN ENCRYPTED|Proc-Type: 4,ENCRYPTED/.test(privateKeyPem)) throw new UserError(`${source} is encrypted; give the key unencrypted`)
+  let key
   try {
-    return createPublicKey(privateKeyPem).export({ type: 'spki', format: 'pem' }).toString()
+    key = createPrivateKey(privateKeyPem)
   } catch {
-    throw new UserError('JWT_PRIVATE_KEY is not a valid RSA private key in PEM form')
+    throw new UserError(`${source} is not a private key in PEM form (PKCS#1 or PKCS#8)`)
   }
+  if (key.asymmetricKeyType !== 'rsa') {
+    throw new UserError(`${source} holds a key of type ${key.asymmetricKeyType}, not RSA: X-Bkapi-Jwt is signed with RS512`)
+  }
+  return createPublicKey(key).export({ type: 'spki', format: 'pem' }).toString()
 }
 
 /** Adds whatever local development is missing, keeping everything already there. Returns what it added. */

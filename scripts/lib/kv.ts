@@ -5,33 +5,19 @@
 import { execFile } from 'node:child_process'
 import { join, resolve } from 'node:path'
 import { promisify } from 'node:util'
-import { Miniflare, convertV4MiniflareOptions } from 'miniflare'
-import { unstable_readConfig } from 'wrangler'
+import { CREDENTIALS_BINDING, workerConfig } from './config.ts'
 import { UserError } from './errors.ts'
+import { bindingsOnly } from './miniflare.ts'
 import { PROJECT_ROOT, WRANGLER_CONFIG } from './state.ts'
 import type { KvStore } from './store.ts'
 
-export const CREDENTIALS_BINDING = 'CREDENTIALS'
-
-function credentialsNamespaceId(): string {
-  const config = unstable_readConfig({ config: WRANGLER_CONFIG })
-  const namespace = config.kv_namespaces.find((ns: { binding: string }) => ns.binding === CREDENTIALS_BINDING)
-  if (!namespace?.id) throw new UserError(`wrangler.toml has no KV namespace bound as ${CREDENTIALS_BINDING}`)
-  return namespace.id
-}
-
 /** KV in the local state under `persistPath` (wrangler's `--persist-to`, default `.wrangler/state`). */
 export async function openLocalKv(persistPath: string): Promise<KvStore> {
-  const mf = new Miniflare(
-    convertV4MiniflareOptions({
-      modules: true,
-      script: 'export default { fetch: () => new Response(null, { status: 404 }) }',
-      compatibilityDate: '2026-11-01',
-      kvNamespaces: { [CREDENTIALS_BINDING]: credentialsNamespaceId() },
-      // wrangler keeps its resources under `<persist>/v3` (its getDefaultPersistRoot).
-      resourcePersistencePath: join(resolve(persistPath), 'v3'),
-    }),
-  )
+  const mf = await bindingsOnly({
+    kvNamespaces: { [CREDENTIALS_BINDING]: workerConfig().credentialsNamespaceId },
+    // wrangler keeps its resources under `<persist>/v3` (its getDefaultPersistRoot).
+    resourcePersistencePath: join(resolve(persistPath), 'v3'),
+  })
   const kv = await mf.getKVNamespace(CREDENTIALS_BINDING)
   return {
     get: (key) => kv.get(key),

@@ -32,7 +32,7 @@ describe('dev bootstrap', () => {
     // PKCS#1, the form BlueKing's dashboard generates; 2048 bits.
     expect(createPrivateKey(vars.JWT_PRIVATE_KEY!).export({ type: 'pkcs1', format: 'pem' })).toBe(vars.JWT_PRIVATE_KEY)
     expect(createPrivateKey(vars.JWT_PRIVATE_KEY!).asymmetricKeyDetails?.modulusLength).toBe(2048)
-    expect(publicKeyOf(vars.JWT_PRIVATE_KEY!)).toBe(vars.APIGW_PUBLIC_KEY)
+    expect(publicKeyOf(vars.JWT_PRIVATE_KEY!, ".dev.vars")).toBe(vars.APIGW_PUBLIC_KEY)
     expect(vars.ENGINE_DEMO_SEED).toBe('true')
     const records = await kvContents(state.persistPath)
     expect(Object.keys(records)).toHaveLength(2)
