@@ -13,10 +13,12 @@ import { JWT_COMMANDS } from './lib/commands/jwt.ts'
 import { TASK_COMMANDS } from './lib/commands/tasks.ts'
 import { TOKEN_COMMANDS } from './lib/commands/tokens.ts'
 import { consoleToStderr, printResult } from './lib/console.ts'
+import { runningDevServer } from './lib/devserver.ts'
 import { ensureDevVars } from './lib/devvars.ts'
 import { UserError, runCli } from './lib/errors.ts'
-import { openLocalKv, wranglerKv } from './lib/kv.ts'
+import { adminKv, openLocalKv } from './lib/kv.ts'
 import { localState } from './lib/state.ts'
+import type { LocalState } from './lib/state.ts'
 import type { KvStore } from './lib/store.ts'
 
 const COMMANDS: Record<string, Command> = { ...APP_COMMANDS, ...TOKEN_COMMANDS, ...TASK_COMMANDS, ...JWT_COMMANDS }
@@ -80,7 +82,7 @@ async function main(argv: string[]): Promise<void> {
       return pepper
     },
     async kv() {
-      return (store ??= remote ? wranglerKv(['--remote']) : await openLocalKv(state.persistPath))
+      return (store ??= await credentialStore(state, remote))
     },
   }
   try {
@@ -88,6 +90,23 @@ async function main(argv: string[]): Promise<void> {
   } finally {
     await store?.close()
   }
+}
+
+/**
+ * Where credentials are written: through a gateway's admin endpoint whenever one serves them (the
+ * deployed Worker with --remote, or the `npm run dev` serving the state), so the change reaches every
+ * isolate within 10 s; straight into the local state when nothing serves it.
+ */
+async function credentialStore(state: LocalState, remote: boolean): Promise<KvStore> {
+  if (remote) {
+    const { SOPS_EDGE_URL, ADMIN_TOKEN } = process.env
+    if (!SOPS_EDGE_URL || !ADMIN_TOKEN) {
+      throw new UserError("--remote needs the deployed gateway's URL in SOPS_EDGE_URL and its admin secret in ADMIN_TOKEN")
+    }
+    return adminKv(SOPS_EDGE_URL, ADMIN_TOKEN)
+  }
+  const server = runningDevServer(state)
+  return server ? adminKv(server.url, ensureDevVars(state.devVarsPath).secrets.ADMIN_TOKEN) : openLocalKv(state.persistPath)
 }
 
 consoleToStderr()

@@ -40,7 +40,6 @@ export async function startGateway(stateDir: string) {
     envFiles: [join(stateDir, '.dev.vars')],
     bindings: {
       AUTH_CACHE_TTL_MS: { type: 'plain_text', value: '0' },
-      AUTH_NEGATIVE_CACHE_TTL_MS: { type: 'plain_text', value: '0' },
     },
     dev: { persist: join(stateDir, '.wrangler/state'), server: { port: 0 }, inspector: false, watch: false, logLevel: 'none' },
   })

@@ -25,7 +25,7 @@ describe('dev bootstrap', () => {
     const state = localState(tempStateDir())
 
     const first = await bootstrap(state)
-    expect(first.devVars).toEqual(['JWT_PRIVATE_KEY', 'APIGW_PUBLIC_KEY', 'CREDENTIAL_PEPPER', 'ENGINE_DEMO_SEED'])
+    expect(first.devVars).toEqual(['JWT_PRIVATE_KEY', 'APIGW_PUBLIC_KEY', 'CREDENTIAL_PEPPER', 'ADMIN_TOKEN', 'ENGINE_DEMO_SEED'])
     expect(first.demo).toEqual(['app esb_test (secret xxx)', 'bk_token xxx for admin'])
     const devVars = readFileSync(state.devVarsPath, 'utf8')
     const vars = parseEnv(devVars)
