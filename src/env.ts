@@ -22,7 +22,7 @@ export interface GatewayEnv {
   RATE_LIMIT_DEFAULT?: string
   RATE_LIMIT_FAIL_MODE?: string
   RATE_LIMIT_TIMEOUT_MS?: string
-  RATE_LIMIT_SHARD_RPS?: string
+  RATE_LIMIT_LEASE_MS?: string
 
   /** Secrets. */
   JWT_PRIVATE_KEY: string

@@ -3,9 +3,9 @@
  * is verified and the request validated, so only well-formed, permitted calls spend quota.
  */
 import type { MiddlewareHandler } from 'hono'
-import type { Gateway } from '../context.ts'
+import type { Gateway, GatewayContext } from '../context.ts'
 import { GatewayError } from '../errors.ts'
-import { consult, LimiterUnavailable } from '../ratelimit/client.ts'
+import { admit, LimiterUnavailable } from '../ratelimit/client.ts'
 import type { Verdict } from '../ratelimit/client.ts'
 import { limiterConfig } from '../ratelimit/config.ts'
 import { rateLimitHeaders, serverTiming } from '../ratelimit/headers.ts'
@@ -17,13 +17,15 @@ export function rateLimit(): MiddlewareHandler<Gateway> {
 
     const started = performance.now()
     const elapsed = () => performance.now() - started
+    const windows = c.get('app').rate_limits ?? config.defaultWindows
     let verdict: Verdict
     try {
-      verdict = await consult(
-        { app: c.get('app').bk_app_code, resource: c.get('resource') },
-        c.get('app').rate_limits ?? config.defaultWindows,
-        { namespace: c.env.RATE_LIMITER, timeoutMs: config.timeoutMs, shardRps: config.shardRps },
-      )
+      verdict = await admit({ app: c.get('app').bk_app_code, resource: c.get('resource') }, windows, {
+        namespace: c.env.RATE_LIMITER,
+        timeoutMs: config.timeoutMs,
+        leaseMs: config.leaseMs,
+        waitUntil: (promise) => waitUntil(c, promise),
+      })
     } catch (error) {
       if (!(error instanceof LimiterUnavailable)) throw error
       console.error(`rate limiter unavailable (fail-${config.failMode}): ${error.message}`)
@@ -40,9 +42,18 @@ export function rateLimit(): MiddlewareHandler<Gateway> {
       return
     }
 
-    const headers = { ...rateLimitHeaders(verdict.decision), 'Server-Timing': serverTiming(verdict.tier, elapsed()) }
+    const headers = { ...rateLimitHeaders(verdict.decision, windows), 'Server-Timing': serverTiming(verdict.tier, elapsed()) }
     if (!verdict.decision.allowed) throw new GatewayError('RATE_LIMIT_RESTRICTION', {}, { headers })
     await next()
     for (const [name, value] of Object.entries(headers)) c.header(name, value, { append: name === 'Server-Timing' })
+  }
+}
+
+/** Background work of the limiter; `app.request()` in tests has no execution context, and then it just runs. */
+function waitUntil(c: GatewayContext, promise: Promise<unknown>): void {
+  try {
+    c.executionCtx.waitUntil(promise)
+  } catch {
+    void promise
   }
 }
