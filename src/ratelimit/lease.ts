@@ -105,9 +105,10 @@ export class Lease {
       return
     }
     if (grant.id !== this.#id) {
-      // Only a lease opened while none was held replaces the one held; a second opened in a race
-      // ends unreturned (it is counted as spent, which errs towards refusing).
-      if (this.#id !== undefined && now < this.#deadline) return
+      // Only a lease this call opened may replace the one held, and only a dead one. A lease the
+      // isolate has dropped or closed is never taken up again: its counts here are gone, and its
+      // tokens are settled by the object (given back on close, counted as spent on expiry).
+      if (request?.id !== undefined || (this.#id !== undefined && now < this.#deadline)) return
       this.#drop()
       this.#id = grant.id
     }

@@ -69,7 +69,7 @@ export class RateLimiter extends DurableObject {
     const allowed = admit && free() > 0
     if (allowed) for (const c of new Set(cells)) c.add(now, 1)
     // A refused admission leaves nothing free, so the lease is only kept alive.
-    const grant = held && lease ? this.#renew(held, lease, free(), now) : undefined
+    const grant = held && lease ? this.#renew(held, lease, free(), admit, now) : undefined
 
     if (allowed || grant) this.#wantCleanupAfter(now + (lease?.ms ?? 0), windows)
     const leased = this.#leased()
@@ -174,16 +174,17 @@ export class RateLimiter extends DurableObject {
   }
 
   /**
-   * Tops the lease up towards what the holder wants, within its fair share of the free tokens, and
-   * only while what it wants is less than what is free: a holder that would exhaust the window within
-   * one lease gets its tokens one request at a time, as from a perfect limiter, so that no concurrent
-   * request is refused for tokens a lease holds.
+   * Tops the lease up towards what the holder wants, within its fair share of the free tokens. A
+   * request's own call lends only while what its isolate wants is less than what is free: an isolate
+   * whose burst would exhaust the window gets its tokens one request at a time, as from a perfect
+   * limiter, so none of the burst's requests already on their way is refused for tokens a lease holds.
+   * A background renewal, from an isolate spending its lease steadily, gets its share even then.
    */
-  #renew(held: Held, request: LeaseRequest, free: number, now: number): Grant | undefined {
+  #renew(held: Held, request: LeaseRequest, free: number, admitting: boolean, now: number): Grant | undefined {
     const { lease } = held
     const holders = this.#leases().size + (held.stored ? 0 : 1)
     const share = Math.floor((Math.max(0, free) + unspent(lease)) / Math.max(FAIR_SHARE_DIVISOR, holders))
-    const lendable = request.want - unspent(lease) < free
+    const lendable = !admitting || request.want - unspent(lease) < free
     const tokens = lendable ? Math.max(0, Math.min(request.want, share) - unspent(lease)) : 0
     if (!held.stored && tokens === 0) return undefined
     lease.granted += tokens

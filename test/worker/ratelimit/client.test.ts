@@ -8,7 +8,8 @@ import { describe, expect, it } from 'vitest'
 import type { RateWindow } from '../../../src/credentials/records.ts'
 import { admit, isolateMemory, LimiterUnavailable, objectName } from '../../../src/ratelimit/client.ts'
 import type { LimiterNamespace, Verdict } from '../../../src/ratelimit/client.ts'
-import { busiestWindow, countingNamespace, playIsolate, TestClock } from './support.ts'
+import { busiestWindow } from '../../../scripts/bench/stats.ts'
+import { countingNamespace, playIsolate, TestClock } from './support.ts'
 
 let apps = 0
 const newApp = () => `client-${++apps}`
@@ -160,6 +161,42 @@ describe('leases', { timeout: 30_000 }, () => {
     const bIn = (from: number) => flood.admitted[1]!.filter((t) => t > end - 1000 - from && t <= end - from).length
     expect(bIn(0)).toBeGreaterThanOrEqual(290)
     expect(bIn(1400)).toBeLessThan(bIn(0) - 50)
+  })
+
+  it('are never taken up again once closed, even when an answer for one arrives after its close', async () => {
+    const { namespace, calls, settled } = countingNamespace()
+    let held: (() => void)[] | undefined
+    // Answers are held back while `held` is set; the object has decided every call already.
+    const gated: LimiterNamespace = {
+      getByName: (name) => ({
+        acquire: async (request) => {
+          const answer = await namespace.getByName(name).acquire(request)
+          if (held) await new Promise<void>((release) => held!.push(release))
+          return answer
+        },
+      }),
+    }
+    const clock = new TestClock(start())
+    const isolate = playIsolate(gated, clock)
+    const windows = [{ tokens: 1000, period: 60 }]
+    const app = newApp()
+    await drive([isolate], app, windows, clock, settled, 200, [1], 10)
+    held = []
+    // Spend the lease to its end: a renewal starts (held), then a request asks for itself (held).
+    let verdict = isolate.admit(app, windows)
+    while (!(verdict instanceof Promise)) verdict = isolate.admit(app, windows)
+    // Idle until the lease's close time: the close reaches the object after both calls.
+    while (!calls.at(-1)?.lease?.close) {
+      clock.advance(10)
+      await new Promise((resolve) => setTimeout(resolve, 1))
+    }
+    const release = held
+    held = undefined
+    for (const r of release) r()
+    await verdict
+    await settled()
+    // The late answers extended a lease the isolate had closed: nothing of it may be spent again.
+    expect(isolate.admit(app, windows)).toBeInstanceOf(Promise)
   })
 
   it('are fair between two isolates: equal demand gets about equal shares', async () => {

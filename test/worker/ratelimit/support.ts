@@ -1,9 +1,8 @@
 /** Shared by the limiter tests: the real limiter objects, counted or cut off, and isolates played by a test. */
 import { env } from 'cloudflare:workers'
-import { expect } from 'vitest'
 import type { RateWindow } from '../../../src/credentials/records.ts'
 import { admit, isolateMemory } from '../../../src/ratelimit/client.ts'
-import type { AdmitOptions, Clock, LimiterNamespace, Verdict } from '../../../src/ratelimit/client.ts'
+import type { AdmitOptions, Clock, LimiterNamespace } from '../../../src/ratelimit/client.ts'
 import type { AcquireAnswer, AcquireRequest, Rejected } from '../../../src/ratelimit/protocol.ts'
 
 type Stub = ReturnType<typeof env.RATE_LIMITER.getByName>
@@ -88,25 +87,4 @@ export function playIsolate(namespace: LimiterNamespace, clock: Clock, extra: Pa
     options,
     admit: (app: string, windows: RateWindow[]) => admit({ app, resource: 'operate_node' }, windows, options),
   }
-}
-
-/** Awaits a verdict that may or may not be a promise. */
-export const settle = async (verdict: Verdict | Promise<Verdict>): Promise<Verdict> => verdict
-
-/** The largest number of admissions in any interval (t − period, t]. */
-export function busiestWindow(times: number[], periodMs: number): number {
-  const sorted = [...times].sort((a, b) => a - b)
-  let most = 0
-  let start = 0
-  for (let end = 0; end < sorted.length; end++) {
-    while (sorted[start]! <= sorted[end]! - periodMs) start++
-    most = Math.max(most, end - start + 1)
-  }
-  return most
-}
-
-export const admittedCount = (verdicts: { decision: { allowed: boolean } }[]) => verdicts.filter((v) => v.decision.allowed).length
-
-export function expectNoWindowOver(times: number[], limit: RateWindow) {
-  expect(busiestWindow(times, limit.period * 1000)).toBeLessThanOrEqual(limit.tokens)
 }
