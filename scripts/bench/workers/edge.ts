@@ -3,7 +3,8 @@
  * limiter client (leases, deny-cache) against the shared RateLimiter object, one key, and nothing
  * else. Several copies run as separate Worker scripts, hence separate isolates, each with its own
  * memory. An admitted request's 200 carries `X-Admitted-At`: when it was admitted, by the isolate's
- * clock for a lease, by the object's for an object call (workerd's clock, shared by both).
+ * clock for a lease, by the object's for an object call (workerd's clock, shared by both), and
+ * `X-Tier`: which tier admitted it.
  */
 import { admit } from '../../../src/ratelimit/client.ts'
 import type { LimiterNamespace } from '../../../src/ratelimit/client.ts'
@@ -39,6 +40,6 @@ export default {
     })
     if (!verdict.decision.allowed) return new Response(null, { status: 429 })
     const admittedAt = verdict.tier === 'object' ? objectDecidedAt : Date.now()
-    return new Response(null, { status: 200, headers: { 'X-Admitted-At': String(admittedAt) } })
+    return new Response(null, { status: 200, headers: { 'X-Admitted-At': String(admittedAt), 'X-Tier': verdict.tier } })
   },
 }
