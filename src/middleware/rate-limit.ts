@@ -20,12 +20,14 @@ export function rateLimit(): MiddlewareHandler<Gateway> {
     const windows = c.get('app').rate_limits ?? config.defaultWindows
     let verdict: Verdict
     try {
-      verdict = await admit({ app: c.get('app').bk_app_code, resource: c.get('resource') }, windows, {
+      const outcome = admit({ app: c.get('app').bk_app_code, resource: c.get('resource') }, windows, {
         namespace: c.env.RATE_LIMITER,
         timeoutMs: config.timeoutMs,
         leaseMs: config.leaseMs,
         waitUntil: (promise) => waitUntil(c, promise),
       })
+      // A lease answers from memory, without a promise to wait for.
+      verdict = outcome instanceof Promise ? await outcome : outcome
     } catch (error) {
       if (!(error instanceof LimiterUnavailable)) throw error
       console.error(`rate limiter unavailable (fail-${config.failMode}): ${error.message}`)

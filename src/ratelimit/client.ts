@@ -8,7 +8,7 @@ import type { RateWindow } from '../credentials/records.ts'
 import { DenyCache } from './deny-cache.ts'
 import { Leases } from './lease.ts'
 import type { Lease } from './lease.ts'
-import type { AcquireAnswer, AcquireRequest, Decision, Rejected } from './protocol.ts'
+import type { AcquireAnswer, AcquireRequest, Decision, LeaseRequest, Rejected } from './protocol.ts'
 
 /** What the client needs of the RATE_LIMITER binding; a test can pass a namespace that counts or fails. */
 export interface LimiterNamespace {
@@ -71,22 +71,32 @@ export const objectName = (key: LimiterKey) => `${key.resource}/${key.app}`
  */
 export function admit(key: LimiterKey, windows: RateWindow[], options: AdmitOptions): Verdict | Promise<Verdict> {
   const memory = options.memory ?? thisIsolate
-  const now = (options.clock ?? realClock).now()
+  const clock = options.clock ?? realClock
+  const now = clock.now()
   const name = objectName(key)
   const lease = memory.leases.for(name, windows, now)
   lease.arrive()
   if (lease.take(now)) {
-    if (lease.wantsRenewal(now)) renew(name, lease, options)
+    if (lease.wantsRenewal(now)) renew({ name, lease, memory, clock, options })
     return { tier: 'lease', decision: lease.decision(true, now) }
   }
   const refusal = memory.denyCache.refusal(name, now, options.timeoutMs)
   if (refusal) return { tier: 'deny-cache', decision: refusal }
-  return ask(name, lease, options, memory)
+  return ask({ name, lease, memory, clock, options })
+}
+
+/** What the calls about one key need, once memory could not answer. */
+interface KeyCalls {
+  name: string
+  lease: Lease
+  memory: IsolateMemory
+  clock: Clock
+  options: AdmitOptions
 }
 
 /** The request's own call: admit it, and renew or open the isolate's lease on the way. */
-async function ask(name: string, lease: Lease, options: AdmitOptions, memory: IsolateMemory): Promise<Verdict> {
-  const clock = options.clock ?? realClock
+async function ask(key: KeyCalls): Promise<Verdict> {
+  const { name, lease, memory, clock, options } = key
   const sentAt = clock.now()
   const request = lease.request(sentAt, options.leaseMs, options.timeoutMs, false)
   let answer: AcquireAnswer
@@ -98,41 +108,36 @@ async function ask(name: string, lease: Lease, options: AdmitOptions, memory: Is
     throw error
   }
   const now = clock.now()
-  lease.absorb(request, answer, sentAt, now)
-  memory.denyCache.learn(name, answer.decision, now)
-  closeWhenIdle(name, lease, options)
+  absorb(key, request, answer, sentAt, now)
   // Refused, but a lease that arrived meanwhile (this answer's, or another call's) may have a token.
   if (!answer.decision.allowed && lease.take(now)) return { tier: 'lease', decision: lease.decision(true, now) }
   return { tier: 'object', decision: lease.decision(answer.decision.allowed, now) }
 }
 
 /** Tops the lease up in the background before it runs out; the requests meanwhile keep spending it. */
-function renew(name: string, lease: Lease, options: AdmitOptions): void {
-  const clock = options.clock ?? realClock
+function renew(key: KeyCalls): void {
+  const { name, lease, clock, options } = key
   const sentAt = clock.now()
   const request = lease.request(sentAt, options.leaseMs, options.timeoutMs, true)
-  const memory = options.memory ?? thisIsolate
+  if (!request) return
   options.waitUntil(
     call(name, { windows: lease.windows, admit: false, lease: request }, options).then(
-      (answer) => {
-        const now = clock.now()
-        lease.absorb(request, answer, sentAt, now)
-        memory.denyCache.learn(name, answer.decision, now)
-        closeWhenIdle(name, lease, options)
-      },
+      (answer) => absorb(key, request, answer, sentAt, clock.now()),
       // The lease is left to expire; the next request without tokens asks the object itself.
       () => lease.failed(request),
     ),
   )
 }
 
-/** Once no renewal has come by the end of the lease, gives its unspent tokens back. */
-function closeWhenIdle(name: string, lease: Lease, options: AdmitOptions): void {
-  if (lease.id !== undefined) options.waitUntil(closing(name, lease, options))
+/** Leaves an answer in memory, and sets the lease to be closed if no renewal comes. */
+function absorb(key: KeyCalls, request: LeaseRequest | undefined, answer: AcquireAnswer, sentAt: number, now: number): void {
+  key.lease.absorb(request, answer, sentAt, now)
+  key.memory.denyCache.learn(key.name, answer.decision, now)
+  if (key.lease.id !== undefined) key.options.waitUntil(closeWhenIdle(key))
 }
 
-async function closing(name: string, lease: Lease, options: AdmitOptions): Promise<void> {
-  const clock = options.clock ?? realClock
+/** Once no renewal has come by the lease's close time, gives its unspent tokens back. */
+async function closeWhenIdle({ name, lease, clock, options }: KeyCalls): Promise<void> {
   const answersSeen = lease.answers
   await clock.sleep(lease.closeAt - clock.now())
   const request = lease.close(answersSeen)
