@@ -6,7 +6,7 @@
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
-import { Miniflare, convertV4MiniflareOptions } from 'miniflare'
+import { Miniflare, type V4SharedOptions, convertV4MiniflareOptions } from 'miniflare'
 import { unstable_getMiniflareWorkerOptions } from 'wrangler'
 import { secretHash, tokenHash } from '../../src/credentials/hash.ts'
 import { appKey, appRecordSchema, tokenKey, tokenRecordSchema } from '../../src/credentials/records.ts'
@@ -106,12 +106,13 @@ export interface Cluster {
   close(): Promise<void>
 }
 
+/** The gateway logs every call as in production (its cost is measured); nobody needs to read it here. */
+const QUIET: V4SharedOptions = { cf: false, handleStructuredLogs: () => {} }
+
 export async function startCluster(workers: BenchWorker[]): Promise<Cluster> {
   const mf = new Miniflare(
     convertV4MiniflareOptions({
-      cf: false,
-      // The gateway logs every call as in production (the cost is measured); nobody needs to read it here.
-      handleStructuredLogs: () => {},
+      ...QUIET,
       workers: workers.map(({ name, options }) => ({
         compatibilityDate: '2026-11-01',
         compatibilityFlags: ['nodejs_compat'],
