@@ -6,7 +6,7 @@
 import app from '../../../src/app.ts'
 import type { GatewayEnv } from '../../../src/env.ts'
 
-export { Engine, EngineRegistry, EngineTask, RateLimiter } from '../../../src/index.ts'
+export { CredentialFeed, Engine, EngineRegistry, EngineTask, IdempotencyKeys, RateLimiter } from '../../../src/index.ts'
 
 let calls = 0
 /** One wrapped env per env object, so the gateway's per-env caches (its parsed config) keep working. */
