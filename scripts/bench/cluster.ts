@@ -113,6 +113,7 @@ export async function startCluster(workers: BenchWorker[]): Promise<Cluster> {
   const mf = new Miniflare(
     convertV4MiniflareOptions({
       ...QUIET,
+      ...(process.env.BENCH_INSPECTOR ? { inspectorPort: Number(process.env.BENCH_INSPECTOR) } : {}),
       workers: workers.map(({ name, options }) => ({
         compatibilityDate: '2026-11-01',
         compatibilityFlags: ['nodejs_compat'],
