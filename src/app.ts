@@ -11,13 +11,12 @@ import { admin } from './admin.ts'
 import { type Envelope, type ErrorEnvelope, type ErrorStatus, GatewayError, bounded, errorResponse, jsonResponse } from './errors.ts'
 import { accessLog } from './middleware/access-log.ts'
 import { authenticate } from './middleware/authenticate.ts'
+import { callHeaders } from './middleware/call-headers.ts'
 import { cors } from './middleware/cors.ts'
-import { idempotency, idempotencyKey } from './middleware/idempotency.ts'
+import { idempotency } from './middleware/idempotency.ts'
 import { permission } from './middleware/permission.ts'
 import { rateLimit } from './middleware/rate-limit.ts'
 import { readBody } from './middleware/read-body.ts'
-import { requestId } from './middleware/request-id.ts'
-import { serverTiming } from './middleware/server-timing.ts'
 import { validate } from './middleware/validate.ts'
 import { openApiDocument } from './openapi.ts'
 import { proxy } from './proxy.ts'
@@ -36,8 +35,7 @@ const pipeline = (resource: Resource) =>
     servesResource(resource),
     readBody(resource), // body size limit, and a POST body must be a JSON object
     authenticate(), // credentials → app check → user check
-    validate(resource),
-    idempotencyKey(resource), // a malformed Idempotency-Key is an invalid parameter
+    validate(resource), // the parameters, and a POST's Idempotency-Key
     permission(),
     rateLimit(),
     idempotency(), // a call with a key runs once; its repeats get the stored answer
@@ -47,8 +45,7 @@ const pipeline = (resource: Resource) =>
 const app = new Hono<Gateway>({ strict: false })
 
 app.use(accessLog()) // first, so it sees every call: 404s, preflights and faults included
-app.use(requestId())
-app.use(serverTiming())
+app.use(callHeaders()) // request ids and Server-Timing
 // Before CORS: the admin endpoint's requests end in it, so browsers never get to call it cross-origin.
 app.route('/_admin', admin)
 app.use(cors())

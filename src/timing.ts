@@ -1,6 +1,6 @@
 /**
  * What each step of a call took and which tier answered it (CONTRACT §6): the steps write it, the
- * serverTiming() step renders it as `Server-Timing` on every response, and the access log reads it.
+ * callHeaders() step renders it as `Server-Timing` on every response, and the access log reads it.
  */
 
 /** Who answered the credential checks: the isolate's memory, or KV. */

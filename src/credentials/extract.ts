@@ -48,12 +48,13 @@ function merge(earlier: Credentials, later: Credentials): Credentials {
   }
 }
 
+/** Where credentials may be; the query and the cookie are read only when the header is absent. */
 export interface CredentialSources {
   header: string | undefined
   /** The first value of each query parameter. */
-  query: Record<string, string>
+  query: () => Record<string, string>
   body: Source
-  cookieToken: string | undefined
+  cookieToken: () => string | undefined
 }
 
 export function readCredentials({ header, query, body, cookieToken }: CredentialSources): Credentials {
@@ -69,6 +70,8 @@ export function readCredentials({ header, query, body, cookieToken }: Credential
     }
     return fromSource(parsed as Source)
   }
-  const found = merge(fromSource(query), fromSource(body))
-  return found.bkToken || !cookieToken ? found : { ...found, bkToken: cookieToken, tokenFromCookie: true }
+  const found = merge(fromSource(query()), fromSource(body))
+  if (found.bkToken) return found
+  const fromCookie = cookieToken()
+  return fromCookie ? { ...found, bkToken: fromCookie, tokenFromCookie: true } : found
 }

@@ -22,9 +22,9 @@ export const authenticate = () =>
     try {
       const credentials = readCredentials({
         header: c.req.header('X-Bkapi-Authorization'),
-        query: c.req.query(),
+        query: () => c.req.query(),
         body: c.get('body'),
-        cookieToken: getCookie(c, 'bk_token'),
+        cookieToken: () => getCookie(c, 'bk_token'),
       })
       if (credentials.tokenFromCookie) refuseCrossSite(c)
       const confirming = confirmCredentials(c.env, background(c))

@@ -1,39 +1,26 @@
 /**
- * Idempotency-Key on the resources that change a task (the POST resources; CONTRACT §6), in two steps:
- *
- * - `idempotencyKey` reads the header beside the other parameters, so a malformed key is refused
- *   (3540000) before any quota is spent;
- * - `idempotency` runs after the rate limit, right before the proxy. The first call with a key has
- *   passed every check, claims the key and runs; a repeat passes the same checks (a revoked app reads
- *   no replay, a flood of replays is rate-limited) and gets the stored answer, never the origin.
+ * Idempotency-Key on the resources that change a task (the POST resources; CONTRACT §6). The header is
+ * read with the other parameters (./validate.ts), so a malformed key is refused (3540000) before any
+ * quota is spent. This step runs after the rate limit, right before the proxy: the first call with a
+ * key has passed every check, claims the key and runs; a repeat passes the same checks (a revoked app
+ * reads no replay, a flood of replays is rate-limited) and gets the stored answer, never the origin.
  *
  * A call without the header costs nothing here: no object is asked.
  */
-import type { MiddlewareHandler } from 'hono'
+import type { MiddlewareHandler, Next } from 'hono'
 import type { Gateway, GatewayContext } from '../context.ts'
-import { GatewayError, invalidParameters } from '../errors.ts'
+import { GatewayError } from '../errors.ts'
 import { type KeyRecord, StoreUnavailable, keyRecord } from '../idempotency/client.ts'
 import { idempotencyConfig } from '../idempotency/config.ts'
 import { fingerprint } from '../idempotency/fingerprint.ts'
-import { parseIdempotencyKey } from '../idempotency/key.ts'
 import { outcomeOf, outcomeUnknown, replay } from '../idempotency/outcome.ts'
-import type { Resource } from '../resources.ts'
 
-export const idempotencyKey =
-  (resource: Resource): MiddlewareHandler<Gateway> =>
-  async (c, next) => {
-    const header = resource.method === 'post' ? c.req.header('Idempotency-Key') : undefined
-    if (header !== undefined) {
-      const parsed = parseIdempotencyKey(header)
-      if ('problem' in parsed) throw invalidParameters([{ path: 'Idempotency-Key', message: parsed.problem }])
-      c.set('idempotencyKey', parsed.key)
-    }
-    await next()
-  }
-
-export const idempotency = (): MiddlewareHandler<Gateway> => async (c, next) => {
+export const idempotency = (): MiddlewareHandler<Gateway> => (c, next) => {
   const key = c.get('idempotencyKey')
-  if (key === undefined) return next()
+  return key === undefined ? next() : once(c, next, key)
+}
+
+async function once(c: GatewayContext, next: Next, key: string): Promise<Response | undefined> {
   const config = idempotencyConfig(c.env)
   const record = await keyRecord(c.env.IDEMPOTENCY_KEYS, c.get('app').bk_app_code, key, config.timeoutMs)
   const token = crypto.randomUUID()

@@ -1,4 +1,4 @@
-import { createMiddleware } from 'hono/factory'
+import type { MiddlewareHandler } from 'hono'
 import type { Gateway } from '../context.ts'
 import { GatewayError } from '../errors.ts'
 
@@ -6,8 +6,9 @@ import { GatewayError } from '../errors.ts'
  * The app's grants (its KV record): which resources, and which businesses — or, for calls with
  * scope=project, which SOPS projects (`project:<id>`).
  */
-export const permission = () =>
-  createMiddleware<Gateway>(async (c, next) => {
+export const permission =
+  (): MiddlewareHandler<Gateway> =>
+  (c, next) => {
     const app = c.get('app')
     const resource = c.get('resource')
     const input = c.get('input')
@@ -20,5 +21,5 @@ export const permission = () =>
     if (biz !== '*' && !biz.includes(grant)) {
       throw deny(input.scope === 'project' ? `project ${input.bk_biz_id}` : `business ${input.bk_biz_id}`)
     }
-    await next()
-  })
+    return next()
+  }

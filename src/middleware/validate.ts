@@ -1,7 +1,8 @@
-import { createMiddleware } from 'hono/factory'
+import type { MiddlewareHandler } from 'hono'
 import type * as z from 'zod'
 import type { Gateway } from '../context.ts'
 import { type FieldProblem, bounded, invalidParameters } from '../errors.ts'
+import { parseIdempotencyKey } from '../idempotency/key.ts'
 import type { Resource } from '../resources.ts'
 
 const toProblems = (issues: z.core.$ZodIssue[]): FieldProblem[] =>
@@ -10,13 +11,21 @@ const toProblems = (issues: z.core.$ZodIssue[]): FieldProblem[] =>
 /**
  * Validates the call against the resource's schema, naming every invalid field. The parameters are
  * the query string, then (POST) the body's fields, then the path's ids: the ESB form and the
- * gateway form meet in one shape here.
+ * gateway form meet in one shape here. A POST's `Idempotency-Key` header is a parameter too.
  */
-export const validate = (resource: Resource) =>
-  createMiddleware<Gateway>(async (c, next) => {
-    const fields = resource.method === 'post' ? c.get('body') : {}
-    const parsed = resource.schema.safeParse({ ...c.req.query(), ...fields, ...c.req.param() })
-    if (!parsed.success) throw invalidParameters(toProblems(parsed.error.issues))
+export const validate =
+  (resource: Resource): MiddlewareHandler<Gateway> =>
+  (c, next) => {
+    const post = resource.method === 'post'
+    const parsed = resource.schema.safeParse({ ...c.req.query(), ...(post ? c.get('body') : {}), ...c.req.param() })
+    const problems = parsed.success ? [] : toProblems(parsed.error.issues)
+    const keyHeader = post ? c.req.header('Idempotency-Key') : undefined
+    if (keyHeader !== undefined) {
+      const key = parseIdempotencyKey(keyHeader)
+      if ('problem' in key) problems.push({ path: 'Idempotency-Key', message: key.problem })
+      else c.set('idempotencyKey', key.key)
+    }
+    if (!parsed.success || problems.length > 0) throw invalidParameters(problems)
     c.set('input', parsed.data)
-    await next()
-  })
+    return next()
+  }

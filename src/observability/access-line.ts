@@ -52,8 +52,7 @@ export function accessLine(c: GatewayContext, clock: CallClock, sampleRate: numb
   const user = maybe('user')
   const input = maybe('input')
   const error = c.error
-  // As sent (percent-encoded), with its trailing slash: c.req.path is Hono's normalised form.
-  const pathname = new URL(c.req.url).pathname
+  const pathname = pathOf(c.req.url)
   const answer = answerOf(res, maybe('originAnswer'), text)
 
   const line: AccessLine = {
@@ -131,6 +130,13 @@ function durationsOf(
     origin_ms: origin ? round(origin.dur) : null,
     total_ms: round(totalMs),
   }
+}
+
+/** The path as sent (percent-encoded, trailing slash kept; c.req.path is Hono's normalised form), without a URL object. */
+function pathOf(url: string): string {
+  const start = url.indexOf('/', url.indexOf('//') + 2)
+  const query = url.indexOf('?', start)
+  return url.slice(start, query === -1 ? undefined : query)
 }
 
 function coloOf(request: Request): string | null {

@@ -8,8 +8,7 @@ import { describe, expect, it, vi } from 'vitest'
 import docs from '../../docs/observability.md?raw'
 import type { Gateway } from '../../src/context.ts'
 import { accessLog } from '../../src/middleware/access-log.ts'
-import { requestId } from '../../src/middleware/request-id.ts'
-import { serverTiming } from '../../src/middleware/server-timing.ts'
+import { callHeaders } from '../../src/middleware/call-headers.ts'
 import { accessLineSchema } from '../../src/observability/line.ts'
 import { BLOBS, DOUBLES } from '../../src/observability/metrics.ts'
 import { prettyLine } from '../../src/observability/pretty.ts'
@@ -366,7 +365,7 @@ describe('the line schema', () => {
 
   it('reads Idempotent-Replayed from the answer', async () => {
     const replaying = new Hono<Gateway>()
-      .use(accessLog(), requestId(), serverTiming())
+      .use(accessLog(), callHeaders())
       .get('/replay', () => new Response('{}', { headers: { 'Idempotent-Replayed': 'true' } }))
     const log = vi.spyOn(console, 'log').mockImplementation(() => {})
     try {

@@ -9,7 +9,7 @@ import type { AppRecord, RateWindow } from '../../../src/credentials/records.ts'
 import type { GatewayEnv } from '../../../src/env.ts'
 import { GatewayError } from '../../../src/errors.ts'
 import { rateLimit } from '../../../src/middleware/rate-limit.ts'
-import { serverTiming } from '../../../src/middleware/server-timing.ts'
+import { callHeaders } from '../../../src/middleware/call-headers.ts'
 import type { LimiterNamespace } from '../../../src/ratelimit/client.ts'
 import { countingNamespace } from './support.ts'
 
@@ -39,7 +39,7 @@ function gateway(record: AppRecord) {
     await next()
     logDetails.push(c.error instanceof GatewayError ? c.error.logDetail : c.get('logDetail'))
   })
-  app.use(serverTiming())
+  app.use(callHeaders())
   app.use(async (c, next) => {
     c.set('app', record)
     c.set('resource', 'operate_node')
