@@ -4,11 +4,18 @@
  * bound, a flood of wrong secrets costs about one KV read a second, and the admin endpoint guards itself.
  */
 import { env } from 'cloudflare:workers'
-import { describe, expect, it, vi } from 'vitest'
+import { type MockInstance, afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { secretHash, tokenHash } from '../../src/credentials/hash.ts'
 import { REVOCATION_BOUND_MS } from '../../src/credentials/feed.ts'
 import { appKey, tokenKey } from '../../src/credentials/records.ts'
 import { authHeader, callWith, fakeOrigin, seedApp, seedToken, uniqueCode } from './helpers.ts'
+
+// The admin endpoint writes an audit line per call; the test that checks them spies on its own.
+let quiet: MockInstance<typeof console.log>
+beforeAll(() => {
+  quiet = vi.spyOn(console, 'log').mockImplementation(() => {})
+})
+afterAll(() => quiet.mockRestore())
 
 const ADMIN_TOKEN = 'test-admin-token'
 const vars = { ORIGIN_URL: fakeOrigin('ok'), ADMIN_TOKEN }
@@ -144,29 +151,25 @@ describe('the admin endpoint', () => {
   })
 
   it('reads, writes and deletes records, checked with the gateway schema, and logs an audit line per call', async () => {
-    const log = vi.spyOn(console, 'log').mockImplementation(() => {})
-    try {
-      const code = uniqueCode('admin')
-      const record = await seedApp(code)
-      const listed = (await (await admin('GET', '/credentials?prefix=app:admin')).json()) as { data: string[] }
-      expect(listed.data).toContain(appKey(code))
-      expect(((await (await admin('GET', `/credentials/${appKey(code)}`)).json()) as { data: unknown }).data).toEqual(record)
+    quiet.mockClear()
+    const code = uniqueCode('admin')
+    const record = await seedApp(code)
+    const listed = (await (await admin('GET', '/credentials?prefix=app:admin')).json()) as { data: string[] }
+    expect(listed.data).toContain(appKey(code))
+    expect(((await (await admin('GET', `/credentials/${appKey(code)}`)).json()) as { data: unknown }).data).toEqual(record)
 
-      const invalid = await admin('PUT', `/credentials/${appKey(code)}`, { ...record, secrets: [] })
-      expect(invalid.status).toBe(400)
-      const mismatched = await admin('PUT', `/credentials/${appKey(code)}`, { ...record, bk_app_code: 'other' })
-      expect(((await mismatched.json()) as { message: string }).message).toContain('bk_app_code must match the key')
-      expect((await admin('PUT', '/credentials/not-a-key', record)).status).toBe(400)
+    const invalid = await admin('PUT', `/credentials/${appKey(code)}`, { ...record, secrets: [] })
+    expect(invalid.status).toBe(400)
+    const mismatched = await admin('PUT', `/credentials/${appKey(code)}`, { ...record, bk_app_code: 'other' })
+    expect(((await mismatched.json()) as { message: string }).message).toContain('bk_app_code must match the key')
+    expect((await admin('PUT', '/credentials/not-a-key', record)).status).toBe(400)
 
-      expect((await admin('DELETE', `/credentials/${appKey(code)}`)).status).toBe(200)
-      expect(await env.CREDENTIALS.get(appKey(code))).toBeNull()
+    expect((await admin('DELETE', `/credentials/${appKey(code)}`)).status).toBe(200)
+    expect(await env.CREDENTIALS.get(appKey(code))).toBeNull()
 
-      const lines = log.mock.calls.map(([line]) => JSON.parse(String(line)) as Record<string, unknown>)
-      expect(lines.filter((l) => l.audit === 'admin')).toHaveLength(6)
-      expect(JSON.stringify(lines)).not.toContain(record.secrets[0]!.hash)
-    } finally {
-      log.mockRestore()
-    }
+    const lines = quiet.mock.calls.map(([line]) => JSON.parse(String(line)) as Record<string, unknown>)
+    expect(lines.filter((l) => l.audit === 'admin')).toHaveLength(6)
+    expect(JSON.stringify(lines)).not.toContain(record.secrets[0]!.hash)
   })
 
   it('answers no CORS preflight', async () => {
