@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs'
 import { parse } from 'smol-toml'
-import { z } from 'zod'
+import * as z from 'zod'
 import { UserError } from './errors.ts'
 import { WRANGLER_CONFIG } from './state.ts'
 
