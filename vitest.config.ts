@@ -21,7 +21,9 @@ export default defineConfig({
         plugins: [
           cloudflareTest({
             wrangler: { configPath: './wrangler.toml' },
-            miniflare: { bindings: testSecrets },
+            // The test pool calls the Worker directly, never through the asset router: tests read the
+            // console's assets (with their _headers) through this binding instead.
+            miniflare: { bindings: testSecrets, assets: { directory: './dist/assets', binding: 'ASSETS' } },
           }),
         ],
         test: {

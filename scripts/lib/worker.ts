@@ -37,8 +37,9 @@ export async function startLocalWorker(state: LocalState): Promise<LocalWorker> 
   try {
     await bundle(outDir)
     const name: string = unstable_readConfig({ config: WRANGLER_CONFIG }).name
-    // The bundle is one ES module, so the rules for other module types do not apply.
-    const { modulesRules: _, ...workerOptions } = unstable_getMiniflareWorkerOptions(WRANGLER_CONFIG).workerOptions
+    // The bundle is one ES module, so the rules for other module types do not apply; the admin CLI
+    // never serves the console's static assets.
+    const { modulesRules: _, assets: __, ...workerOptions } = unstable_getMiniflareWorkerOptions(WRANGLER_CONFIG).workerOptions
     const vars = workerOptions.bindings as Record<string, string>
     const mf = new Miniflare(
       convertV4MiniflareOptions({
