@@ -3,38 +3,37 @@
  * Each step is one middleware in ./middleware; the resource table is ./resources.ts.
  */
 import { Hono } from 'hono'
-import { createMiddleware } from 'hono/factory'
+import type { MiddlewareHandler } from 'hono'
 import type { ToSchema, TypedResponse } from 'hono/types'
-import type { z } from 'zod'
+import type * as z from 'zod'
 import type { Gateway } from './context.ts'
-import { type Envelope, type ErrorEnvelope, type ErrorStatus, GatewayError, errorResponse, jsonResponse } from './errors.ts'
+import { admin } from './admin.ts'
+import { type Envelope, type ErrorEnvelope, type ErrorStatus, GatewayError, bounded, errorResponse, jsonResponse } from './errors.ts'
+import { authenticate } from './middleware/authenticate.ts'
 import { cors } from './middleware/cors.ts'
-import { credentials } from './middleware/credentials.ts'
 import { permission } from './middleware/permission.ts'
 import { rateLimit } from './middleware/rate-limit.ts'
 import { readBody } from './middleware/read-body.ts'
 import { requestId } from './middleware/request-id.ts'
+import { serverTiming } from './middleware/server-timing.ts'
 import { validate } from './middleware/validate.ts'
-import { verifyApp } from './middleware/verify-app.ts'
-import { verifyUser } from './middleware/verify-user.ts'
 import { openApiDocument } from './openapi.ts'
 import { proxy } from './proxy.ts'
 import { type Resource, type ResourceData, resources } from './resources.ts'
 
-const servesResource = (resource: Resource) =>
-  createMiddleware<Gateway>(async (c, next) => {
+const servesResource =
+  (resource: Resource): MiddlewareHandler<Gateway> =>
+  (c, next) => {
     c.set('resource', resource.name)
-    await next()
-  })
+    return next()
+  }
 
 /** What every resource call goes through, in this order. */
 const pipeline = (resource: Resource) =>
   [
     servesResource(resource),
-    readBody(), // body size limit
-    credentials(),
-    verifyApp(),
-    verifyUser(),
+    readBody(resource), // body size limit, and a POST body must be a JSON object
+    authenticate(), // credentials → app check → user check
     validate(resource),
     permission(),
     rateLimit(),
@@ -44,16 +43,22 @@ const pipeline = (resource: Resource) =>
 const app = new Hono<Gateway>({ strict: false })
 
 app.use(requestId())
+app.use(serverTiming())
+// Before CORS: the admin endpoint's requests end in it, so browsers never get to call it cross-origin.
+app.route('/_admin', admin)
 app.use(cors())
 app.get('/healthz', (c) => jsonResponse(200, { result: true, code: 0, message: 'ok', data: 'ok', request_id: c.get('requestId') }))
 app.get('/openapi.json', () => jsonResponse(200, openApiDocument()))
 for (const resource of resources) app.on(resource.method, [resource.esbPath, resource.gatewayPath], ...pipeline(resource))
 
 app.notFound((c) =>
-  errorResponse(new GatewayError('API_NOT_FOUND', { method: c.req.method, path: new URL(c.req.url).pathname }), c.get('requestId')),
+  errorResponse(new GatewayError('API_NOT_FOUND', { method: bounded(c.req.method), path: bounded(new URL(c.req.url).pathname) }), c.get('requestId')),
 )
 app.onError((err, c) => {
-  if (err instanceof GatewayError) return errorResponse(err, c.get('requestId'))
+  if (err instanceof GatewayError) {
+    if (err.logDetail) console.warn(`${err.codeName}: ${err.logDetail}`)
+    return errorResponse(err, c.get('requestId'))
+  }
   // Never a stack trace to the caller; the log keeps it.
   console.error('unhandled error', err)
   return errorResponse(new GatewayError('INTERNAL_SERVER_ERROR', { reason: 'unexpected error' }), c.get('requestId'))

@@ -1,21 +1,20 @@
 /** What each pipeline step hands to the next, through Hono's typed context variables. */
 import type { Context } from 'hono'
-import type { Credentials } from './credentials/extract.ts'
 import type { AppRecord, ResourceName } from './credentials/records.ts'
 import type { GatewayEnv } from './env.ts'
-import type { ParsedBody } from './middleware/read-body.ts'
+import type { Timings } from './timing.ts'
 
 export interface GatewayVariables {
   /** X-Bkapi-Request-ID of this call (UUID v4). */
   requestId: string
-  /** X-Request-ID: the caller's, else the request id without dashes. */
+  /** X-Request-ID: the caller's when it is short and safe, else the request id without dashes. */
   xRequestId: string
+  /** What each step took and which tier answered (Server-Timing). */
+  timings: Timings
   /** The resource the route serves. */
   resource: ResourceName
-  /** The request body, read once within the size limit. */
-  body: ParsedBody
-  /** What the caller presented, before any check. */
-  credentials: Credentials
+  /** The request body's top-level fields, read once within the size limit. */
+  body: Record<string, unknown>
   /** The validated parameters of the call (the resource's schema output). */
   input: ValidatedInput
   /** The verified app. */

@@ -7,7 +7,9 @@ export const ERRORS = {
   REQUEST_PARAM_INVALID: { status: 400, code: 3540000, message: 'Request parameters invalid' },
   INVALID_ARGS: { status: 400, code: 1640001, message: 'Parameters error' },
   APP_NO_PERMISSION: { status: 403, code: 1640301, message: 'App has no permission to the resource' },
+  IDEMPOTENCY_KEY_IN_USE: { status: 409, code: 1640901, message: 'A request with this Idempotency-Key is still in flight' },
   BODY_SIZE_LIMIT_EXCEED: { status: 413, code: 1641301, message: 'Request body size too large.' },
+  IDEMPOTENCY_KEY_REUSED: { status: 422, code: 1642201, message: 'This Idempotency-Key was used for a different request' },
   RATE_LIMIT_RESTRICTION: { status: 429, code: 1642903, message: 'API rate limit exceeded by resource strategy' },
   INTERNAL_SERVER_ERROR: { status: 500, code: 1650001, message: 'Internal Server Error' },
   BAD_GATEWAY: { status: 502, code: 1650200, message: 'Bad Gateway' },
@@ -34,12 +36,37 @@ export interface Envelope<T = unknown> {
 export interface ErrorEnvelope extends Envelope<null> {
   result: false
   code_name: ErrorName
+  /** On REQUEST_PARAM_INVALID: the problems, at most MAX_LISTED_PROBLEMS of them. */
   errors?: FieldProblem[]
+  /** How many problems there were, when `errors` lists only the first ones. */
+  errors_total?: number
+}
+
+/** No message, header or list the gateway writes grows with the caller's input (CONTRACT §6). */
+export const MAX_FIELD_CHARS = 200
+export const MAX_MESSAGE_CHARS = 1024
+export const MAX_LISTED_PROBLEMS = 20
+
+/** Cuts an echoed value to a bounded length, saying so. */
+export const bounded = (text: string, max = MAX_FIELD_CHARS) => (text.length <= max ? text : `${text.slice(0, max)}…`)
+
+/** `a; b; c … and 7 more`: the items, each bounded, as many as fit in `max` characters. */
+export function boundedList(items: string[], max: number): string {
+  let text = ''
+  let listed = 0
+  for (const item of items) {
+    const next = listed ? `${text}; ${bounded(item)}` : bounded(item)
+    if (next.length > max) break
+    text = next
+    listed++
+  }
+  const rest = items.length - listed
+  return rest ? `${text}${listed ? ' ' : ''}… and ${rest} more` : text
 }
 
 /**
- * An error the gateway itself answers with. `fields` become BlueKing's ` [k="v" …]` suffix;
- * `headers` (e.g. rate-limit headers on a 429) are added to the response.
+ * An error the gateway itself answers with. `fields` become BlueKing's ` [k="v" …]` suffix, each value
+ * bounded; `headers` (e.g. rate-limit headers on a 429) are added to the response.
  */
 export class GatewayError extends Error {
   readonly codeName: ErrorName
@@ -47,36 +74,51 @@ export class GatewayError extends Error {
   readonly code: number
   readonly errors: FieldProblem[] | undefined
   readonly headers: Record<string, string>
+  /** What the log may keep and the caller never sees (e.g. what a misbehaving origin said). */
+  readonly logDetail: string | undefined
 
   constructor(
     name: ErrorName,
     fields: Record<string, string> = {},
-    extra: { errors?: FieldProblem[]; headers?: Record<string, string> } = {},
+    extra: { errors?: FieldProblem[]; headers?: Record<string, string>; logDetail?: string } = {},
   ) {
     const entry = ERRORS[name]
     const suffix = Object.entries(fields)
-      .map(([k, v]) => `${k}="${v}"`)
+      .map(([k, v]) => `${k}="${bounded(v, MAX_MESSAGE_CHARS)}"`)
       .join(' ')
-    super(suffix ? `${entry.message} [${suffix}]` : entry.message)
+    super(bounded(suffix ? `${entry.message} [${suffix}]` : entry.message, MAX_MESSAGE_CHARS))
     this.codeName = name
     this.status = entry.status
     this.code = entry.code
     this.errors = extra.errors
     this.headers = extra.headers ?? {}
+    this.logDetail = extra.logDetail
   }
 
   envelope(requestId: string): ErrorEnvelope {
-    return {
+    const envelope: ErrorEnvelope = {
       result: false,
       code: this.code,
       code_name: this.codeName,
       message: this.message,
       data: null,
       request_id: requestId,
-      ...(this.errors ? { errors: this.errors } : {}),
     }
+    if (this.errors) {
+      envelope.errors = this.errors.slice(0, MAX_LISTED_PROBLEMS)
+      if (this.errors.length > MAX_LISTED_PROBLEMS) envelope.errors_total = this.errors.length
+    }
+    return envelope
   }
 }
+
+/** REQUEST_PARAM_INVALID naming every problem: the first ones in the message, the first 20 in `errors`. */
+export const invalidParameters = (problems: FieldProblem[]) =>
+  new GatewayError(
+    'REQUEST_PARAM_INVALID',
+    { reason: boundedList(problems.map((p) => `${p.path}: ${p.message}`), MAX_MESSAGE_CHARS - 64) },
+    { errors: problems },
+  )
 
 /** CONTRACT §6: every body is JSON with this exact content type. */
 export const JSON_CONTENT_TYPE = 'application/json; charset=utf-8'
@@ -84,8 +126,14 @@ export const JSON_CONTENT_TYPE = 'application/json; charset=utf-8'
 export const jsonResponse = (status: number, body: unknown, headers: Record<string, string> = {}) =>
   new Response(JSON.stringify(body), { status, headers: { ...headers, 'Content-Type': JSON_CONTENT_TYPE } })
 
-/** Header values must be Latin-1; anything else in a message is percent-encoded there. */
-const headerSafe = (text: string) => text.replace(/[^\x20-\x7e]/g, (ch) => encodeURIComponent(ch))
+/** A lone surrogate (half of a cut emoji) has no UTF-8 form: it becomes U+FFFD. */
+const percentEncoded = (ch: string) => (/^[\ud800-\udfff]$/.test(ch) ? '%EF%BF%BD' : encodeURIComponent(ch))
+
+/** Header values must be Latin-1: anything else is percent-encoded there, and the value kept bounded. */
+function headerSafe(text: string): string {
+  const safe = text.replace(/[^\x20-\x7e]/gu, percentEncoded)
+  return safe.length <= MAX_MESSAGE_CHARS ? safe : `${safe.slice(0, MAX_MESSAGE_CHARS).replace(/%[0-9A-F]?$/, '')}...`
+}
 
 /** The response for an error the gateway itself makes, with BlueKing's X-Bkapi-Error-* headers. */
 export const errorResponse = (error: GatewayError, requestId: string) =>

@@ -2,8 +2,8 @@
  * /openapi.json (OpenAPI 3.1), generated: the operations from the resource table and its zod schemas,
  * the error responses from the error catalogue, the envelopes from the schemas below.
  */
-import { z } from 'zod'
-import { ERRORS, type ErrorEnvelope, type ErrorName, type ErrorStatus, type FieldProblem } from './errors.ts'
+import * as z from 'zod'
+import { ERRORS, type ErrorEnvelope, type ErrorName, type ErrorStatus, type FieldProblem, MAX_LISTED_PROBLEMS } from './errors.ts'
 import { type Resource, resources } from './resources.ts'
 import { taskStatusSchema } from './schemas.ts'
 
@@ -24,7 +24,12 @@ export const errorEnvelopeSchema = z.object({
   message: z.string().describe('the catalogue text, then what was wrong: `Parameters error [reason="…"]`'),
   data: z.null(),
   request_id: z.string().describe('X-Bkapi-Request-ID of this call'),
-  errors: z.array(fieldProblemSchema).optional().describe('REQUEST_PARAM_INVALID: one entry per problem'),
+  errors: z
+    .array(fieldProblemSchema)
+    .max(MAX_LISTED_PROBLEMS)
+    .optional()
+    .describe(`REQUEST_PARAM_INVALID: one entry per problem, the first ${MAX_LISTED_PROBLEMS} of them`),
+  errors_total: z.int().optional().describe('how many problems there were, when `errors` lists only the first ones'),
 })
 
 /** SOPS's own refusal, passed on as SOPS sent it (HTTP 200). */

@@ -1,15 +1,22 @@
 /**
- * The call to the origin task engine (CONTRACT §7): SOPS's API backend at ORIGIN_URL, or the
- * reference engine bound to this Worker when ORIGIN_URL is empty — through the very same code.
- * Whatever the origin does, the caller gets an envelope: its own when it sent one, else a 502/504.
+ * The call to the origin task engine (CONTRACT §7): SOPS's API backend at ORIGIN_URL, or the reference
+ * engine bound to this Worker when ORIGIN_URL is empty — through the very same code. The origin is not
+ * trusted blindly: redirects are never followed, the answer is read within the timeout and a size cap,
+ * only an allowlist of its headers reaches the caller, and whatever it does the caller gets an
+ * envelope: the origin's own when it sent a sound one, else a 502/504 that names the origin but never
+ * echoes what it said (that goes to the log).
  */
+import { readBounded } from './bounded-read.ts'
 import type { GatewayEnv } from './env.ts'
 import { GatewayError } from './errors.ts'
+import type { Timings } from './timing.ts'
 
 const DEFAULT_TIMEOUT_MS = 30_000
+const DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 const ENGINE_BASE = 'https://engine.internal/'
-/** Origin headers that describe the origin's own body or connection, or must not reach the caller. */
-const DROPPED_HEADERS = ['content-length', 'content-type', 'content-encoding', 'transfer-encoding', 'connection', 'keep-alive', 'set-cookie']
+/** The origin headers a caller may see, each only with a value of safe characters. */
+const PASSED_HEADERS = ['Sops-Trace-Id']
+const SAFE_HEADER_VALUE = /^[A-Za-z0-9._:-]{1,128}$/
 
 export interface OriginRequest {
   method: 'GET' | 'POST'
@@ -31,68 +38,139 @@ export interface OriginEnvelope {
 
 export interface OriginReply {
   status: number
-  headers: Headers
+  /** The allowlisted origin headers. */
+  headers: Record<string, string>
   envelope: OriginEnvelope
 }
 
-function target(env: GatewayEnv): { base: string; fetch: (req: Request) => Promise<Response> } {
-  if (env.ORIGIN_URL) return { base: env.ORIGIN_URL.endsWith('/') ? env.ORIGIN_URL : `${env.ORIGIN_URL}/`, fetch: (req) => fetch(req) }
-  return { base: ENGINE_BASE, fetch: (req) => env.ENGINE.fetch(req) }
+interface Origin {
+  base: string
+  /** How errors name it: scheme, host and base path, never credentials or a query. */
+  name: string
+  fetch: (url: string, init: RequestInit) => Promise<Response>
+  timeoutMs: number
+  /**
+   * The largest answer read. The reference engine is this Worker's own code, and its answers come
+   * without a length through the binding, so they are read in one call rather than chunk by chunk.
+   */
+  maxBytes: number
 }
 
-function buildRequest(base: string, call: OriginRequest, signal: AbortSignal): Request {
-  const url = new URL(call.path, base)
+const origins = new WeakMap<GatewayEnv, Origin>()
+
+/** The origin of this configuration, worked out once per env object. */
+function originOf(env: GatewayEnv): Origin {
+  let origin = origins.get(env)
+  if (!origin) {
+    const timeoutMs = Number(env.ORIGIN_TIMEOUT_MS) || DEFAULT_TIMEOUT_MS
+    origin = env.ORIGIN_URL
+      ? { timeoutMs, maxBytes: Number(env.ORIGIN_MAX_BYTES) || DEFAULT_MAX_BYTES, ...describe(env.ORIGIN_URL), fetch: (url, init) => fetch(url, init) }
+      : {
+          timeoutMs,
+          maxBytes: Number.POSITIVE_INFINITY,
+          base: ENGINE_BASE,
+          name: 'the reference engine (service binding ENGINE)',
+          fetch: (url, init) => env.ENGINE.fetch(url, init),
+        }
+    origins.set(env, origin)
+  }
+  return origin
+}
+
+function describe(originUrl: string): { base: string; name: string } {
+  let url: URL
+  try {
+    url = new URL(originUrl.endsWith('/') ? originUrl : `${originUrl}/`)
+  } catch {
+    throw new GatewayError('INTERNAL_SERVER_ERROR', { reason: 'ORIGIN_URL is not a URL' })
+  }
+  return { base: url.href, name: `${url.protocol}//${url.host}${url.pathname}` }
+}
+
+function requestFor(origin: Origin, call: OriginRequest, signal: AbortSignal): [string, RequestInit] {
   const present = Object.entries(call.fields).filter(([, v]) => v !== undefined)
   if (call.method === 'GET') {
-    for (const [key, value] of present) if (value !== false) url.searchParams.set(key, String(value))
-    return new Request(url, { method: 'GET', headers: call.headers, signal })
+    const query = new URLSearchParams()
+    for (const [key, value] of present) if (value !== false) query.set(key, String(value))
+    const search = query.size ? `?${query}` : ''
+    return [`${origin.base}${call.path}${search}`, { method: 'GET', headers: call.headers, redirect: 'manual', signal }]
   }
-  return new Request(url, {
-    method: 'POST',
-    headers: { ...call.headers, 'Content-Type': 'application/json' },
-    body: JSON.stringify(Object.fromEntries(present)),
-    signal,
-  })
+  return [
+    `${origin.base}${call.path}`,
+    {
+      method: 'POST',
+      headers: { ...call.headers, 'Content-Type': 'application/json' },
+      body: JSON.stringify(Object.fromEntries(present)),
+      redirect: 'manual',
+      signal,
+    },
+  ]
 }
 
 const isTimeout = (err: unknown) => err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')
 const describeError = (err: unknown) => (err instanceof Error ? err.message : String(err)).replace(/["\r\n]/g, ' ').slice(0, 200)
 
-export async function callOrigin(env: GatewayEnv, call: OriginRequest): Promise<OriginReply> {
-  const { base, fetch } = target(env)
-  const signal = AbortSignal.timeout(Number(env.ORIGIN_TIMEOUT_MS) || DEFAULT_TIMEOUT_MS)
-  let res: Response
-  let text: string
+/** Calls the origin and records in `timings.origin` how long it took and its status, or why there is none. */
+export async function callOrigin(env: GatewayEnv, call: OriginRequest, timings: Timings): Promise<OriginReply> {
+  const origin = originOf(env)
+  const started = performance.now()
+  const record = (desc: string) => (timings.origin = { desc, dur: performance.now() - started })
+  const controller = new AbortController()
+  const timer = setTimeout(() => controller.abort(), origin.timeoutMs)
+  let res: Response | undefined
+  let text: string | null
   try {
-    res = await fetch(buildRequest(base, call, signal))
-    text = await res.text()
+    res = await origin.fetch(...requestFor(origin, call, controller.signal))
+    if (res.status >= 300 && res.status < 400) {
+      await res.body?.cancel()
+      throw badGateway(origin, `origin answered HTTP ${res.status}, a redirect, which is not followed`)
+    }
+    text = await readBounded(res, origin.maxBytes)
   } catch (err) {
+    record(res ? String(res.status) : isTimeout(err) ? 'timeout' : 'unreachable')
+    if (err instanceof GatewayError) throw err
     if (isTimeout(err)) {
       throw new GatewayError('REQUEST_BACKEND_TIMEOUT', {
-        upstream_error: 'connection timed out while reading response header from upstream OR reading upstream',
+        upstream_error: `no complete answer from ${origin.name} within ${origin.timeoutMs} ms`,
       })
     }
-    throw new GatewayError('BAD_GATEWAY', { upstream_error: `cannot reach origin: ${describeError(err)}` })
+    throw badGateway(origin, `cannot reach origin ${origin.name}: ${describeError(err)}`)
+  } finally {
+    clearTimeout(timer)
   }
-
-  const headers = new Headers(res.headers)
-  for (const name of DROPPED_HEADERS) headers.delete(name)
-  return { status: res.status, headers, envelope: toEnvelope(res.status, text) }
+  record(String(res.status))
+  if (text === null) throw badGateway(origin, `origin answered more than ${origin.maxBytes} bytes`)
+  return { status: res.status, headers: passedHeaders(res.headers), envelope: toEnvelope(origin, res.status, text) }
 }
 
-/** SOPS sends `{result, code, message, data?, trace_id?}`; anything else is the origin failing us. */
-function toEnvelope(status: number, text: string): OriginEnvelope {
+const badGateway = (origin: Origin, upstreamError: string, logDetail?: string) =>
+  new GatewayError('BAD_GATEWAY', { upstream_error: upstreamError }, logDetail ? { logDetail: `${origin.name}: ${logDetail}` } : {})
+
+function passedHeaders(headers: Headers): Record<string, string> {
+  const passed: Record<string, string> = {}
+  for (const name of PASSED_HEADERS) {
+    const value = headers.get(name)
+    if (value !== null && SAFE_HEADER_VALUE.test(value)) passed[name] = value
+  }
+  return passed
+}
+
+/**
+ * SOPS sends `{result, code, message, data?, trace_id?}`. Anything else is the origin failing us, and so
+ * is a success claimed under an error status.
+ */
+function toEnvelope(origin: Origin, status: number, text: string): OriginEnvelope {
   let body: unknown
   try {
     body = JSON.parse(text)
   } catch {
-    throw new GatewayError('BAD_GATEWAY', {
-      upstream_error: `origin answered HTTP ${status} with a body that is not JSON`,
-      ...readableReason(text),
-    })
+    throw badGateway(origin, `origin answered HTTP ${status} with a body that is not JSON`, excerpt(text))
   }
   if (!isEnvelope(body)) {
-    throw new GatewayError('BAD_GATEWAY', { upstream_error: `origin answered HTTP ${status} with JSON that is not an envelope` })
+    throw badGateway(origin, `origin answered HTTP ${status} with JSON that is not an envelope`, excerpt(text))
+  }
+  if (body.result && (status < 200 || status > 299)) {
+    throw badGateway(origin, `origin answered HTTP ${status} with an envelope saying result true`, excerpt(text))
   }
   const message = typeof body.message === 'string' ? body.message : ''
   return {
@@ -108,12 +186,8 @@ function toEnvelope(status: number, text: string): OriginEnvelope {
 function isEnvelope(body: unknown): body is { result: boolean; code: number; message?: unknown; data?: unknown; trace_id?: unknown } {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return false
   const { result, code } = body as Record<string, unknown>
-  return typeof result === 'boolean' && Number.isInteger(code)
+  return typeof result === 'boolean' && Number.isSafeInteger(code)
 }
 
-/** Like BlueKing, a short plain-text error from the origin is worth showing; an HTML page is not. */
-function readableReason(text: string): { reason?: string } {
-  const trimmed = text.trim()
-  if (!trimmed || trimmed.startsWith('<')) return {}
-  return { reason: trimmed.replace(/["\r\n]/g, ' ').slice(0, 200) }
-}
+/** What the log keeps of an unusable answer. */
+const excerpt = (text: string) => JSON.stringify(text.slice(0, 500))

@@ -5,6 +5,7 @@ import { GatewayError, JSON_CONTENT_TYPE } from './errors.ts'
 import { jwtSigner } from './jwt.ts'
 import { callOrigin } from './origin.ts'
 import type { Resource } from './resources.ts'
+import { traceIdOf } from './traceparent.ts'
 
 async function signIdentity(c: GatewayContext): Promise<string> {
   const { JWT_PRIVATE_KEY, GATEWAY_NAME } = c.env
@@ -26,22 +27,27 @@ export const proxy =
   async (c) => {
     const input = c.get('input')
     const traceparent = c.req.header('traceparent')
-    const reply = await callOrigin(c.env, {
-      method: resource.method === 'get' ? 'GET' : 'POST',
-      path: resource.originPath(input),
-      // Only the operation's own fields: no credential ever leaves the edge.
-      fields: Object.fromEntries(resource.forward.map((field) => [field, input[field]])),
-      headers: {
-        'X-Bkapi-Jwt': await signIdentity(c),
-        'X-Bkapi-Request-ID': c.get('requestId'),
-        'X-Request-ID': c.get('xRequestId'),
-        'X-Bk-Tenant-Id': 'default',
-        ...(traceparent ? { traceparent } : {}),
+    const headers: Record<string, string> = {
+      'X-Bkapi-Jwt': await signIdentity(c),
+      'X-Bkapi-Request-ID': c.get('requestId'),
+      'X-Request-ID': c.get('xRequestId'),
+      'X-Bk-Tenant-Id': 'default',
+    }
+    if (traceIdOf(traceparent)) headers.traceparent = traceparent as string
+
+    const reply = await callOrigin(
+      c.env,
+      {
+        method: resource.method === 'get' ? 'GET' : 'POST',
+        path: resource.originPath(input),
+        // Only the operation's own fields: no credential ever leaves the edge.
+        fields: Object.fromEntries(resource.forward.map((field) => [field, input[field]])),
+        headers,
       },
-    })
-    reply.headers.set('Content-Type', JSON_CONTENT_TYPE)
+      c.get('timings'),
+    )
     return new Response(JSON.stringify({ ...reply.envelope, request_id: c.get('requestId') }), {
       status: reply.status,
-      headers: reply.headers,
+      headers: { ...reply.headers, 'Content-Type': JSON_CONTENT_TYPE },
     })
   }

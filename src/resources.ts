@@ -3,7 +3,7 @@
  * schema in ./schemas.ts: routing (both URL forms), validation, forwarding, the typed client and
  * /openapi.json all follow from this table.
  */
-import type { z } from 'zod'
+import type * as z from 'zod'
 import type { ResourceName } from './credentials/records.ts'
 import {
   getTaskStatusSchema,

@@ -2,21 +2,29 @@
  * The parameters of each SOPS resource (CONTRACT §2.1), and what SOPS answers in `data`. Each schema
  * is the one definition behind edge validation, the handler's types, the typed client and /openapi.json.
  */
-import { z } from 'zod'
+import * as z from 'zod'
+
+/** BlueKing's ids are 64-bit integers: at most 18 digits keeps every one exact in JavaScript too. */
+const MAX_ID_DIGITS = 18
 
 /** Ids arrive as JSON numbers or strings (path, query, ESB body); both are accepted. */
 const digits = (what: string) =>
   z
     .union([z.string(), z.number()], { error: `must be a string of digits (${what})` })
     .transform(String)
-    .pipe(z.string().regex(/^\d+$/, `must contain digits only (${what})`))
+    .pipe(z.string().regex(new RegExp(`^\\d{1,${MAX_ID_DIGITS}}$`), `must be 1 to ${MAX_ID_DIGITS} digits (${what})`))
 
 const bizId = digits('a CMDB business id, or a SOPS project id with scope=project')
 
 const taskId = z
   .union([z.string(), z.number()], { error: 'must be a positive integer' })
   .transform((v) => (typeof v === 'number' ? v : /^\d+$/.test(v) ? Number(v) : NaN))
-  .pipe(z.int({ error: 'must be a positive integer' }).positive({ error: 'must be a positive integer' }))
+  .pipe(
+    z
+      .int({ error: 'must be a positive integer' })
+      .positive({ error: 'must be a positive integer' })
+      .max(Number.MAX_SAFE_INTEGER, { error: 'must be a positive integer of at most 15 digits' }),
+  )
 
 const scope = z
   .enum(['cmdb_biz', 'project'], { error: 'must be cmdb_biz or project' })
@@ -26,6 +34,17 @@ const scope = z
 const nodeId = z
   .string({ error: 'must be a string' })
   .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1 to 64 characters of A-Z, a-z, 0-9, _ or -')
+
+/** A flow (an edge of the task's tree) is named like a node. */
+const flowId = nodeId
+
+/** More flows than a gateway could have; the bound comes first, so a huge list costs one problem, not one per item. */
+const MAX_FLOWS = 100
+const flowIds = z
+  .array(z.unknown(), { error: 'must be a list of flow ids' })
+  .min(1, 'must name at least one flow')
+  .max(MAX_FLOWS, `must name at most ${MAX_FLOWS} flows`)
+  .pipe(z.array(flowId))
 
 const jsonObject = (what: string) =>
   z.record(z.string(), z.unknown(), { error: `must be a JSON object (${what})` })
@@ -60,8 +79,8 @@ export const operateNodeSchema = z
     action: z.enum(NODE_ACTIONS, { error: oneOf(NODE_ACTIONS) }),
     data: jsonObject('callback data, for action callback').optional(),
     inputs: jsonObject('new inputs, for action retry').optional(),
-    flow_id: z.string({ error: 'must be a string' }).min(1, 'must not be empty').optional(),
-    flow_ids: z.array(z.string({ error: 'must be a list of flow ids' }), { error: 'must be a list of flow ids' }).min(1, 'must name at least one flow').optional(),
+    flow_id: flowId.optional(),
+    flow_ids: flowIds.optional(),
     converge_gateway_id: nodeId.optional(),
   })
   .check(

@@ -1,5 +1,5 @@
 /** What the credential commands need of KV, and how they read what it holds. */
-import type { z } from 'zod'
+import type * as z from 'zod'
 import { UserError } from './errors.ts'
 
 export interface KvStore {

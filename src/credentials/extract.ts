@@ -8,6 +8,8 @@ export interface Credentials {
   appSecret: string
   bkToken: string
   username: string
+  /** The bk_token came from the `bk_token` cookie, which a browser adds to cross-site requests too. */
+  tokenFromCookie?: boolean
   /** Why the credentials could not be read at all (a malformed header). */
   problem?: string
 }
@@ -68,5 +70,5 @@ export function readCredentials({ header, query, body, cookieToken }: Credential
     return fromSource(parsed as Source)
   }
   const found = merge(fromSource(query), fromSource(body))
-  return found.bkToken ? found : { ...found, bkToken: cookieToken ?? '' }
+  return found.bkToken || !cookieToken ? found : { ...found, bkToken: cookieToken, tokenFromCookie: true }
 }

@@ -3,7 +3,7 @@
  * and the admin CLI (which writes them), so the CLI cannot write a record the gateway rejects.
  * Secrets and tokens are never stored in clear: see ./hash.ts.
  */
-import { z } from 'zod'
+import * as z from 'zod'
 
 /** BlueKing's own limits on the credential fields (bk-apigw-reference §3.1). */
 export const APP_CODE_MAX = 32

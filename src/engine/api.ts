@@ -4,7 +4,7 @@
  * (bk-apigw-reference §11.2, engine-reference §8).
  */
 import type { EngineEnv } from './env.ts'
-import { isJsonObject, type Json, type JsonObject } from './json.ts'
+import { isJsonObject, parseJson, type Json, type JsonObject } from './json.ts'
 import { verifyJwt } from './jwt.ts'
 import type { Project } from './registry.ts'
 import { CONTENT_NOT_EXIST, REQUEST_PARAM_INVALID, SUCCESS, UNKNOWN_ERROR, type CallbackCommand, type NodeCommand } from './sops.ts'
@@ -55,7 +55,8 @@ export async function handleEngineRequest(request: Request, env: EngineEnv): Pro
     return reply({ result: false, message, code: REQUEST_PARAM_INVALID }, traceId, false)
   }
 
-  // project_inject reads `scope` from the JSON body of a POST, from the query of a GET.
+  // project_inject reads `scope` from the JSON body of a POST, from the query of a GET; a body it cannot
+  // parse, too deeply nested ones included, is its "invalid param format".
   let body: JsonObject = {}
   if (route.method === 'POST') {
     const parsed = parseJson(await request.text())
@@ -66,14 +67,6 @@ export async function handleEngineRequest(request: Request, env: EngineEnv): Pro
   const scope = rawScope === undefined || rawScope === null ? 'cmdb_biz' : typeof rawScope === 'string' ? rawScope : JSON.stringify(rawScope)
   const ids = (route.path.exec(url.pathname) ?? []).slice(1)
   return route.view({ env, traceId, operator: username, ids, body, query: url.searchParams, scope })
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text)
-  } catch {
-    return undefined
-  }
 }
 
 /** A JSON reply; the views' own answers carry trace_id, the inner decorators' and middleware's do not. */

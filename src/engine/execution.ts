@@ -205,11 +205,13 @@ export class Executor {
 
   private enterSubprocess(entry: NodeEntry, node: SubProcessNode, process: ProcessRecord): HandlerResult {
     const child = node.pipeline
-    const parentVars = this.rt.context(entry.pipeline.id)
-    const own = Object.fromEntries(Object.values(child.constants).map((c) => [c.key, c.value]))
     // Shown constants are the subprocess's parameters, rendered in the parent's context.
+    const params = Object.values(child.constants).filter((c) => c.showType === 'show')
+    const parent = this.rt.hydrate(entry, params.map((c) => c.value))
+    if (!parent.ok) return this.executeFailed(node.id, `context hydrate failed(${parent.error}), check node log for details.`)
+    const own = Object.fromEntries(Object.values(child.constants).map((c) => [c.key, c.value]))
     const vars = Object.fromEntries(
-      Object.values(child.constants).map((c) => [c.key, renderValue(c.value, c.showType === 'show' ? parentVars : own)]),
+      Object.values(child.constants).map((c) => [c.key, renderValue(c.value, c.showType === 'show' ? parent.vars : own)]),
     )
     this.rt.store.putContext(child.id, vars)
     this.rt.store.putExecutionData(node.id, { inputs: vars, outputs: {} })
@@ -222,12 +224,21 @@ export class Executor {
   private activity(entry: NodeEntry, node: ActivityNode): HandlerResult {
     const rt = this.rt
     const state = rt.getState(node.id)
-    const vars = rt.context(entry.pipeline.id)
+    const loopMarks = { _loop: state.loop, _inner_loop: state.innerLoop }
+    const dataInputs = Object.entries(rt.dataInputs(entry))
+    const hydrated = rt.hydrate(entry, dataInputs.flatMap(([, input]) => (input.needRender ? [input.value] : [])))
+    if (!hydrated.ok) {
+      // Failed whether or not errors may be ignored: the component never ran.
+      const exData = `inputs hydrate failed(${hydrated.error}), check node log for details`
+      const plain = Object.fromEntries(dataInputs.map(([key, input]) => [key, input.value]))
+      rt.store.putExecutionData(node.id, { inputs: plain, outputs: { ex_data: exData, _result: false, ...loopMarks } })
+      rt.setState(node.id, 'FAILED', { setArchiveTime: true })
+      return { sleep: true }
+    }
     const inputs = Object.fromEntries(
-      Object.entries(rt.dataInputs(entry)).map(([key, input]) => [key, input.needRender ? renderValue(input.value, vars) : input.value]),
+      dataInputs.map(([key, input]) => [key, input.needRender ? renderValue(input.value, hydrated.vars) : input.value]),
     )
     const outcome = componentOf(node).execute({ inputs, retry: state.retry })
-    const loopMarks = { _loop: state.loop, _inner_loop: state.innerLoop }
     if (!outcome.ok) {
       rt.store.putExecutionData(node.id, { inputs, outputs: { ex_data: outcome.exData, _result: false, ...loopMarks } })
       return this.activityFailed(entry, node)
@@ -295,7 +306,9 @@ export class Executor {
 
   /** The flows whose conditions hold (or the default flow), or the ex_data of the failure. */
   private choose(entry: NodeEntry, node: ConditionalGatewayNode): { flows: string[] } | { exData: string } {
-    const vars = this.rt.context(entry.pipeline.id)
+    const hydrated = this.rt.hydrate(entry, Object.values(node.conditions))
+    if (!hydrated.ok) return { exData: `evaluation context hydrate failed(${hydrated.error}), check node log for details.` }
+    const vars = hydrated.vars
     const met: string[] = []
     for (const [flowId, expr] of Object.entries(node.conditions)) {
       try {
@@ -310,18 +323,19 @@ export class Executor {
     return { flows: met }
   }
 
-  private gatewayFailed(nodeId: string, exData: string): HandlerResult {
-    this.rt.setOutputs(nodeId, { ex_data: exData })
+  /** A handler's failure (bamboo's _execute_fail): the ex_data, FAILED, and the process sleeps. */
+  private executeFailed(nodeId: string, exData: string): HandlerResult {
+    this.rt.setOutputs(nodeId, { ...this.rt.executionData(nodeId).outputs, ex_data: exData })
     this.rt.setState(nodeId, 'FAILED', { setArchiveTime: true })
     return { sleep: true }
   }
 
   private exclusive(entry: NodeEntry, node: ConditionalGatewayNode): HandlerResult {
     const choice = this.choose(entry, node)
-    if ('exData' in choice) return this.gatewayFailed(node.id, choice.exData)
+    if ('exData' in choice) return this.executeFailed(node.id, choice.exData)
     // Strategy ONLY: exactly one condition may hold.
     if (choice.flows.length > 1) {
-      return this.gatewayFailed(node.id, `multiple conditions meet: [${choice.flows.map((id) => `'${id}'`).join(', ')}]`)
+      return this.executeFailed(node.id, `multiple conditions meet: [${choice.flows.map((id) => `'${id}'`).join(', ')}]`)
     }
     const target = this.rt.target(entry, choice.flows[0] ?? '')
     if (target === undefined) throw new Error(`gateway ${node.id} has no flow ${choice.flows[0]}`)
@@ -331,7 +345,7 @@ export class Executor {
 
   private conditionalParallel(entry: NodeEntry, node: ConditionalGatewayNode, process: ProcessRecord): HandlerResult {
     const choice = this.choose(entry, node)
-    if ('exData' in choice) return this.gatewayFailed(node.id, choice.exData)
+    if ('exData' in choice) return this.executeFailed(node.id, choice.exData)
     const converge = node.convergeGatewayId
     if (converge === undefined) throw new Error(`gateway ${node.id} has no converge gateway`)
     this.rt.setState(node.id, 'FINISHED', { setArchiveTime: true })

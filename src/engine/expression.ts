@@ -36,6 +36,14 @@ export function renderValue(value: unknown, vars: Record<string, unknown>): unkn
   return value
 }
 
+/** The `${var}` references in a value (deep), each once, in order of appearance. */
+export function references(value: unknown, found = new Set<string>()): Set<string> {
+  if (typeof value === 'string') for (const [ref] of value.matchAll(REFERENCE)) found.add(ref)
+  else if (Array.isArray(value)) for (const item of value) references(item, found)
+  else if (isPlainObject(value)) for (const item of Object.values(value)) references(item, found)
+  return found
+}
+
 export function evaluateCondition(expr: string, vars: Record<string, unknown>): boolean {
   const parser = new Parser(tokenize(expr, vars), expr)
   return truthy(evaluate(parser.parse()))

@@ -5,7 +5,7 @@
 import { WorkerEntrypoint } from 'cloudflare:workers'
 import { handleEngineRequest } from './api.ts'
 import type { EngineEnv } from './env.ts'
-import { seedOnce } from './seed.ts'
+import { resetDemoTasks, seedOnce } from './seed.ts'
 
 export { EngineRegistry } from './registry.ts'
 export { EngineTask } from './task.ts'
@@ -19,5 +19,12 @@ export async function serveEngine(request: Request, env: EngineEnv): Promise<Res
 export class Engine extends WorkerEntrypoint<EngineEnv> {
   override fetch(request: Request): Promise<Response> {
     return serveEngine(request, this.env)
+  }
+
+  /** RPC for the admin CLI's `demo reset`: false, and nothing done, where the demo is not seeded (ENGINE_DEMO_SEED). */
+  async resetDemo(): Promise<boolean> {
+    if (this.env.ENGINE_DEMO_SEED !== 'true') return false
+    await resetDemoTasks(this.env)
+    return true
   }
 }

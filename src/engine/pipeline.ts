@@ -92,6 +92,8 @@ export interface Constant {
   sourceType: 'custom' | 'component_inputs' | 'component_outputs'
   /** node id → keys of that node's inputs (component_inputs) or outputs (component_outputs). */
   sourceInfo: Record<string, string[]>
+  /** SOPS's variable type; a lazy one (./variables.ts) is resolved only when a node references it. */
+  customType?: string
 }
 
 export interface Pipeline {

@@ -3,7 +3,6 @@
  * hands out task ids. Project ids are SOPS's own and differ from business ids (business 2 → project 1).
  */
 import { DurableObject } from 'cloudflare:workers'
-import type { EngineEnv } from './env.ts'
 
 export interface Project {
   id: number
@@ -22,10 +21,11 @@ type Row = Record<string, SqlStorageValue>
 
 const toProject = (r: Row): Project => ({ id: Number(r.id), bizId: String(r.bk_biz_id), name: String(r.name) })
 
-export class EngineRegistry extends DurableObject<EngineEnv> {
+/** It reads no bindings, so it does not depend on the engine's env (./env.ts names this class). */
+export class EngineRegistry extends DurableObject<unknown> {
   private readonly sql: SqlStorage
 
-  constructor(ctx: DurableObjectState, env: EngineEnv) {
+  constructor(ctx: DurableObjectState, env: unknown) {
     super(ctx, env)
     this.sql = ctx.storage.sql
     this.sql.exec(SCHEMA)

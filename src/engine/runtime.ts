@@ -4,8 +4,10 @@
  */
 import type { Pipeline, PipelineNode } from './pipeline.ts'
 import { cannotTransit, doesNotExist } from './errors.ts'
+import { references } from './expression.ts'
 import { canTransit, type StateName } from './states.ts'
 import type { DataInput, ExecutionData, ProcessRecord, StateRecord, Store } from './store.ts'
+import { lazyVariable } from './variables.ts'
 
 export interface NodeEntry {
   node: PipelineNode
@@ -63,6 +65,9 @@ export interface SetStateOptions {
 }
 
 export type ProcessChange = Partial<Omit<ProcessRecord, 'id'>>
+
+/** A pipeline's context ready to render with, or why a lazy variable could not be resolved. */
+export type Hydrated = { ok: true; vars: Record<string, unknown> } | { ok: false; error: string }
 
 export class Runtime {
   readonly store: Store
@@ -235,6 +240,23 @@ export class Runtime {
 
   context(pipelineId: string): Record<string, unknown> {
     return this.store.context(pipelineId)
+  }
+
+  /**
+   * bamboo's hydrate, as the node runs: the context of its pipeline to render `value` with, where each
+   * lazy variable that `value` references is resolved now, on the node's current attempt.
+   */
+  hydrate(entry: NodeEntry, value: unknown): Hydrated {
+    const vars = this.context(entry.pipeline.id)
+    const attempt = this.getState(entry.node.id).retry
+    for (const key of references(value)) {
+      const variable = lazyVariable(entry.pipeline.constants[key]?.customType)
+      if (!variable) continue
+      const resolved = variable.resolve({ key, value: vars[key], attempt })
+      if (!resolved.ok) return resolved
+      vars[key] = resolved.value
+    }
+    return { ok: true, vars }
   }
 
   /** Puts a node's outputs into the constants of its pipeline that take them (component_outputs). */

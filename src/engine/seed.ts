@@ -21,6 +21,12 @@ export async function seedDemoTasks(env: EngineEnv): Promise<void> {
   }
 }
 
+/** The demo tasks as freshly seeded: each is forgotten, then seeded again (their ids stay registered). */
+export async function resetDemoTasks(env: EngineEnv): Promise<void> {
+  for (const demo of DEMO_TASKS) await taskObject(env, demo.taskId).forget()
+  await seedDemoTasks(env)
+}
+
 let seeding: Promise<void> | undefined
 
 /** Seeds once per isolate when ENGINE_DEMO_SEED is "true"; a failed seed is retried on the next request. */

@@ -3,7 +3,6 @@
  * runs every command synchronously until each process is blocked, and polls `sleep_timer`s via alarms.
  */
 import { DurableObject } from 'cloudflare:workers'
-import type { EngineEnv } from './env.ts'
 import { renderValue } from './expression.ts'
 import type { Json } from './json.ts'
 import { Executor } from './execution.ts'
@@ -40,11 +39,12 @@ export type TaskReply<T> = { missing: true } | { missing: false; value: T }
 /** operate_node's answers: a dispatcher result, or SOPS's middleware answer to a DoesNotExist. */
 export type NodeReply = { result: SopsResult } | { doesNotExist: string }
 
-export class EngineTask extends DurableObject<EngineEnv> {
-  private readonly store: Store
+/** It reads no bindings, so it does not depend on the engine's env (./env.ts names this class). */
+export class EngineTask extends DurableObject<unknown> {
+  private store: Store
   private index?: PipelineIndex
 
-  constructor(ctx: DurableObjectState, env: EngineEnv) {
+  constructor(ctx: DurableObjectState, env: unknown) {
     super(ctx, env)
     this.store = new Store(ctx.storage.sql)
   }
@@ -66,6 +66,14 @@ export class EngineTask extends DurableObject<EngineEnv> {
     for (const [key, value] of Object.entries(meta)) this.store.setMeta(key, value)
     this.store.setMeta('task_id', String(init.taskId))
     return true
+  }
+
+  /** Forgets the task entirely, its alarm included, as if it had never been created (the demo reset). */
+  async forget(): Promise<void> {
+    await this.ctx.storage.deleteAlarm()
+    await this.ctx.storage.deleteAll()
+    this.store = new Store(this.ctx.storage.sql)
+    this.index = undefined
   }
 
   /** operate_task's start: queued in SOPS, run to its first blocking point here. */

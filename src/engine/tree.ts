@@ -3,7 +3,7 @@
  * validator enforces (engine-reference §5.3, with `cycle_tolerate` on, as SOPS starts tasks), and the
  * conversion into the engine's model (./pipeline.ts).
  */
-import { z } from 'zod'
+import * as z from 'zod'
 import type {
   ActivityNode,
   ComponentInput,
@@ -79,6 +79,7 @@ const constantSchema = z.object({
   show_type: z.enum(['show', 'hide']).default('show'),
   source_type: z.enum(['custom', 'component_inputs', 'component_outputs']).default('custom'),
   source_info: z.record(z.string(), z.array(z.string())).default({}),
+  custom_type: z.string().optional(),
 })
 
 const activitySchema = z.discriminatedUnion('type', [serviceActivitySchema, subProcessSchema])
@@ -483,5 +484,6 @@ function toConstant(constant: z.infer<typeof constantSchema>): Constant {
     showType: constant.show_type,
     sourceType: constant.source_type,
     sourceInfo: constant.source_info,
+    ...(constant.custom_type ? { customType: constant.custom_type } : {}),
   }
 }

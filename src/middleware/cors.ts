@@ -1,8 +1,8 @@
-import { cors as honoCors } from 'hono/cors'
 import { createMiddleware } from 'hono/factory'
 import type { Gateway } from '../context.ts'
 
-const EXPOSED = [
+const ALLOW_HEADERS = 'X-Bkapi-Authorization, Content-Type, X-Request-ID, traceparent, Idempotency-Key'
+const EXPOSE_HEADERS = [
   'X-Bkapi-Request-ID',
   'X-Request-ID',
   'X-Bkapi-Error-Code',
@@ -10,25 +10,49 @@ const EXPOSED = [
   'X-Bkapi-RateLimit-Limit',
   'X-Bkapi-RateLimit-Remaining',
   'X-Bkapi-RateLimit-Reset',
+  'X-Bkapi-RateLimit-Plugin',
   'RateLimit',
   'RateLimit-Policy',
   'Retry-After',
-]
+  'Server-Timing',
+  'Idempotent-Replayed',
+  'Sops-Trace-Id',
+].join(', ')
+
+const parsedLists = new Map<string, Set<string>>()
+
+/** CORS_ORIGINS as a set, parsed once per distinct value. */
+function allowedOrigins(list: string): Set<string> {
+  let origins = parsedLists.get(list)
+  if (!origins) {
+    origins = new Set(list.split(',').map((o) => o.trim()).filter(Boolean))
+    parsedLists.set(list, origins)
+  }
+  return origins
+}
 
 /**
- * Lets browser front-ends (the typed client) call from the origins listed in CORS_ORIGINS
- * (comma-separated, or `*`); with none listed, no CORS header is sent and browsers refuse.
+ * Lets browser front-ends call from the origins listed in CORS_ORIGINS (comma-separated, or `*`). A
+ * preflight is always answered 204, as by any CORS-aware server, with the allow headers only for an
+ * allowed origin; with none listed, browsers refuse every cross-origin call.
  */
-export const cors = () => {
-  const middleware = honoCors({
-    origin: (origin, c) => {
-      const allowed = (c.env as Gateway['Bindings']).CORS_ORIGINS?.split(',').map((o) => o.trim()) ?? []
-      return allowed.includes('*') || allowed.includes(origin) ? origin : null
-    },
-    allowMethods: ['GET', 'POST'],
-    allowHeaders: ['X-Bkapi-Authorization', 'Content-Type', 'X-Request-ID', 'traceparent'],
-    exposeHeaders: EXPOSED,
-    maxAge: 600,
+export const cors = () =>
+  createMiddleware<Gateway>(async (c, next) => {
+    const origin = c.req.header('Origin')
+    const origins = origin ? allowedOrigins(c.env.CORS_ORIGINS ?? '') : undefined
+    const allowed = origin !== undefined && (origins?.has('*') || origins?.has(origin)) === true
+    const corsHeaders: Record<string, string> = allowed
+      ? { 'Access-Control-Allow-Origin': origin, 'Timing-Allow-Origin': origin, Vary: 'Origin' }
+      : {}
+
+    if (c.req.method === 'OPTIONS' && origin && c.req.header('Access-Control-Request-Method')) {
+      const preflight = allowed
+        ? { ...corsHeaders, 'Access-Control-Allow-Methods': 'GET, POST', 'Access-Control-Allow-Headers': ALLOW_HEADERS, 'Access-Control-Max-Age': '600' }
+        : {}
+      return new Response(null, { status: 204, headers: preflight })
+    }
+    await next()
+    if (!allowed) return
+    for (const [name, value] of Object.entries(corsHeaders)) c.res.headers.set(name, value)
+    c.res.headers.set('Access-Control-Expose-Headers', EXPOSE_HEADERS)
   })
-  return createMiddleware<Gateway>((c, next) => (c.env.CORS_ORIGINS ? middleware(c, next) : next()))
-}

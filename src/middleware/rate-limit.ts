@@ -5,18 +5,24 @@
 import type { MiddlewareHandler } from 'hono'
 import type { Gateway } from '../context.ts'
 import { GatewayError } from '../errors.ts'
-import { consult, LimiterUnavailable } from '../ratelimit/client.ts'
+import { LimiterUnavailable, consult } from '../ratelimit/client.ts'
 import type { Verdict } from '../ratelimit/client.ts'
 import { limiterConfig } from '../ratelimit/config.ts'
-import { rateLimitHeaders, serverTiming } from '../ratelimit/headers.ts'
+import { rateLimitHeaders } from '../ratelimit/headers.ts'
+import type { RateLimitTier } from '../timing.ts'
+
+const TIERS: Record<Verdict['tier'], RateLimitTier> = { do: 'object', 'isolate-cache': 'deny-cache' }
 
 export function rateLimit(): MiddlewareHandler<Gateway> {
   return async (c, next) => {
+    const timings = c.get('timings')
     const config = limiterConfig(c.env)
-    if (!config.enabled) return next()
+    if (!config.enabled) {
+      timings.ratelimit = { desc: 'off', dur: 0 }
+      return next()
+    }
 
     const started = performance.now()
-    const elapsed = () => performance.now() - started
     let verdict: Verdict
     try {
       verdict = await consult(
@@ -27,22 +33,16 @@ export function rateLimit(): MiddlewareHandler<Gateway> {
     } catch (error) {
       if (!(error instanceof LimiterUnavailable)) throw error
       console.error(`rate limiter unavailable (fail-${config.failMode}): ${error.message}`)
-      if (config.failMode === 'closed') {
-        throw new GatewayError(
-          'INTERNAL_SERVER_ERROR',
-          { reason: 'rate limiter unavailable' },
-          { headers: { 'Server-Timing': serverTiming('fail-closed', elapsed()) } },
-        )
-      }
+      timings.ratelimit = { desc: `fail-${config.failMode}`, dur: performance.now() - started }
+      if (config.failMode === 'closed') throw new GatewayError('INTERNAL_SERVER_ERROR', { reason: 'rate limiter unavailable' })
       // As BlueKing's allow_degradation: the request passes without quota headers.
-      await next()
-      c.header('Server-Timing', serverTiming('fail-open', elapsed()), { append: true })
-      return
+      return next()
     }
+    timings.ratelimit = { desc: TIERS[verdict.tier], dur: performance.now() - started }
 
-    const headers = { ...rateLimitHeaders(verdict.decision), 'Server-Timing': serverTiming(verdict.tier, elapsed()) }
+    const headers = rateLimitHeaders(verdict.decision)
     if (!verdict.decision.allowed) throw new GatewayError('RATE_LIMIT_RESTRICTION', {}, { headers })
     await next()
-    for (const [name, value] of Object.entries(headers)) c.header(name, value, { append: name === 'Server-Timing' })
+    for (const [name, value] of Object.entries(headers)) c.res.headers.set(name, value)
   }
 }

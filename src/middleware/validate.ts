@@ -1,18 +1,11 @@
 import { createMiddleware } from 'hono/factory'
-import type { z } from 'zod'
+import type * as z from 'zod'
 import type { Gateway } from '../context.ts'
-import { type FieldProblem, GatewayError } from '../errors.ts'
+import { type FieldProblem, bounded, invalidParameters } from '../errors.ts'
 import type { Resource } from '../resources.ts'
 
-const invalid = (problems: FieldProblem[]) =>
-  new GatewayError(
-    'REQUEST_PARAM_INVALID',
-    { reason: problems.map((p) => `${p.path}: ${p.message}`).join('; ') },
-    { errors: problems },
-  )
-
 const toProblems = (issues: z.core.$ZodIssue[]): FieldProblem[] =>
-  issues.map((issue) => ({ path: issue.path.join('.') || 'body', message: issue.message }))
+  issues.map((issue) => ({ path: bounded(issue.path.join('.')) || 'body', message: issue.message }))
 
 /**
  * Validates the call against the resource's schema, naming every invalid field. The parameters are
@@ -21,12 +14,9 @@ const toProblems = (issues: z.core.$ZodIssue[]): FieldProblem[] =>
  */
 export const validate = (resource: Resource) =>
   createMiddleware<Gateway>(async (c, next) => {
-    const body = c.get('body')
-    if (resource.method === 'post' && 'problem' in body) throw invalid([{ path: 'body', message: body.problem }])
-
-    const fields = resource.method === 'post' && 'fields' in body ? body.fields : {}
+    const fields = resource.method === 'post' ? c.get('body') : {}
     const parsed = resource.schema.safeParse({ ...c.req.query(), ...fields, ...c.req.param() })
-    if (!parsed.success) throw invalid(toProblems(parsed.error.issues))
+    if (!parsed.success) throw invalidParameters(toProblems(parsed.error.issues))
     c.set('input', parsed.data)
     await next()
   })

@@ -17,7 +17,7 @@
  * answer until they are durable.
  */
 import { DurableObject } from 'cloudflare:workers'
-import { z } from 'zod'
+import * as z from 'zod'
 import { rateWindowSchema } from '../credentials/records.ts'
 import type { RateWindow } from '../credentials/records.ts'
 

@@ -2,69 +2,31 @@
  * End to end, as a new user runs it: `npm run dev` (scripts/dev.ts, on a fresh state directory) starts
  * wrangler dev with the reference engine, and the seed document's request goes over real HTTP.
  */
-import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, expect, it } from 'vitest'
+import { type DevServer, startDev } from './dev-server.ts'
 
-const ROOT = join(import.meta.dirname, '../..')
-let dev: ChildProcess
+let dev: DevServer | undefined
 let stateDir: string
 let base: string
-let output = ''
 
-async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as { port: number }
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  return port
-}
-
-/** `npm run dev` on the test's own state directory, serving once /healthz answers. */
-async function startDev() {
-  const port = await freePort()
-  base = `http://127.0.0.1:${port}`
-  output = ''
-  dev = spawn(
-    process.execPath,
-    ['scripts/dev.ts', '--state', stateDir, '--', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(await freePort())],
-    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, WRANGLER_SEND_METRICS: 'false' }, detached: true },
-  )
-  dev.stdout?.on('data', (chunk: Buffer) => (output += chunk))
-  dev.stderr?.on('data', (chunk: Buffer) => (output += chunk))
-  const deadline = Date.now() + 90_000
-  while (Date.now() < deadline) {
-    if (dev.exitCode !== null) throw new Error(`npm run dev exited with ${dev.exitCode}:\n${output}`)
-    try {
-      if ((await fetch(`${base}/healthz`)).ok) return
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 250))
-  }
-  throw new Error(`npm run dev did not serve in time:\n${output}`)
-}
-
-async function stopDev() {
-  if (dev?.pid && dev.exitCode === null) {
-    const exited = new Promise((resolve) => dev.once('exit', resolve))
-    process.kill(-dev.pid, 'SIGTERM')
-    await exited
-  }
+async function restartDev() {
+  await dev?.stop()
+  dev = await startDev(stateDir)
+  base = dev.base
 }
 
 const asAdmin = { 'X-Bkapi-Authorization': JSON.stringify({ bk_app_code: 'esb_test', bk_app_secret: 'xxx', bk_token: 'xxx' }) }
 
 beforeAll(async () => {
   stateDir = await mkdtemp(join(tmpdir(), 'sops-edge-e2e-'))
-  await startDev()
+  await restartDev()
 }, 120_000)
 
 afterAll(async () => {
-  await stopDev()
+  await dev?.stop()
   await rm(stateDir, { recursive: true, force: true })
 })
 
@@ -95,8 +57,7 @@ it("answers the seed document's example request as documented", async () => {
 
 it('keeps task state across a restart of npm run dev', async () => {
   const before = await (await fetch(`${base}/api/bk-sops/prod/get_task_status/12/2/`, { headers: asAdmin })).json()
-  await stopDev()
-  await startDev()
+  await restartDev()
   const after = await (await fetch(`${base}/api/bk-sops/prod/get_task_status/12/2/`, { headers: asAdmin })).json()
   expect(after.data.children.node_id).toMatchObject({ state: 'FINISHED', skip: true, version: before.data.children.node_id.version })
   expect(after.data.state).toBe(before.data.state)

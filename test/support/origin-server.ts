@@ -3,7 +3,8 @@
  * non-JSON bodies, silence) and for recording exactly what reached the origin. Started once per
  * test run by vitest's globalSetup; the Worker tests reach it through ORIGIN_URL.
  *
- * The first path segment picks the behaviour: /<behaviour>/apigw/...
+ * The first path segment picks the behaviour: /<behaviour>/apigw/...; `redirect-<status>` sends the
+ * caller to /caught/…, which records what a followed redirect would deliver under `caught-<X-Request-ID>`.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -20,8 +21,65 @@ export interface RecordedRequest {
 const recorded = new Map<string, RecordedRequest>()
 
 const sopsSuccess = JSON.stringify({ result: true, message: 'success', code: 0, trace_id: 'f'.repeat(32) })
+const json = { 'Content-Type': 'application/json' }
+
+/** An answer of `bytes` bytes of valid JSON, sent with or without a Content-Length. */
+function largeAnswer(res: ServerResponse, bytes: number, chunked: boolean) {
+  const body = JSON.stringify({ result: true, code: 0, message: 'success', data: 'x'.repeat(bytes - 60) })
+  res.writeHead(200, chunked ? json : { ...json, 'Content-Length': Buffer.byteLength(body) })
+  if (chunked) for (let i = 0; i < body.length; i += 65_536) res.write(body.slice(i, i + 65_536))
+  res.end(chunked ? undefined : body)
+}
+
+const redirect = (status: number) => (res: ServerResponse, req: RecordedRequest) =>
+  res.writeHead(status, { Location: `/caught${req.path}` }).end()
+
+/** What the gateway may send: anything else reaching the origin is a hole (the fuzz test relies on this). */
+const ID = /^[A-Za-z0-9_-]{1,64}$/
+const FORWARDED: Record<string, (value: unknown) => boolean> = {
+  node_id: (v) => typeof v === 'string' && ID.test(v),
+  action: (v) => typeof v === 'string' && /^[a-z_]{3,20}$/.test(v),
+  data: (v) => typeof v === 'object' && v !== null && !Array.isArray(v),
+  inputs: (v) => typeof v === 'object' && v !== null && !Array.isArray(v),
+  flow_id: (v) => typeof v === 'string' && ID.test(v),
+  flow_ids: (v) => Array.isArray(v) && v.length >= 1 && v.length <= 100 && v.every((f) => typeof f === 'string' && ID.test(f)),
+  converge_gateway_id: (v) => typeof v === 'string' && ID.test(v),
+  callback_data: () => true,
+  version: (v) => typeof v === 'string' && /^v[0-9a-f]{32}$/.test(v),
+  scope: (v) => v === 'cmdb_biz' || v === 'project',
+  subprocess_id: (v) => typeof v === 'string' && ID.test(v),
+  with_ex_data: (v) => typeof v === 'string',
+}
+
+/** Why the request is not one the gateway may send, or undefined when it is. */
+function strictProblem(req: RecordedRequest): string | undefined {
+  const path = /^\/apigw\/(operate_node|operate_task|node_callback|get_task_status)\/(\d{1,18})\/(\d{1,18})\/$/.exec(req.path)
+  if (!path) return `path ${req.path}`
+  if ((path[1] === 'get_task_status') !== (req.method === 'GET')) return `method ${req.method}`
+  const h = req.headers
+  if (!/^[^.]+\.[^.]+\.[^.]+$/.test(h['x-bkapi-jwt'] ?? '')) return 'no JWT'
+  if (!/^[A-Za-z0-9._:-]{1,128}$/.test(h['x-request-id'] ?? '')) return 'X-Request-ID'
+  if (h.traceparent !== undefined && !/^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/.test(h.traceparent)) return 'traceparent'
+  for (const name of ['cookie', 'authorization', 'x-bkapi-authorization']) if (name in h) return `header ${name}`
+  let fields: Record<string, unknown>
+  if (req.method === 'GET') fields = req.query
+  else {
+    try {
+      fields = JSON.parse(req.body)
+    } catch {
+      return 'body not JSON'
+    }
+  }
+  for (const [key, value] of Object.entries(fields)) if (!FORWARDED[key]?.(value)) return `field ${key}`
+  return undefined
+}
 
 const behaviours: Record<string, (res: ServerResponse, req: RecordedRequest) => void> = {
+  /** Accepts only what the gateway may send; anything else comes back as code 4999999 naming the hole. */
+  strict: (res, req) => {
+    const problem = strictProblem(req)
+    res.writeHead(200, json).end(problem ? JSON.stringify({ result: false, code: 4999999, message: `origin saw ${problem}` }) : sopsSuccess)
+  },
   ok: (res) => res.writeHead(200, { 'Content-Type': 'application/json', 'Sops-Trace-Id': 'f'.repeat(32) }).end(sopsSuccess),
   'html-500': (res) => res.writeHead(500, { 'Content-Type': 'text/html' }).end('<html><body><h1>Server Error (500)</h1></body></html>'),
   'text-200': (res) => res.writeHead(200, { 'Content-Type': 'text/plain' }).end('OK'),
@@ -33,6 +91,30 @@ const behaviours: Record<string, (res: ServerResponse, req: RecordedRequest) => 
   forbidden: (res) => res.writeHead(403, { 'Content-Type': 'text/plain' }).end('This API can only be accessed through API gateway'),
   silent: () => {}, // never answers: the gateway's timeout must fire
   reset: (res) => res.socket?.destroy(),
+  'redirect-302': redirect(302),
+  'redirect-307': redirect(307),
+  'redirect-308': redirect(308),
+  caught: (res) => res.writeHead(200, json).end(sopsSuccess),
+  'leaky-headers': (res) =>
+    res
+      .writeHead(200, {
+        ...json,
+        'Sops-Trace-Id': 'a'.repeat(32),
+        'Access-Control-Allow-Origin': '*',
+        'Access-Control-Allow-Credentials': 'true',
+        Location: 'https://elsewhere.example/',
+        Server: 'gunicorn/internal',
+        'X-Origin-Secret': 'origin-secret-value',
+        'Set-Cookie': 'sessionid=origin-cookie',
+        'X-Huge': 'h'.repeat(60 * 1024),
+      })
+      .end(sopsSuccess),
+  'unsafe-trace-id': (res) => res.writeHead(200, { ...json, 'Sops-Trace-Id': '<script>alert(1)</script>' }).end(sopsSuccess),
+  'success-401': (res) => res.writeHead(401, json).end(sopsSuccess),
+  'success-500': (res) => res.writeHead(500, json).end(sopsSuccess),
+  'sops-error-500': (res) => res.writeHead(500, json).end(JSON.stringify({ result: false, code: 3599999, message: 'fail: Traceback …', trace_id: 'e'.repeat(32) })),
+  'large-length': (res) => largeAnswer(res, 3 * 1024 * 1024, false),
+  'large-chunked': (res) => largeAnswer(res, 3 * 1024 * 1024, true),
 }
 
 function handle(req: IncomingMessage, res: ServerResponse) {
@@ -54,7 +136,7 @@ function handle(req: IncomingMessage, res: ServerResponse) {
       body: Buffer.concat(chunks).toString('utf8'),
     }
     // Recorded under the caller's X-Request-ID so concurrent tests never read each other's request.
-    recorded.set(String(req.headers['x-request-id'] ?? ''), entry)
+    recorded.set(`${behaviour === 'caught' ? 'caught-' : ''}${req.headers['x-request-id'] ?? ''}`, entry)
     const act = behaviours[behaviour]
     if (act) act(res, entry)
     else res.writeHead(404).end()

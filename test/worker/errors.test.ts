@@ -139,7 +139,7 @@ describe('the error table', () => {
       body: { node_id: 'n', action: 'skip' },
     })
     expect((await expectGatewayError(slow, 504, 1650401, 'REQUEST_BACKEND_TIMEOUT')).message).toMatch(
-      /^Request backend service timeout \[upstream_error="connection timed out/,
+      /^Request backend service timeout \[upstream_error="no complete answer from http:\/\/127\.0\.0\.1:\d+\/silent\/ within 300 ms"\]$/,
     )
   })
 

@@ -16,6 +16,19 @@ describe('CORS', () => {
     expect((await preflight('https://evil.example.com')).headers.get('Access-Control-Allow-Origin')).toBeNull()
   })
 
+  it('answers a preflight 204 with no allow headers when the origin is not allowed, never 404', async () => {
+    for (const CORS_ORIGINS of ['', 'https://ops.example.com']) {
+      const res = await callWith({ CORS_ORIGINS }, '/api/c/compapi/v2/sops/operate_node/', {
+        method: 'OPTIONS',
+        headers: { Origin: 'https://evil.example.com', 'Access-Control-Request-Method': 'POST' },
+      })
+      expect(res.status).toBe(204)
+      for (const name of ['Access-Control-Allow-Origin', 'Access-Control-Allow-Methods', 'Access-Control-Allow-Headers']) {
+        expect(res.headers.get(name), `${name} with CORS_ORIGINS=${CORS_ORIGINS}`).toBeNull()
+      }
+    }
+  })
+
   it('sends nothing by default, and exposes the request id to allowed origins', async () => {
     expect((await call('/healthz', { headers: { Origin: 'https://ops.example.com' } })).headers.get('Access-Control-Allow-Origin')).toBeNull()
     const res = await callWith({ CORS_ORIGINS: '*' }, '/healthz', { headers: { Origin: 'https://ops.example.com' } })

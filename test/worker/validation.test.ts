@@ -38,7 +38,7 @@ describe('operate_node', () => {
 
   it.each([
     [{ action: 'skip_exg' }, { flow_id: 'is required when action is skip_exg' }],
-    [{ action: 'skip_exg', flow_id: '' }, { flow_id: 'must not be empty' }],
+    [{ action: 'skip_exg', flow_id: '' }, { flow_id: 'must be 1 to 64 characters of A-Z, a-z, 0-9, _ or -' }],
     [{ action: 'skip_cpg' }, { flow_ids: 'is required when action is skip_cpg', converge_gateway_id: 'is required when action is skip_cpg' }],
     [{ action: 'skip_cpg', flow_ids: [], converge_gateway_id: 'g' }, { flow_ids: 'must name at least one flow' }],
     [{ action: 'callback', data: 'yes' }, { data: 'must be a JSON object (callback data, for action callback)' }],
@@ -67,7 +67,7 @@ describe('operate_node', () => {
   })
 
   it.each([
-    ['/api/bk-sops/prod/operate_node/abc/12/', { bk_biz_id: expect.stringContaining('digits only') }],
+    ['/api/bk-sops/prod/operate_node/abc/12/', { bk_biz_id: expect.stringContaining('must be 1 to 18 digits') }],
     ['/api/bk-sops/prod/operate_node/2/0/', { task_id: 'must be a positive integer' }],
     ['/api/bk-sops/prod/operate_node/2/1.5/', { task_id: 'must be a positive integer' }],
     ['/api/bk-sops/prod/operate_node/2/-3/', { task_id: 'must be a positive integer' }],

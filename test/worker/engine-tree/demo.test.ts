@@ -20,10 +20,13 @@ function successor(pipeline: Pipeline, node: PipelineNode | undefined): Pipeline
 }
 
 describe('demo tasks', () => {
-  it.each(DEMO_TASKS)('task $taskId ($name) is a valid tree in business $bizId', ({ tree, bizId, start }) => {
+  it.each(DEMO_TASKS)('task $taskId ($name) is a valid tree in business $bizId', ({ tree, bizId }) => {
     expect(parseWebTree(tree)).toMatchObject({ ok: true })
     expect(bizId).toBe('2')
-    expect(start).toBe(true)
+  })
+
+  it('every task is started on creation but the one that demonstrates start', () => {
+    expect(DEMO_TASKS.filter((task) => !task.start).map((task) => task.taskId)).toEqual([19])
   })
 
   it('task 12: start → node_id (fail_once) → a noop → end', () => {
@@ -64,6 +67,24 @@ describe('demo tasks', () => {
       type: 'ServiceActivity',
       component: { code: 'pause_node' },
     })
+  })
+
+  it('task 17: a conditional parallel gateway where no condition holds, joined by a converge gateway', () => {
+    const pipeline = demo(17)
+    const gateway = successor(pipeline, pipeline.nodes[pipeline.startEventId])
+    if (gateway?.type !== 'ConditionalParallelGateway') throw new Error('the first node is not a conditional parallel gateway')
+    expect(gateway).toMatchObject({ id: 'fanout', outgoing: ['flow_web', 'flow_api'], convergeGatewayId: 'join' })
+    expect(gateway.defaultFlowId).toBeUndefined()
+    const vars = Object.fromEntries(Object.values(pipeline.constants).map((constant) => [constant.key, constant.value]))
+    for (const condition of Object.values(gateway.conditions)) expect(evaluateCondition(condition, vars)).toBe(false)
+  })
+
+  it('task 18: a subprocess whose parameter refers to a fail_once variable of the task', () => {
+    const pipeline = demo(18)
+    const sub = successor(pipeline, pipeline.nodes[pipeline.startEventId])
+    if (sub?.type !== 'SubProcess') throw new Error('the first node is not a SubProcess')
+    expect(Object.values(sub.pipeline.constants)).toEqual([expect.objectContaining({ showType: 'show', value: '${release}' })])
+    expect(pipeline.constants['${release}']).toMatchObject({ customType: 'fail_once' })
   })
 
   it('task ids are distinct', () => {

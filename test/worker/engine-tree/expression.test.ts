@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { evaluateCondition, ExpressionError, renderValue } from '../../../src/engine/expression.ts'
+import { evaluateCondition, ExpressionError, references, renderValue } from '../../../src/engine/expression.ts'
 
 const vars: Record<string, unknown> = {
   '${x}': '2',
@@ -129,5 +129,13 @@ describe('renderValue', () => {
       d: null,
       e: false,
     })
+  })
+})
+
+describe('references', () => {
+  it('finds each ${var} once, in order, through arrays and objects; other values have none', () => {
+    const value = { a: 'v${version}-${_system.task_id}', b: ['${version}', { c: '${target} and ${x' }], n: 3, t: true, z: null }
+    expect([...references(value)]).toEqual(['${version}', '${_system.task_id}', '${target}'])
+    expect(references(42).size).toBe(0)
   })
 })

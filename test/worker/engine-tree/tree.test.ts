@@ -83,7 +83,7 @@ describe('the engine-reference §5.4 example', () => {
         ].map(([id, source, target]) => [id, { id, source, target, isDefault: false }]),
       ),
       constants: {
-        '${x}': { key: '${x}', name: 'x', value: '2', showType: 'show', sourceType: 'custom', sourceInfo: {} },
+        '${x}': { key: '${x}', name: 'x', value: '2', showType: 'show', sourceType: 'custom', sourceInfo: {}, customType: 'input' },
       },
       outputs: [],
     })

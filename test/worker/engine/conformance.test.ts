@@ -48,6 +48,14 @@ const fixtures = {
       chain('start', 'sp', 'end'),
     ),
   ),
+  /** sp FAILED: entering it, its parameter `${version}` could not be resolved (a lazy variable on its first attempt). */
+  failedSubprocess: started(
+    webTree(
+      [start(), subprocess('sp', webTree([start('s2'), activity('a2', 'noop'), end('e2')], chain('s2', 'a2', 'e2'), { constants: { version: '${release}' } })), end()],
+      chain('start', 'sp', 'end'),
+      { lazy: { release: { type: 'fail_once', value: '1.0.0' } } },
+    ),
+  ),
   /** p FINISHED with its branches out (a FAILED, b waiting). */
   parallelRunning: started(
     webTree(
@@ -89,15 +97,19 @@ const rows: Row[] = [
   { command: 'retry', target: 'ServiceActivity not retryable, FAILED', fixture: 'lockedActivity', node: 'a', expected: invalid('can not retry node(a) with can_retry(False)'), after: 'FAILED' },
   { command: 'retry', target: 'ServiceActivity READY (resumed while FAILED)', fixture: 'failedActivity', node: 'a', before: [{ action: 'resume' }], expected: invalid('a state is not FAILED, actual READY'), after: 'READY' },
   { command: 'retry', target: 'ExclusiveGateway FAILED', fixture: 'failedGateway', node: 'g', expected: { success: true }, after: 'FAILED' },
+  { command: 'retry', target: 'SubProcess FAILED (every type but an activity is retryable)', fixture: 'failedSubprocess', node: 'sp', expected: { success: true }, after: 'FINISHED' },
+  { command: 'retry', target: 'ServiceActivity in a subprocess, FAILED by forced_fail', fixture: 'runningSubprocess', node: 'w2', before: [{ action: 'forced_fail' }], expected: { success: true }, after: 'RUNNING' },
   { command: 'retry', target: 'node of a task not started', fixture: 'notStarted', node: 'a', expected: { last: 'pipeline.eri.models.Node.DoesNotExist: Node matching query does not exist.' }, after: undefined },
   // skip
   { command: 'skip', target: 'ServiceActivity FAILED', fixture: 'failedActivity', node: 'a', expected: { success: true }, after: 'FINISHED' },
+  { command: 'skip', target: 'ServiceActivity in a subprocess, FAILED by forced_fail', fixture: 'runningSubprocess', node: 'w2', before: [{ action: 'forced_fail' }], expected: { success: true }, after: 'FINISHED' },
   { command: 'skip', target: 'ServiceActivity not skippable, FAILED', fixture: 'lockedActivity', node: 'a', expected: invalid('can not skip this node'), after: 'FAILED' },
   { command: 'skip', target: 'ServiceActivity RUNNING', fixture: 'waiting', node: 'w', expected: invalid('w state is not FAILED, actual RUNNING'), after: 'RUNNING' },
   { command: 'skip', target: 'EmptyStartEvent FINISHED', fixture: 'waiting', node: 'start', expected: invalid('start state is not FAILED, actual FINISHED'), after: 'FINISHED' },
   { command: 'skip', target: 'ExclusiveGateway FAILED', fixture: 'failedGateway', node: 'g', expected: invalid('can not use skip_node api for NodeType.ExclusiveGateway'), after: 'FAILED' },
   { command: 'skip', target: 'ParallelGateway FINISHED', fixture: 'parallelRunning', node: 'p', expected: invalid('can not skip this node'), after: 'FINISHED' },
   { command: 'skip', target: 'SubProcess RUNNING', fixture: 'runningSubprocess', node: 'sp', expected: invalid('can not skip this node'), after: 'RUNNING' },
+  { command: 'skip', target: 'SubProcess FAILED', fixture: 'failedSubprocess', node: 'sp', expected: invalid('can not skip this node'), after: 'FAILED' },
   // skip_exg
   { command: 'skip_exg', target: 'ExclusiveGateway FAILED', fixture: 'failedGateway', node: 'g', body: { flow_id: 'f_g_b' }, expected: { success: true }, after: 'FINISHED' },
   { command: 'skip_exg', target: 'ExclusiveGateway FAILED, unknown flow', fixture: 'failedGateway', node: 'g', body: { flow_id: 'nope' }, expected: { last: "KeyError: 'nope'" }, after: 'FAILED' },
@@ -139,6 +151,9 @@ const rows: Row[] = [
   { command: 'forced_fail', target: 'ExclusiveGateway FAILED', fixture: 'failedGateway', node: 'g', expected: invalid('g is not activity, actual: ExclusiveGateway'), after: 'FAILED' },
   // retry_subprocess
   { command: 'retry_subprocess', target: 'SubProcess RUNNING', fixture: 'runningSubprocess', node: 'sp', expected: invalid('sp state is not FAILED, actual RUNNING'), after: 'RUNNING' },
+  { command: 'retry_subprocess', target: 'SubProcess FAILED (entering it failed)', fixture: 'failedSubprocess', node: 'sp', expected: { success: true }, after: 'FINISHED' },
+  // A child's failure leaves its SubProcess RUNNING in the engine; get_task_status only shows it FAILED.
+  { command: 'retry_subprocess', target: 'SubProcess RUNNING, its child FAILED by forced_fail (shown FAILED)', fixture: 'runningSubprocess', node: 'sp', before: [{ node_id: 'w2', action: 'forced_fail' }], expected: invalid('sp state is not FAILED, actual RUNNING'), after: 'FAILED' },
   { command: 'retry_subprocess', target: 'ServiceActivity FAILED', fixture: 'failedActivity', node: 'a', expected: invalid('node(a) type is not SubProcess'), after: 'FAILED' },
   // callback
   { command: 'callback', target: 'ServiceActivity RUNNING, waiting', fixture: 'waiting', node: 'w', body: { data: { ok: 1 } }, expected: { success: true }, after: 'FINISHED' },
@@ -272,6 +287,30 @@ describe('operate_task conformance', () => {
       expect(await task(taskId, action)).toMatchObject(invalidOperation(`task with current_flow:finished cannot be ${action}ed`))
     }
     expect(await task(taskId, 'start')).toMatchObject(invalidOperation('task already started'))
+  })
+
+  it('revoke turns only the root REVOKED: a running subprocess and its running child stay RUNNING', async () => {
+    const taskId = await fixtures.runningSubprocess()
+    expect(await task(taskId, 'revoke')).toMatchObject({ result: true, code: 0, message: 'success' })
+    const status = (await d.taskStatus(taskId, BIZ)).data
+    expect(status.state).toBe('REVOKED')
+    expect(findEntry(status, 'sp').state).toBe('RUNNING')
+    expect(findEntry(status, 'w2').state).toBe('RUNNING')
+    // The waiting node still takes its callback and finishes; its process then dies at the revoke check.
+    expect(await operate(taskId, 'w2', { action: 'callback' })).toMatchObject({ result: true, code: 0 })
+    const after = (await d.taskStatus(taskId, BIZ)).data
+    expect(findEntry(after, 'w2').state).toBe('FINISHED')
+    expect(findEntry(after, 'e2')).toBeUndefined()
+    expect(findEntry(after, 'sp').state).toBe('RUNNING')
+  })
+
+  it('revoke of a paused task: the root goes from SUSPENDED to REVOKED', async () => {
+    const taskId = await fixtures.waiting()
+    expect(await task(taskId, 'pause')).toMatchObject({ result: true, code: 0 })
+    expect(await task(taskId, 'revoke')).toMatchObject({ result: true, code: 0 })
+    const status = (await d.taskStatus(taskId, BIZ)).data
+    expect(status.state).toBe('REVOKED')
+    expect(findEntry(status, 'w').state).toBe('RUNNING')
   })
 
   it('a finished task cannot be paused', async () => {

@@ -1,6 +1,7 @@
 /** SOPS's HTTP surface as the engine serves it: JWT refusals, routing, view checks, envelopes, status formatting. */
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
+import { MAX_JSON_DEPTH } from '../../../src/engine/json.ts'
 import { JwtSigner } from '../../../src/jwt.ts'
 import { engineDriver, engineFetch, signJwt, type Envelope } from './driver.ts'
 import { findEntry } from './scenarios.ts'
@@ -116,6 +117,32 @@ describe('views', () => {
     const missing = await answer('{"node_id": "a", "action": "skip"}')
     expect(missing).toMatchObject({ result: false, code: 3540400 })
     expect(missing.message).toMatch(/^task\[id=999\] of project\[id=\d+\] does not exist$/)
+  })
+
+  it('JSON nested deeper than MAX_JSON_DEPTH is "invalid param format" on every POST view, and changes nothing', async () => {
+    const taskId = await d.createTask('2', single('wait', 'pause_node'), { start: true })
+    /** An object nested `depth` levels deep. */
+    const nested = (depth: number) => `${'{"a":'.repeat(depth - 1)}{}${'}'.repeat(depth - 1)}`
+    const deep = nested(5000)
+    const refused = { result: false, message: 'invalid param format', code: 3540000 }
+    const post = async (path: string, body: string) => read(await engineFetch(path, { method: 'POST', body }))
+    const bodies: Array<[string, string]> = [
+      [`apigw/operate_node/2/${taskId}/`, `{"node_id": "wait", "action": "callback", "data": ${deep}}`],
+      [`apigw/operate_node/2/${taskId}/`, `{"node_id": "wait", "action": "retry", "inputs": ${deep}}`],
+      [`apigw/node_callback/${taskId}/2/`, `{"node_id": "wait", "callback_data": ${deep}}`],
+      [`apigw/operate_task/${taskId}/2/`, `{"action": "pause", "x": ${deep}}`],
+      ['apigw/fast_create_task/2/', `{"name": "deep", "pipeline_tree": ${deep}}`],
+      // One level over: the body's own object counts.
+      [`apigw/operate_node/2/${taskId}/`, `{"node_id": "wait", "action": "callback", "data": ${nested(MAX_JSON_DEPTH)}}`],
+    ]
+    for (const [path, body] of bodies) expect(await post(path, body)).toEqual(refused)
+    expect(findEntry((await d.taskStatus(taskId, '2')).data, 'wait').state).toBe('RUNNING')
+
+    // As deep as allowed, with brackets inside a string (text, not nesting): the callback completes the node.
+    const note = JSON.stringify('['.repeat(5000))
+    const allowed = `{"node_id": "wait", "action": "callback", "note": ${note}, "data": ${nested(MAX_JSON_DEPTH - 1)}}`
+    expect(await post(`apigw/operate_node/2/${taskId}/`, allowed)).toMatchObject({ result: true, code: 0 })
+    expect(findEntry((await d.taskStatus(taskId, '2')).data, 'wait').state).toBe('FINISHED')
   })
 
   it('operate_node success has no data key; trace_id is the traceparent, also in Sops-Trace-Id', async () => {

@@ -219,6 +219,62 @@ export function engineScenarios(makeDriver: () => EngineDriver): void {
       for (const nodeId of ['p', 'a', 'b', 'j', 'c', 'end']) expect(findEntry(after, nodeId)?.state).toBe('FINISHED')
     })
 
+    describe('a lazy variable is resolved when a node that references it runs (fail_once: not on its first attempt)', () => {
+      const release = { release: { type: 'fail_once', value: '1.0.0' } }
+
+      it('a subprocess whose parameter cannot be resolved fails to enter; retry_subprocess enters it', async () => {
+        const inner = webTree([start('s2'), activity('deploy', 'noop', { version: '${version}' }), end('e2')], chain('s2', 'deploy', 'e2'), {
+          constants: { version: '${release}' },
+        })
+        const tree = webTree([start(), subprocess('sp', inner), end()], chain('start', 'sp', 'end'), { lazy: release })
+        const id = await d.createTask(BIZ, tree, { start: true })
+        const failed = await status(id, { with_ex_data: '1' })
+        expect(failed.state).toBe('FAILED')
+        expect(findEntry(failed, 'sp')).toMatchObject({ state: 'FAILED', retry: 0, children: {} })
+        expect(failed.ex_data).toEqual({
+          sp: 'context hydrate failed(the fail_once variable ${release} fails its first resolution by a node; retry the node to pass), check node log for details.',
+        })
+        ok(await node(id, { node_id: 'sp', action: 'retry_subprocess' }))
+        const after = await status(id)
+        expect(after.state).toBe('FINISHED')
+        expect(findEntry(after, 'sp')).toMatchObject({ state: 'FINISHED', retry: 1 })
+        expect(findEntry(after, 'deploy').state).toBe('FINISHED')
+      })
+
+      it("an activity whose input cannot be resolved fails even when errors may be ignored; retry resolves it", async () => {
+        const tree = webTree([start(), activity('a', 'noop', { version: '${release}' }, { error_ignorable: true }), end()], chain('start', 'a', 'end'), {
+          lazy: release,
+        })
+        const id = await d.createTask(BIZ, tree, { start: true })
+        const failed = await status(id, { with_ex_data: '1' })
+        expect(findEntry(failed, 'a')).toMatchObject({ state: 'FAILED', error_ignored: false })
+        expect(failed.ex_data).toEqual({
+          a: 'inputs hydrate failed(the fail_once variable ${release} fails its first resolution by a node; retry the node to pass), check node log for details',
+        })
+        ok(await node(id, { node_id: 'a', action: 'retry' }))
+        expect((await status(id)).state).toBe('FINISHED')
+      })
+
+      it('a gateway whose condition cannot be resolved fails; nodes that do not reference the variable run', async () => {
+        const tree = webTree(
+          [start(), activity('before', 'noop', { note: '${other}' }), exclusive('g', { b: '"${release}" == "1.0.0"' }, 'c'),
+            activity('b', 'noop'), activity('c', 'noop'), converge('j'), end()],
+          [...chain('start', 'before', 'g'), ['g', 'b'], ['g', 'c'], ['b', 'j'], ['c', 'j'], ['j', 'end']],
+          { lazy: release, constants: { other: 'x' } },
+        )
+        const id = await d.createTask(BIZ, tree, { start: true })
+        const failed = await status(id, { with_ex_data: '1' })
+        expect(findEntry(failed, 'before').state).toBe('FINISHED')
+        expect(failed.ex_data).toEqual({
+          g: 'evaluation context hydrate failed(the fail_once variable ${release} fails its first resolution by a node; retry the node to pass), check node log for details.',
+        })
+        ok(await node(id, { node_id: 'g', action: 'retry' }))
+        const after = await status(id)
+        expect(after.state).toBe('FINISHED')
+        expect(findEntry(after, 'b').state).toBe('FINISHED')
+      })
+    })
+
     it('a loop back-edge increments loop', async () => {
       const tree = webTree(
         [start(), activity('ask', 'pause_node'), exclusive('again', { ask: '"yes" in ${answer}', end: '"no" in ${answer}' }), end()],

@@ -1,10 +1,11 @@
 /** The demo seed: the seed document's request (skip on task 12's `node_id`, business 2) succeeds. */
-import { env } from 'cloudflare:workers'
+import { env, exports } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import { serveEngine } from '../../../src/engine/index.ts'
-import { seedDemoTasks } from '../../../src/engine/seed.ts'
+import { resetDemoTasks, seedDemoTasks } from '../../../src/engine/seed.ts'
 import { ENGINE_BASE, engineDriver, signJwt } from './driver.ts'
 import { findEntry } from './scenarios.ts'
+import { single } from './trees.ts'
 
 const d = engineDriver()
 
@@ -22,6 +23,10 @@ describe('demo seed', () => {
     expect(findEntry((await d.taskStatus(13, '2')).data, 'choose')?.state).toBe('FAILED')
     expect(findEntry((await d.taskStatus(14, '2')).data, 'approve')?.state).toBe('RUNNING')
     expect(findEntry((await d.taskStatus(15, '2')).data, 'rollout')?.state).toBe('RUNNING')
+    expect(findEntry((await d.taskStatus(16, '2')).data, 'build')).toMatchObject({ state: 'FAILED', retry: 0 })
+    expect(findEntry((await d.taskStatus(17, '2')).data, 'fanout')?.state).toBe('FAILED')
+    expect(findEntry((await d.taskStatus(18, '2')).data, 'migrate')).toMatchObject({ state: 'FAILED', children: {} })
+    expect((await d.taskStatus(19, '2')).data.state).toBe('CREATED')
     const registry = env.ENGINE_REGISTRY.get(env.ENGINE_REGISTRY.idFromName('registry'))
     expect(await registry.findProject('2', 'cmdb_biz')).toMatchObject({ id: 1, bizId: '2' })
   })
@@ -33,5 +38,26 @@ describe('demo seed', () => {
     const status = (await d.taskStatus(12, '2')).data
     expect(findEntry(status, 'node_id')).toMatchObject({ state: 'FINISHED', skip: true })
     expect(status.state).toBe('FINISHED')
+  })
+
+  it('reset puts every demo task back as seeded, and leaves other tasks alone', async () => {
+    await seedDemoTasks(env)
+    const mine = await d.createTask('2', single('a', 'noop'), { start: true })
+    await d.operateNode('2', 12, { node_id: 'node_id', action: 'skip' })
+    await d.operateNode('2', 14, { node_id: 'approve', action: 'callback' })
+    await d.operateTask(19, '2', { action: 'start' })
+    await resetDemoTasks(env)
+    expect(findEntry((await d.taskStatus(12, '2')).data, 'node_id')).toMatchObject({ state: 'FAILED', retry: 0, skip: false })
+    expect(findEntry((await d.taskStatus(14, '2')).data, 'approve')?.state).toBe('RUNNING')
+    expect((await d.taskStatus(19, '2')).data.state).toBe('CREATED')
+    expect((await d.taskStatus(mine, '2')).data.state).toBe('FINISHED')
+    // The seeded task takes its callback again: its schedule is new, not the one that was used.
+    expect(await d.operateNode('2', 14, { node_id: 'approve', action: 'callback' })).toMatchObject({ result: true })
+  })
+
+  it('the Engine entrypoint resets the demo over RPC only where the demo is enabled', async () => {
+    await d.operateNode('2', 12, { node_id: 'node_id', action: 'skip' })
+    expect(await exports.Engine.resetDemo()).toBe(false)
+    expect(findEntry((await d.taskStatus(12, '2')).data, 'node_id')?.state).toBe('FINISHED')
   })
 })

@@ -38,6 +38,8 @@ export const chain = (...ids: string[]): Array<[string, string]> => ids.slice(1)
 export interface TreeOptions {
   /** Custom constants by name (`x` becomes `${x}`). */
   constants?: Record<string, unknown>
+  /** Constants of a lazy variable type (src/engine/variables.ts): name → its custom_type and value. */
+  lazy?: Record<string, { type: string; value: unknown }>
   /** Constants fed by node outputs: name → [node id, output key], with their initial value. */
   fromOutputs?: Record<string, { node: string; key: string; initial: unknown }>
   outputs?: string[]
@@ -112,6 +114,7 @@ export function webTree(nodes: Spec[], edges: Array<[string, string]>, options: 
   ]
   const constants = Object.fromEntries([
     ...Object.entries(options.constants ?? {}).map(([name, value]) => constant(name, value)),
+    ...Object.entries(options.lazy ?? {}).map(([name, { type, value }]) => constant(name, value, { custom_type: type })),
     ...Object.entries(options.fromOutputs ?? {}).map(([name, { node, key, initial }]) =>
       constant(name, initial, { show_type: 'hide', source_type: 'component_outputs', source_info: { [node]: [key] } }),
     ),

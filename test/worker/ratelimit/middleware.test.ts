@@ -7,6 +7,7 @@ import type { AppRecord, RateWindow } from '../../../src/credentials/records.ts'
 import type { GatewayEnv } from '../../../src/env.ts'
 import { GatewayError } from '../../../src/errors.ts'
 import { rateLimit } from '../../../src/middleware/rate-limit.ts'
+import { serverTiming } from '../../../src/middleware/server-timing.ts'
 import type { LimiterNamespace } from '../../../src/ratelimit/client.ts'
 import { parseList } from './structured-fields.ts'
 
@@ -29,6 +30,7 @@ function appRecord(rate_limits?: RateWindow[]): AppRecord {
 /** The steps before rate limiting set the app and resource; onError renders gateway errors as app.ts does. */
 function gateway(record: AppRecord) {
   const app = new Hono<Gateway>()
+  app.use(serverTiming())
   app.use(async (c, next) => {
     c.set('app', record)
     c.set('resource', 'operate_node')
@@ -106,7 +108,7 @@ describe('rateLimit()', () => {
       data: null,
       request_id: 'request-id',
     })
-    expect(seen.map(tier)).toEqual(['do', 'do', 'do', 'do', 'isolate-cache', 'isolate-cache'])
+    expect(seen.map(tier)).toEqual(['object', 'object', 'object', 'object', 'deny-cache', 'deny-cache'])
     expect(seen[0]!.headers.get('Retry-After')).toBeNull()
   })
 
@@ -159,13 +161,13 @@ describe('rateLimit()', () => {
     }
   })
 
-  it('does nothing when disabled', async () => {
+  it('does nothing but say so when disabled', async () => {
     const res = await call(appRecord([{ tokens: 1, period: 60 }]), {
       RATE_LIMIT_ENABLED: 'false',
       RATE_LIMITER: namespaceThat(() => Promise.reject(new Error('must not be called'))),
     })
     expect(res.status).toBe(200)
-    expect(res.headers.get('Server-Timing')).toBeNull()
+    expect(tier(res)).toBe('off')
     expect(res.headers.get('X-Bkapi-RateLimit-Limit')).toBeNull()
   })
 

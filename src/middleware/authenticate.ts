@@ -1,0 +1,89 @@
+/**
+ * Who is calling (CONTRACT §3), in BlueKing's order and words (bk-apigw-reference §3–§4): the
+ * credentials as BlueKing reads them, the app check, then the user check. Records how long it took and
+ * whether the isolate's memory answered or KV had to (Server-Timing `auth`).
+ */
+import { getCookie } from 'hono/cookie'
+import { createMiddleware } from 'hono/factory'
+import { background } from '../background.ts'
+import type { Gateway, GatewayContext } from '../context.ts'
+import { type Credentials, readCredentials } from '../credentials/extract.ts'
+import { constantTimeEqual, secretHash } from '../credentials/hash.ts'
+import { APP_CODE_MAX, APP_SECRET_MAX, type AppRecord } from '../credentials/records.ts'
+import { type Source, confirmCredentials, findAppFor, findToken } from '../credentials/store.ts'
+import { GatewayError } from '../errors.ts'
+
+const refuse = (reason: string) => new GatewayError('INVALID_ARGS', { reason })
+
+export const authenticate = () =>
+  createMiddleware<Gateway>(async (c, next) => {
+    const started = performance.now()
+    const sources: Source[] = []
+    try {
+      const credentials = readCredentials({
+        header: c.req.header('X-Bkapi-Authorization'),
+        query: c.req.query(),
+        body: c.get('body'),
+        cookieToken: getCookie(c, 'bk_token'),
+      })
+      if (credentials.tokenFromCookie) refuseCrossSite(c)
+      const confirming = confirmCredentials(c.env, background(c))
+      if (confirming) await confirming
+      const app = await verifyApp(c, credentials, sources)
+      c.set('app', app)
+      c.set('user', await verifyUser(c, credentials, app, sources))
+    } finally {
+      c.get('timings').auth = { desc: sources.includes('kv') ? 'kv' : 'isolate', dur: performance.now() - started }
+    }
+    await next()
+  })
+
+/**
+ * A browser adds the bk_token cookie to any site's request, but cannot send a cross-site POST with
+ * Content-Type application/json without a CORS preflight: so a cookie counts only on such calls.
+ */
+function refuseCrossSite(c: GatewayContext): void {
+  if (c.req.method === 'GET') return
+  const mediaType = c.req.header('Content-Type')?.split(';', 1)[0]?.trim().toLowerCase()
+  if (mediaType !== 'application/json') {
+    throw refuse('the bk_token cookie is accepted only on GET requests or with Content-Type: application/json')
+  }
+}
+
+/** An unknown app and a wrong secret get the same answer, so app codes cannot be enumerated. */
+async function verifyApp(c: GatewayContext, { appCode, appSecret, problem }: Credentials, sources: Source[]): Promise<AppRecord> {
+  if (problem) throw refuse(problem)
+  if (!appCode) throw refuse('app code cannot be empty')
+  if (!appSecret) throw refuse('please provide bk_app_secret or bk_signature to verify app')
+  if (appCode.length > APP_CODE_MAX) throw refuse(`app code cannot be longer than ${APP_CODE_MAX} characters`)
+  if (appSecret.length > APP_SECRET_MAX) throw refuse(`app secret cannot be longer than ${APP_SECRET_MAX} characters`)
+  const pepper = c.env.CREDENTIAL_PEPPER
+  if (!pepper) throw new GatewayError('INTERNAL_SERVER_ERROR', { reason: 'CREDENTIAL_PEPPER is not configured' })
+
+  const { record, from } = await findAppFor(c.env, appCode, appSecret, async (app) => {
+    const hash = await secretHash(pepper, appCode, appSecret)
+    // Both stored secrets are compared, so the time taken does not tell which one matched.
+    return app.secrets.map((s) => constantTimeEqual(s.hash, hash)).includes(true)
+  })
+  sources.push(from)
+  if (!record) throw refuse('bk_app_code or bk_app_secret is incorrect')
+  if (record.disabled) throw refuse(`app ${appCode} is disabled`)
+  return record
+}
+
+/**
+ * A bk_token gives a verified user and, when it fails, never falls back to bk_username; a bare
+ * bk_username is accepted only for an app exempt from user verification. Every resource requires a user.
+ */
+async function verifyUser(c: GatewayContext, { bkToken, username }: Credentials, app: AppRecord, sources: Source[]) {
+  if (bkToken) {
+    const { record, from } = await findToken(c.env, bkToken)
+    sources.push(from)
+    if (!record) throw refuse('bk_token is not valid')
+    if (record.expires_at <= Date.now()) throw refuse('bk_token has expired')
+    return { username: record.username, verified: true }
+  }
+  if (!username) throw refuse('user authentication failed, please provide a valid user identity, such as bk_username, bk_token, access_token')
+  if (!app.user_exempt) throw refuse('user authentication failed, the user indicated by bk_username is not verified')
+  return { username, verified: false }
+}

@@ -1,0 +1,33 @@
+/**
+ * What each step of a call took and which tier answered it (CONTRACT §6): the steps write it, the
+ * serverTiming() step renders it as `Server-Timing` on every response, and the access log reads it.
+ */
+
+/** Who answered the credential checks: the isolate's memory, or KV. */
+export type AuthTier = 'isolate' | 'kv'
+/** Who decided the rate limit (docs/rate-limiting.md). */
+export type RateLimitTier = 'lease' | 'object' | 'deny-cache' | 'fail-open' | 'fail-closed' | 'off'
+
+export interface StepTiming<Tier extends string = string> {
+  desc: Tier
+  /** Milliseconds. On Workers the clock moves only across I/O, so this is the time spent waiting. */
+  dur: number
+}
+
+export interface Timings {
+  auth?: StepTiming<AuthTier>
+  ratelimit?: StepTiming<RateLimitTier>
+  /** desc: the origin's HTTP status, or why there is none (`unreachable`, `timeout`). */
+  origin?: StepTiming
+}
+
+/** Steps a call did not reach are listed too, so every answer has the same four entries. */
+const NOT_REACHED = 'skipped'
+
+const entry = (name: string, step: StepTiming | undefined) =>
+  `${name};desc="${step?.desc ?? NOT_REACHED}";dur=${step ? round(step.dur) : 0}`
+
+const round = (ms: number) => Math.round(ms * 10) / 10
+
+export const serverTimingHeader = (timings: Timings, totalMs: number) =>
+  `${entry('auth', timings.auth)}, ${entry('ratelimit', timings.ratelimit)}, ${entry('origin', timings.origin)}, total;dur=${round(totalMs)}`

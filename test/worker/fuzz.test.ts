@@ -1,0 +1,165 @@
+/**
+ * Seeded fuzzing of bodies and headers through the real pipeline (issue 9): whatever a caller sends,
+ * the answer is an envelope, the gateway never answers 5xx, and nothing invalid reaches the origin
+ * (the stand-in origin's `strict` behaviour answers code 4999999 for anything the gateway may not send).
+ */
+import { expect, it } from 'vitest'
+import { authHeader, callWith, fakeOrigin, seedApp, seedToken, uniqueCode } from './helpers.ts'
+
+const CALLS = 10_000
+const CONCURRENCY = 25
+const SEED = 0x5eed
+
+/** mulberry32: small, seeded, good enough to spread the cases. */
+function random(seed: number) {
+  let a = seed
+  return () => {
+    a = (a + 0x6d2b79f5) | 0
+    let t = Math.imul(a ^ (a >>> 15), 1 | a)
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+const code = uniqueCode('fuzz')
+await seedApp(code, { userExempt: true, rateLimits: [{ tokens: 1_000_000, period: 1 }] })
+await seedToken('fuzz-token', 'fuzzer')
+
+function fuzzer(next: () => number) {
+  const int = (n: number) => Math.floor(next() * n)
+  const pick = <T>(items: readonly T[]): T => items[int(items.length)] as T
+  const chance = (p: number) => next() < p
+
+  const strings = ['', 'n1', 'node_id', 'skip', 'retry', 'callback', 'skip_exg', 'skip_cpg', 'start', 'flow_1', '2', '12', '0', '-1', '1.5', '1e3',
+    '9'.repeat(19), '9'.repeat(60), ' n1 ', 'a b', '../x', '<script>', '%00', 'é', '😀', '\ud83d', '\u0000', 'x'.repeat(300), '__proto__', 'constructor']
+  const keys = ['node_id', 'action', 'data', 'inputs', 'flow_id', 'flow_ids', 'converge_gateway_id', 'callback_data', 'version', 'scope',
+    'bk_biz_id', 'task_id', 'subprocess_id', 'with_ex_data', 'bk_app_code', 'bk_app_secret', 'bk_token', 'bk_username', 'app_code', 'app_secret',
+    'username', 'constructor', 'toString', 'x', '']
+
+  function value(depth: number): unknown {
+    switch (int(depth > 3 ? 6 : 9)) {
+      case 0: return null
+      case 1: return chance(0.5)
+      case 2: return pick([0, 1, -1, 2, 12, 1.5, 1e21, Number.MAX_SAFE_INTEGER + 2, -0])
+      case 3:
+      case 4:
+      case 5: return pick(strings)
+      case 6: return Array.from({ length: int(4) }, () => value(depth + 1))
+      case 7:
+      case 8: return object(depth + 1)
+    }
+    return null
+  }
+  function object(depth: number): Record<string, unknown> {
+    const fields: Record<string, unknown> = {}
+    for (let i = int(6); i > 0; i--) fields[pick(keys)] = value(depth)
+    return fields
+  }
+  const deep = (levels: number) => `${'{"a":'.repeat(levels)}1${'}'.repeat(levels)}`
+
+  function body(): string | undefined {
+    switch (int(10)) {
+      case 0: return undefined
+      case 1: return pick(['', 'null', '[]', '"s"', '{', '{"a":1,}', 'bk_app_code=x', '\u0000', '{"__proto__":{"x":1}}'])
+      case 2: return `{"node_id":"n1","action":"callback","data":${deep(pick([10, 63, 64, 65, 200]))}}`
+      default: {
+        const fields = object(0)
+        if (chance(0.6)) Object.assign(fields, { node_id: pick(['n1', 'node_id', '', 'bad id']), action: pick(['skip', 'retry', 'skip_exg', 'skip_cpg', 'start', 'nope']) })
+        if (chance(0.3)) Object.assign(fields, { bk_app_code: code, bk_app_secret: pick(['secret', 'wrong']), bk_username: 'admin' })
+        return JSON.stringify(fields)
+      }
+    }
+  }
+
+  const headerValues = ['', 'x', 'a'.repeat(200), 'x'.repeat(8000), '{"bk_app_code":1}', '[]', 'null', '"quoted"']
+  function headers(): Record<string, string> {
+    const h: Record<string, string> = {}
+    const creds = pick([
+      () => authHeader({ bk_app_code: code, bk_app_secret: 'secret', bk_username: 'admin' }),
+      () => authHeader({ bk_app_code: code, bk_app_secret: 'secret', bk_token: pick(['fuzz-token', 'unknown', '']) }),
+      // Header values are ASCII on the wire: other characters travel as JSON escapes.
+      () => ({ 'X-Bkapi-Authorization': JSON.stringify(object(2)).replace(/[^\x20-\x7e]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`) }),
+      () => ({ 'X-Bkapi-Authorization': pick(headerValues) }),
+      () => ({}),
+    ])()
+    Object.assign(h, creds)
+    if (chance(0.5)) h['Content-Type'] = pick(['application/json', 'application/json; charset=utf-8', 'text/plain', 'application/x-www-form-urlencoded', ''])
+    if (chance(0.3)) h.Cookie = pick(['bk_token=fuzz-token', 'bk_token=', 'bk_token=unknown; a=b', 'a=b'])
+    if (chance(0.3)) h['X-Request-ID'] = pick([...headerValues, 'ok-id', 'id:1.2_3'])
+    if (chance(0.3)) h.traceparent = pick(['00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01', '00-00000000000000000000000000000000-00f067aa0ba902b7-01', 'junk', ...headerValues])
+    if (chance(0.1)) h['Content-Length'] = pick(['0', '5', '99999999'])
+    return h
+  }
+
+  const id = () => pick(['2', '12', '0', 'abc', '9'.repeat(19), '1.5', '-3', '%F0%9F%98%80', 'x'.repeat(100)])
+  function path(): { path: string; method: string } {
+    const resource = pick(['operate_node', 'operate_task', 'node_callback', 'get_task_status'])
+    const method = resource === 'get_task_status' ? (chance(0.9) ? 'GET' : 'POST') : chance(0.95) ? 'POST' : 'GET'
+    // Percent-encoded values, and sequences that do not decode at all.
+    const text = () => pick([...strings.filter((t) => !/[\ud800-\udfff]/.test(t)).map(encodeURIComponent), '%ED%A0%BD', '%ZZ', '%'])
+    const query = chance(0.3) ? `?${pick(keys)}=${text()}&bk_biz_id=${id()}&task_id=${id()}` : ''
+    const form = chance(0.5) ? `/api/c/compapi/v2/sops/${resource}/` : `/api/bk-sops/prod/${resource}/${id()}/${id()}/`
+    return { path: `${form}${query}`, method }
+  }
+
+  /** A call that passes every check but carries fuzzed JSON the origin receives (data, inputs, callback_data). */
+  function nearlyValid() {
+    const extra = object(1)
+    const body = pick([
+      { node_id: 'n1', action: 'callback', data: object(1), ...extra },
+      { node_id: 'n1', action: 'retry', inputs: object(1), ...extra },
+      { node_id: 'n1', action: 'skip_cpg', flow_ids: ['f1', 'f2'], converge_gateway_id: 'g1', ...extra },
+      { node_id: 'n1', callback_data: value(1), ...extra },
+      { action: pick(['start', 'pause', 'resume', 'revoke']), ...extra },
+    ])
+    const resource = 'callback_data' in body ? 'node_callback/12/2' : 'node_id' in body ? 'operate_node/2/12' : 'operate_task/12/2'
+    return {
+      path: `/api/bk-sops/prod/${resource}/`,
+      init: { method: 'POST', headers: authHeader({ bk_app_code: code, bk_app_secret: 'secret', bk_username: 'admin' }), body: JSON.stringify(body) },
+    }
+  }
+
+  return () => {
+    if (chance(0.3)) return nearlyValid()
+    const { path: p, method } = path()
+    const b = method === 'POST' ? body() : undefined
+    return { path: p, init: { method, headers: headers(), ...(b === undefined ? {} : { body: b }) } }
+  }
+}
+
+it(`answers ${CALLS} fuzzed calls with an envelope, never a gateway 5xx, and lets nothing invalid through`, { timeout: 300_000 }, async () => {
+  const nextCall = fuzzer(random(SEED))
+  const config = { ORIGIN_URL: fakeOrigin('strict') }
+  const statuses = new Map<number, number>()
+  for (let done = 0; done < CALLS; done += CONCURRENCY) {
+    await Promise.all(
+      Array.from({ length: Math.min(CONCURRENCY, CALLS - done) }, async () => {
+        const { path, init } = nextCall()
+        let res: Response
+        try {
+          res = await callWith(config, path, init)
+        } catch (error) {
+          // A request the test itself cannot build (e.g. a body with a length mismatch): not the gateway's.
+          if (error instanceof TypeError) return
+          throw error
+        }
+        const text = await res.text()
+        const what = `${init.method} ${path} ${JSON.stringify(init.headers)} ${String(init.body).slice(0, 300)} → ${res.status} ${text.slice(0, 300)}`
+        statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1)
+        expect(res.status, what).toBeLessThan(500)
+        expect(res.headers.get('Content-Type'), what).toBe('application/json; charset=utf-8')
+        const envelope = JSON.parse(text) as Record<string, unknown>
+        expect(typeof envelope.result, what).toBe('boolean')
+        expect(Number.isInteger(envelope.code), what).toBe(true)
+        expect(typeof envelope.message, what).toBe('string')
+        expect(envelope.request_id, what).toBe(res.headers.get('X-Bkapi-Request-ID'))
+        expect(envelope.code, what).not.toBe(4999999)
+        for (const [, value] of res.headers) expect(value.length, what).toBeLessThanOrEqual(1100)
+      }),
+    )
+  }
+  // The cases must reach every layer, or the fuzzing proves little.
+  expect(statuses.get(200)).toBeGreaterThan(CALLS / 50)
+  expect(statuses.get(400)).toBeGreaterThan(CALLS / 10)
+  expect(statuses.get(404)).toBeGreaterThan(0)
+})
