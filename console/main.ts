@@ -120,7 +120,9 @@ function open(next: TaskIds) {
   page.bizId.value = next.bk_biz_id
   page.taskId.value = next.task_id
   page.task.replaceChildren()
-  void refresh(`Load task ${next.task_id} of business ${next.bk_biz_id}`)
+  const label = `Load task ${next.task_id} of business ${next.bk_biz_id}`
+  page.outcome.replaceChildren(`${label}…`)
+  void refresh(label)
 }
 
 page.signInForm.addEventListener('submit', (event) => {
@@ -142,11 +144,11 @@ page.loadForm.addEventListener('submit', (event) => {
   if (!page.loadForm.reportValidity()) return
   const next = { bk_biz_id: page.bizId.value.trim(), task_id: page.taskId.value.trim() }
   const hash = `#${next.bk_biz_id}/${next.task_id}`
-  if (location.hash === hash) open(next)
-  else location.hash = hash // hashchange opens it
+  if (location.hash !== hash) history.pushState(null, '', hash)
+  open(next)
 })
 
-window.addEventListener('hashchange', () => {
+window.addEventListener('popstate', () => {
   const linked = idsFromHash()
   if (linked && api) open(linked)
 })
