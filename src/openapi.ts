@@ -3,7 +3,16 @@
  * the error responses from the error catalogue, the envelopes from the schemas below.
  */
 import * as z from 'zod'
-import { ERRORS, type ErrorEnvelope, type ErrorName, type ErrorStatus, type FieldProblem, MAX_LISTED_PROBLEMS } from './errors.ts'
+import {
+  ERRORS,
+  type ErrorEnvelope,
+  type ErrorName,
+  type ErrorStatus,
+  type FieldProblem,
+  GatewayError,
+  MAX_LISTED_PROBLEMS,
+  invalidParameters,
+} from './errors.ts'
 import { type Resource, resources } from './resources.ts'
 import { taskStatusSchema } from './schemas.ts'
 
@@ -63,11 +72,12 @@ interface ResponseHeader {
 const text = { type: 'string' }
 const count = { type: 'integer', minimum: 0 }
 
+/** Every response header the gateway documents, and on which responses: a new header is one line here. */
 const RESPONSE_HEADERS: Record<string, ResponseHeader> = {
-  'X-Bkapi-Request-ID': { on: 'all', required: true, description: 'this call’s id (UUID v4), also the body’s request_id', schema: { type: 'string', format: 'uuid' } },
-  'X-Request-ID': { on: 'all', required: true, description: 'the caller’s X-Request-ID, else the request id without dashes', schema: text },
-  'X-Bkapi-Error-Code': { on: 'errors', description: 'the error’s code, as in the body', schema: text },
-  'X-Bkapi-Error-Message': { on: 'errors', description: 'the error’s message, non-ASCII percent-encoded', schema: text },
+  'X-Bkapi-Request-ID': { on: 'all', required: true, description: 'the id of this call (UUID v4), also the request_id of the body', schema: { type: 'string', format: 'uuid' } },
+  'X-Request-ID': { on: 'all', required: true, description: 'the X-Request-ID the caller sent when short and safe, else the request id without dashes', schema: text },
+  'X-Bkapi-Error-Code': { on: 'errors', description: 'the code of the error, as in the body', schema: text },
+  'X-Bkapi-Error-Message': { on: 'errors', description: 'the message of the error, non-ASCII characters percent-encoded', schema: text },
   'X-Bkapi-RateLimit-Limit': { on: 'all', description: 'calls allowed in the tightest window (once the call reached the rate limiter)', schema: count },
   'X-Bkapi-RateLimit-Remaining': { on: 'all', description: 'calls left in that window', schema: count },
   'X-Bkapi-RateLimit-Reset': { on: 'all', description: 'seconds until that window frees quota', schema: count },
@@ -75,7 +85,12 @@ const RESPONSE_HEADERS: Record<string, ResponseHeader> = {
   'RateLimit-Policy': { on: 'all', description: 'every window, as an RFC 9651 list: `"60s";q=600;w=60`', schema: text },
   RateLimit: { on: 'all', description: 'the tightest window: `"1s";r=9;t=1` (remaining, seconds to reset)', schema: text },
   'Retry-After': { on: 429, required: true, description: 'seconds to wait before calling again', schema: count },
-  'Server-Timing': { on: 'all', description: 'which tier decided the rate limit and how long it took: `ratelimit;desc="do";dur=1.2`', schema: text },
+  'Server-Timing': {
+    on: 'all',
+    required: true,
+    description: 'what each step waited for and which tier answered: `auth;desc="isolate";dur=0, ratelimit;desc="lease";dur=0, origin;desc="200";dur=41.2, total;dur=42`',
+    schema: text,
+  },
 }
 
 interface RequestHeader {
@@ -84,7 +99,7 @@ interface RequestHeader {
   schema: object
 }
 
-/** Request headers beside the credentials. */
+/** Request headers beside the credentials, and the methods that read them: a new header is one line here. */
 const REQUEST_HEADERS: Record<string, RequestHeader> = {
   'X-Request-ID': { methods: ['get', 'post'], description: 'your own id for the call, echoed back and passed to SOPS', schema: text },
 }
@@ -108,7 +123,7 @@ const SECURITY_SCHEMES = {
   ),
   bkAppCode: apiKey('query', 'bk_app_code', 'ESB form, without the header; in a POST it may be a body field instead'),
   bkAppSecret: apiKey('query', 'bk_app_secret', 'ESB form, without the header; in a POST it may be a body field instead'),
-  bkToken: apiKey('query', 'bk_token', 'the user’s login token (ESB form); in a POST it may be a body field instead'),
+  bkToken: apiKey('query', 'bk_token', "the user's login token (ESB form); in a POST it may be a body field instead"),
   bkUsername: apiKey('query', 'bk_username', 'the user, for apps exempt from user verification (ESB form); or a body field'),
   bkTokenCookie: apiKey(
     'cookie',
@@ -128,12 +143,12 @@ const SECURITY: Partial<Record<Scheme, []>>[] = [
 ]
 
 /** ESB credentials as body fields of a POST. */
-const BODY_CREDENTIALS = {
-  bk_app_code: { type: 'string', description: 'ESB credentials: read only when X-Bkapi-Authorization is absent' },
-  bk_app_secret: { type: 'string', description: 'ESB credentials: read only when X-Bkapi-Authorization is absent' },
-  bk_token: { type: 'string', description: 'ESB credentials: read only when X-Bkapi-Authorization is absent' },
-  bk_username: { type: 'string', description: 'ESB credentials: read only when X-Bkapi-Authorization is absent' },
-}
+const BODY_CREDENTIALS = Object.fromEntries(
+  ['bk_app_code', 'bk_app_secret', 'bk_token', 'bk_username'].map((field) => [
+    field,
+    { type: 'string', description: 'ESB credentials: read only when X-Bkapi-Authorization is absent' },
+  ]),
+)
 
 // ---- Operations ----
 
@@ -206,13 +221,12 @@ function errorResponse(status: ErrorStatus) {
   }
 }
 
-function exampleError(name: ErrorName): ErrorEnvelope {
-  const { code, message } = ERRORS[name]
-  const envelope: ErrorEnvelope = { result: false, code, code_name: name, message, data: null, request_id: EXAMPLE_REQUEST_ID }
-  if (name !== 'REQUEST_PARAM_INVALID') return envelope
-  const errors = [{ path: 'task_id', message: 'must be a positive integer' }]
-  return { ...envelope, message: `${message} [reason="task_id: must be a positive integer"]`, errors }
-}
+/** The envelope the gateway answers with, made by its own error class. */
+const exampleError = (name: ErrorName): ErrorEnvelope =>
+  (name === 'REQUEST_PARAM_INVALID'
+    ? invalidParameters([{ path: 'task_id', message: 'must be a positive integer' }])
+    : new GatewayError(name)
+  ).envelope(EXAMPLE_REQUEST_ID)
 
 /** Each error code's own schema: the envelope with that code and code_name. */
 const errorSchemas = () =>
