@@ -41,7 +41,8 @@ export type Credentials = AppCredentials &
 
 /**
  * A client for the gateway at `baseUrl` (an absolute URL, or a path such as `/` on the page's own
- * origin). `init` is hono/client's options: `fetch`, `headers`, `init`, … .
+ * origin). `init` is hono/client's options (`headers`, `init`, `fetch`, …); a custom `fetch` belongs
+ * here, where it receives each request with its credentials, not in a single call's options.
  */
 export function sopsClient(baseUrl: string, credentials: Credentials, init: ClientRequestOptions = {}): SopsClient {
   const sign = signer(credentials)
