@@ -7,7 +7,7 @@
  */
 import ts from 'typescript'
 
-const NO_TRUNCATION = ts.TypeFormatFlags.NoTruncation | ts.TypeFormatFlags.UseSingleQuotesForStringLiteralType
+const NO_TRUNCATION = ts.TypeFormatFlags.NoTruncation
 
 export function selfContainedDeclarations(entry: string, tsconfigPath: string): string {
   const program = ts.createProgram([entry], {
@@ -48,7 +48,7 @@ const isRelative = (specifier: ts.Expression | undefined) =>
  * module re-exports from them, and each type alias that mentions them, is written out in full.
  */
 class Inliner {
-  /** Types printed by name instead of in full: the module's own named exports, and recursive ones. */
+  /** Types printed by name instead of in full: those the module re-exports (a recursive type must be one). */
   private readonly names = new Map<ts.Type, string>()
   private readonly expanding = new Set<ts.Type>()
   private readonly checker: ts.TypeChecker

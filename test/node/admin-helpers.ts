@@ -30,6 +30,8 @@ export async function cli(script: 'admin' | 'dev', stateDir: string, ...args: st
 
 /** The gateway as `npm run dev` serves it, on the state of `stateDir`; the auth cache off so changes show at once. */
 export async function startGateway(stateDir: string) {
+  // Miniflare's asset parser logs at info level whatever dev.logLevel says ("Parsed 1 valid header rule").
+  process.env.WRANGLER_LOG ??= 'warn'
   const worker = await unstable_startWorker({
     config: join(ROOT, 'wrangler.toml'),
     envFiles: [join(stateDir, '.dev.vars')],
