@@ -21,9 +21,10 @@ export default defineConfig({
         plugins: [
           cloudflareTest({
             wrangler: { configPath: './wrangler.toml' },
+            // The access log writes a line per call: tests that read it capture it (access-log*.test.ts).
             // The test pool calls the Worker directly, never through the asset router: tests read the
-            // console's assets (with their _headers) through this binding instead.
-            miniflare: { bindings: testSecrets, assets: { directory: './dist/assets', binding: 'ASSETS' } },
+            // console's assets (with their _headers) through the ASSETS binding instead.
+            miniflare: { bindings: { ...testSecrets, LOG_FORMAT: 'none' }, assets: { directory: './dist/assets', binding: 'ASSETS' } },
           }),
         ],
         test: {

@@ -9,8 +9,10 @@ import type * as z from 'zod'
 import type { Gateway } from './context.ts'
 import { admin } from './admin.ts'
 import { type Envelope, type ErrorEnvelope, type ErrorStatus, GatewayError, bounded, errorResponse, jsonResponse } from './errors.ts'
+import { accessLog } from './middleware/access-log.ts'
 import { authenticate } from './middleware/authenticate.ts'
 import { cors } from './middleware/cors.ts'
+import { idempotency, idempotencyKey } from './middleware/idempotency.ts'
 import { permission } from './middleware/permission.ts'
 import { rateLimit } from './middleware/rate-limit.ts'
 import { readBody } from './middleware/read-body.ts'
@@ -35,13 +37,16 @@ const pipeline = (resource: Resource) =>
     readBody(resource), // body size limit, and a POST body must be a JSON object
     authenticate(), // credentials → app check → user check
     validate(resource),
+    idempotencyKey(resource), // a malformed Idempotency-Key is an invalid parameter
     permission(),
     rateLimit(),
+    idempotency(), // a call with a key runs once; its repeats get the stored answer
     proxy(resource),
   ] as const
 
 const app = new Hono<Gateway>({ strict: false })
 
+app.use(accessLog()) // first, so it sees every call: 404s, preflights and faults included
 app.use(requestId())
 app.use(serverTiming())
 // Before CORS: the admin endpoint's requests end in it, so browsers never get to call it cross-origin.
@@ -54,15 +59,13 @@ for (const resource of resources) app.on(resource.method, [resource.esbPath, res
 app.notFound((c) =>
   errorResponse(new GatewayError('API_NOT_FOUND', { method: bounded(c.req.method), path: bounded(new URL(c.req.url).pathname) }), c.get('requestId')),
 )
-app.onError((err, c) => {
-  if (err instanceof GatewayError) {
-    if (err.logDetail) console.warn(`${err.codeName}: ${err.logDetail}`)
-    return errorResponse(err, c.get('requestId'))
-  }
-  // Never a stack trace to the caller; the log keeps it.
-  console.error('unhandled error', err)
-  return errorResponse(new GatewayError('INTERNAL_SERVER_ERROR', { reason: 'unexpected error' }), c.get('requestId'))
-})
+// What the caller must not see (an error's logDetail, a fault's stack) goes to the access-log line, from c.error.
+app.onError((err, c) =>
+  errorResponse(
+    err instanceof GatewayError ? err : new GatewayError('INTERNAL_SERVER_ERROR', { reason: 'unexpected error' }),
+    c.get('requestId'),
+  ),
+)
 
 export default app
 

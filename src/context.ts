@@ -17,10 +17,16 @@ export interface GatewayVariables {
   body: Record<string, unknown>
   /** The validated parameters of the call (the resource's schema output). */
   input: ValidatedInput
+  /** The call's Idempotency-Key, when it has one (src/middleware/idempotency.ts). */
+  idempotencyKey?: string
   /** The verified app. */
   app: AppRecord
   /** The user the call is made for; verified when it came from a bk_token. */
   user: { username: string; verified: boolean }
+  /** Size of a request body sent without Content-Length, as read (for the access log). */
+  bodyBytes: number
+  /** What the origin's envelope said, as the proxy read it (for the access log). */
+  originAnswer: { result: boolean; code: number; message: string }
 }
 
 /** What every resource's validated input has in common. */

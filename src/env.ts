@@ -1,4 +1,5 @@
 import type { CredentialFeed } from './credentials/feed-object.ts'
+import type { IdempotencyKeys } from './idempotency/record.ts'
 import type { RateLimiter } from './ratelimit/limiter.ts'
 
 /** Bindings and configuration of the gateway Worker (see wrangler.toml). */
@@ -11,6 +12,10 @@ export interface GatewayEnv {
   ENGINE: Fetcher
   /** Rate limiter objects (src/ratelimit). */
   RATE_LIMITER: DurableObjectNamespace<RateLimiter>
+  /** Idempotency-Keys, a few objects per app (src/idempotency). */
+  IDEMPOTENCY_KEYS: DurableObjectNamespace<IdempotencyKeys>
+  /** Workers Analytics Engine dataset: one data point per call (docs/observability.md); absent locally. */
+  METRICS?: AnalyticsEngineDataset
 
   GATEWAY_NAME?: string
   ORIGIN_URL?: string
@@ -27,6 +32,13 @@ export interface GatewayEnv {
   RATE_LIMIT_FAIL_MODE?: string
   RATE_LIMIT_TIMEOUT_MS?: string
   RATE_LIMIT_SHARD_RPS?: string
+  /** Idempotency-Key (src/idempotency/config.ts): how long outcomes are kept, and the store's deadline. */
+  IDEMPOTENCY_TTL_S?: string
+  IDEMPOTENCY_TIMEOUT_MS?: string
+  /** The access log (src/observability, docs/observability.md): `json`, `pretty` or `none`. */
+  LOG_FORMAT?: string
+  /** Share of successful calls whose access-log line is written (0 to 1); errors are always written. */
+  LOG_SAMPLE_RATE?: string
 
   /** Secrets. */
   JWT_PRIVATE_KEY: string

@@ -13,6 +13,7 @@ import {
   MAX_LISTED_PROBLEMS,
   invalidParameters,
 } from './errors.ts'
+import { IDEMPOTENCY_KEY_MAX } from './idempotency/key.ts'
 import { type Resource, resources } from './resources.ts'
 import { taskStatusSchema } from './schemas.ts'
 
@@ -61,9 +62,11 @@ type EnvelopesMatch = [Holds<Same<z.infer<typeof errorEnvelopeSchema>, ErrorEnve
 
 // ---- Headers: the one place to document another one ----
 
+type Status = 200 | ErrorStatus
+
 interface ResponseHeader {
-  /** Which responses carry it: all, the gateway's own errors, or one status. */
-  on: 'all' | 'errors' | ErrorStatus
+  /** Which responses carry it: all, the gateway's own errors, or those of the statuses listed. */
+  on: 'all' | 'errors' | readonly Status[]
   required?: boolean
   description: string
   schema: object
@@ -84,7 +87,13 @@ const RESPONSE_HEADERS: Record<string, ResponseHeader> = {
   'X-Bkapi-RateLimit-Plugin': { on: 'all', description: 'the limiting plugin, `bk-resource-rate-limit`', schema: text },
   'RateLimit-Policy': { on: 'all', description: 'every window, as an RFC 9651 list: `"60s";q=600;w=60`', schema: text },
   RateLimit: { on: 'all', description: 'the tightest window: `"1s";r=9;t=1` (remaining, seconds to reset)', schema: text },
-  'Retry-After': { on: 429, required: true, description: 'seconds to wait before calling again', schema: count },
+  'Retry-After': { on: [409, 429], required: true, description: 'seconds to wait before calling again', schema: count },
+  'Idempotent-Replayed': {
+    on: [200, 502, 504],
+    description: '`true` on the stored answer to an earlier call with the same Idempotency-Key (SOPS was not called again)',
+    schema: { type: 'string', enum: ['true'] },
+  },
+  'Sops-Trace-Id': { on: [200], description: "SOPS's trace id of the call, when SOPS sent one", schema: text },
   'Server-Timing': {
     on: 'all',
     required: true,
@@ -102,12 +111,18 @@ interface RequestHeader {
 /** Request headers beside the credentials, and the methods that read them: a new header is one line here. */
 const REQUEST_HEADERS: Record<string, RequestHeader> = {
   'X-Request-ID': { methods: ['get', 'post'], description: 'your own id for the call, echoed back and passed to SOPS', schema: text },
+  'Idempotency-Key': {
+    methods: ['post'],
+    description:
+      'a retry with the key of an earlier call gets that call\'s answer (Idempotent-Replayed: true) instead of running the operation again; kept 24 hours, per app',
+    schema: { type: 'string', minLength: 1, maxLength: IDEMPOTENCY_KEY_MAX },
+  },
 }
 
-const headersOf = (status: '200' | ErrorStatus) =>
+const headersOf = (status: Status) =>
   Object.fromEntries(
     Object.entries(RESPONSE_HEADERS)
-      .filter(([, h]) => h.on === 'all' || h.on === status || (h.on === 'errors' && status !== '200'))
+      .filter(([, h]) => h.on === 'all' || (h.on === 'errors' ? status !== 200 : h.on.includes(status)))
       .map(([name]) => [name, { $ref: `#/components/headers/${name}` }]),
   )
 
@@ -257,7 +272,7 @@ function answerSchemas() {
 
 const answerResponse = (resource: Resource) => ({
   description: `SOPS's answer: \`result: true\` with the ${resource.name} data, or SOPS's own refusal (\`result: false\`, SOPS's code)`,
-  headers: headersOf('200'),
+  headers: headersOf(200),
   content: {
     'application/json': {
       schema: { oneOf: [{ $ref: `#/components/schemas/${resource.name}_answer` }, { $ref: '#/components/schemas/SopsError' }] },

@@ -1,7 +1,7 @@
 /** The last step: forward the validated operation to the origin with the signed identity. */
 import type { Handler } from 'hono'
 import type { Gateway, GatewayContext } from './context.ts'
-import { GatewayError, JSON_CONTENT_TYPE } from './errors.ts'
+import { GatewayError, jsonResponse } from './errors.ts'
 import { jwtSigner } from './jwt.ts'
 import { callOrigin } from './origin.ts'
 import type { Resource } from './resources.ts'
@@ -46,8 +46,6 @@ export const proxy =
       },
       c.get('timings'),
     )
-    return new Response(JSON.stringify({ ...reply.envelope, request_id: c.get('requestId') }), {
-      status: reply.status,
-      headers: { ...reply.headers, 'Content-Type': JSON_CONTENT_TYPE },
-    })
+    c.set('originAnswer', reply.envelope)
+    return jsonResponse(reply.status, { ...reply.envelope, request_id: c.get('requestId') }, reply.headers)
   }

@@ -7,6 +7,8 @@
 export type AuthTier = 'isolate' | 'kv'
 /** Who decided the rate limit (docs/rate-limiting.md). */
 export type RateLimitTier = 'lease' | 'object' | 'deny-cache' | 'fail-open' | 'fail-closed' | 'off'
+/** What the Idempotency-Key's object answered (src/idempotency/record.ts), or that it could not. */
+export type IdempotencyTier = 'claimed' | 'replay' | 'in-flight' | 'lost' | 'reused' | 'unavailable'
 
 export interface StepTiming<Tier extends string = string> {
   desc: Tier
@@ -17,6 +19,8 @@ export interface StepTiming<Tier extends string = string> {
 export interface Timings {
   auth?: StepTiming<AuthTier>
   ratelimit?: StepTiming<RateLimitTier>
+  /** Only on calls with an Idempotency-Key: the time spent on the key's object. */
+  idempotency?: StepTiming<IdempotencyTier>
   /** desc: the origin's HTTP status, or why there is none (`unreachable`, `timeout`). */
   origin?: StepTiming
 }
@@ -27,7 +31,14 @@ const NOT_REACHED = 'skipped'
 const entry = (name: string, step: StepTiming | undefined) =>
   `${name};desc="${step?.desc ?? NOT_REACHED}";dur=${step ? round(step.dur) : 0}`
 
-const round = (ms: number) => Math.round(ms * 10) / 10
+export const round = (ms: number) => Math.round(ms * 10) / 10
 
+/** The four entries CONTRACT §6 lists on every answer, and `idempotency` on calls with a key. */
 export const serverTimingHeader = (timings: Timings, totalMs: number) =>
-  `${entry('auth', timings.auth)}, ${entry('ratelimit', timings.ratelimit)}, ${entry('origin', timings.origin)}, total;dur=${round(totalMs)}`
+  [
+    entry('auth', timings.auth),
+    entry('ratelimit', timings.ratelimit),
+    ...(timings.idempotency ? [entry('idempotency', timings.idempotency)] : []),
+    entry('origin', timings.origin),
+    `total;dur=${round(totalMs)}`,
+  ].join(', ')

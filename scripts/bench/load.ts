@@ -8,6 +8,8 @@ export interface Target {
   body?: string
   /** Path and query of each request, when they vary (e.g. one key out of many). */
   path?: () => string
+  /** Headers added to each request, when they vary (e.g. a new Idempotency-Key each time). */
+  varyHeaders?: () => Record<string, string>
 }
 
 export interface Measured {
@@ -42,7 +44,11 @@ async function run(target: Target, seconds: number, serverTimingName?: string): 
     duration: seconds,
     requests: [
       {
-        ...(target.path ? { setupRequest: (request) => ({ ...request, path: target.path!() }) } : {}),
+        setupRequest: (request) => ({
+          ...request,
+          ...(target.path ? { path: target.path() } : {}),
+          ...(target.varyHeaders ? { headers: { ...request.headers, ...target.varyHeaders() } } : {}),
+        }),
         onResponse: (status, _body, _context, headers) => {
           statuses[status] = (statuses[status] ?? 0) + 1
           const dur = timing ? timing.exec(String(headers['server-timing'] ?? headers['Server-Timing'] ?? '')) : null
@@ -95,7 +101,7 @@ export async function expectOk(target: Target): Promise<void> {
   const url = target.path ? new URL(target.path(), target.url) : target.url
   const res = await fetch(url, {
     method: target.method ?? 'GET',
-    headers: { 'content-type': 'application/json', ...target.headers },
+    headers: { 'content-type': 'application/json', ...target.headers, ...target.varyHeaders?.() },
     ...(target.body === undefined ? {} : { body: target.body }),
   })
   const body = await res.text()

@@ -18,6 +18,8 @@ export const REFRESH_AFTER_MS = 4_000
 /** Identical replicas of the feed; each isolate reads one, the admin endpoint writes them all. */
 export const FEED_REPLICAS = 4
 const RETRY_AFTER_FAILURE_MS = 1_000
+/** A poll that takes longer has failed: a request never waits longer than this for the feed. */
+const POLL_TIMEOUT_MS = 1_000
 
 export const replicaName = (replica: number) => `feed/${replica}`
 
@@ -72,17 +74,24 @@ export class FeedView {
   /** The record the feed holds for a KV key, when it holds one that KV may not show yet. */
   overlaid(key: string): { record: string | null } | undefined {
     const entry = this.#overlay.get(key)
-    if (entry && entry.until <= Date.now()) this.#overlay.delete(key)
-    return entry && entry.until > Date.now() ? entry : undefined
+    if (!entry || entry.until > Date.now()) return entry
+    this.#overlay.delete(key)
+    return undefined
   }
 
   async #poll(namespace: FeedNamespace): Promise<void> {
     const started = Date.now()
+    let timer: ReturnType<typeof setTimeout> | null = null
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${POLL_TIMEOUT_MS} ms`)), POLL_TIMEOUT_MS)
+    })
     try {
-      this.#apply(await namespace.getByName(replicaName(this.#replica)).since(this.#seq), started)
+      this.#apply(await Promise.race([namespace.getByName(replicaName(this.#replica)).since(this.#seq), deadline]), started)
     } catch (error) {
       this.#retryAt = Date.now() + RETRY_AFTER_FAILURE_MS
       console.error(`credential feed unavailable, revocations fall back to KV's delay: ${error instanceof Error ? error.message : String(error)}`)
+    } finally {
+      clearTimeout(timer)
     }
   }
 

@@ -17,6 +17,7 @@ export const readBody = (resource: Resource) =>
   createMiddleware<Gateway>(async (c, next) => {
     const text = await readBounded(c.req.raw, Number(c.env.BODY_LIMIT_BYTES) || DEFAULT_LIMIT)
     if (text === null) throw new GatewayError('BODY_SIZE_LIMIT_EXCEED')
+    if (c.req.header('Content-Length') === undefined) c.set('bodyBytes', new TextEncoder().encode(text).byteLength)
     const body = parse(text)
     if ('problem' in body) {
       if (resource.method === 'post') throw invalidParameters([body.problem])

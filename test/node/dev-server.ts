@@ -12,6 +12,8 @@ const READY_WITHIN_MS = 90_000
 export interface DevServer {
   /** e.g. http://127.0.0.1:41234 */
   base: string
+  /** What it has printed so far, stdout and stderr together. */
+  output(): string
   /** Stops wrangler dev and everything it started. */
   stop(): Promise<void>
 }
@@ -38,6 +40,7 @@ export async function startDev(stateDir: string): Promise<DevServer> {
   dev.stderr.on('data', (chunk: Buffer) => (output += chunk))
   const server: DevServer = {
     base,
+    output: () => output,
     async stop() {
       if (dev.pid === undefined || dev.exitCode !== null) return
       const exited = new Promise((resolve) => dev.once('exit', resolve))

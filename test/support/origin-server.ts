@@ -5,6 +5,8 @@
  *
  * The first path segment picks the behaviour: /<behaviour>/apigw/...; `redirect-<status>` sends the
  * caller to /caught/…, which records what a followed redirect would deliver under `caught-<X-Request-ID>`.
+ * `/__recorded/<X-Request-ID>` reads what a call sent; `/__executions/<app code>` how many calls of
+ * that app (the JWT's app_code) reached the origin at all.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -19,6 +21,16 @@ export interface RecordedRequest {
 }
 
 const recorded = new Map<string, RecordedRequest>()
+const executions = new Map<string, number>()
+
+/** The app_code of the gateway's X-Bkapi-Jwt (its signature is the reference engine's business). */
+function appCodeOf(jwt: string | undefined): string {
+  try {
+    return String(JSON.parse(Buffer.from(jwt?.split('.')[1] ?? '', 'base64url').toString('utf8')).app.app_code)
+  } catch {
+    return ''
+  }
+}
 
 const sopsSuccess = JSON.stringify({ result: true, message: 'success', code: 0, trace_id: 'f'.repeat(32) })
 const json = { 'Content-Type': 'application/json' }
@@ -89,6 +101,8 @@ const behaviours: Record<string, (res: ServerResponse, req: RecordedRequest) => 
       .writeHead(200, { 'Content-Type': 'application/json' })
       .end(JSON.stringify({ result: false, message: 'task command is invalid', code: 3599999, trace_id: 'e'.repeat(32) })),
   forbidden: (res) => res.writeHead(403, { 'Content-Type': 'text/plain' }).end('This API can only be accessed through API gateway'),
+  slow: (res, req) => setTimeout(() => behaviours.ok?.(res, req), 300), // success, after a while
+  large: (res) => res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ result: true, code: 0, message: 'success', data: 'x'.repeat(300_000) })),
   silent: () => {}, // never answers: the gateway's timeout must fire
   reset: (res) => res.socket?.destroy(),
   'redirect-302': redirect(302),
@@ -128,6 +142,10 @@ function handle(req: IncomingMessage, res: ServerResponse) {
       res.writeHead(entry ? 200 : 404, { 'Content-Type': 'application/json' }).end(JSON.stringify(entry ?? null))
       return
     }
+    if (behaviour === '__executions') {
+      res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(executions.get(rest.join('/')) ?? 0))
+      return
+    }
     const entry: RecordedRequest = {
       method: req.method ?? '',
       path: `/${rest.join('/')}`,
@@ -137,6 +155,8 @@ function handle(req: IncomingMessage, res: ServerResponse) {
     }
     // Recorded under the caller's X-Request-ID so concurrent tests never read each other's request.
     recorded.set(`${behaviour === 'caught' ? 'caught-' : ''}${req.headers['x-request-id'] ?? ''}`, entry)
+    const app = appCodeOf(entry.headers['x-bkapi-jwt'])
+    executions.set(app, (executions.get(app) ?? 0) + 1)
     const act = behaviours[behaviour]
     if (act) act(res, entry)
     else res.writeHead(404).end()

@@ -55,9 +55,11 @@ export interface CallInit {
   headers?: Record<string, string>
   /** An object is sent as JSON; a string or a stream as it is. */
   body?: unknown
+  /** What Cloudflare's edge would tell the Worker (`request.cf`), e.g. `{ colo: 'FRA' }`. */
+  cf?: Partial<IncomingRequestCfProperties>
 }
 
-function toRequest(path: string, init: CallInit): Request {
+export function toRequest(path: string, init: CallInit): Request {
   const body =
     init.body === undefined || typeof init.body === 'string' || init.body instanceof ReadableStream
       ? init.body
@@ -66,6 +68,7 @@ function toRequest(path: string, init: CallInit): Request {
     method: init.method ?? (body === undefined ? 'GET' : 'POST'),
     headers: { ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}), ...init.headers },
     body,
+    ...(init.cf ? { cf: init.cf } : {}),
   })
 }
 

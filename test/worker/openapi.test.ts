@@ -90,12 +90,25 @@ describe('/openapi.json', () => {
     )
   })
 
-  it('documents the response headers, Retry-After on 429 only', () => {
+  it('documents the response headers, each on the answers that carry it', () => {
     const answer = doc.components.responses.get_task_status
-    expect(Object.keys(answer.headers)).toEqual(expect.arrayContaining(['X-Bkapi-Request-ID', 'X-Request-ID', 'RateLimit', 'Server-Timing']))
+    expect(Object.keys(answer.headers)).toEqual(
+      expect.arrayContaining(['X-Bkapi-Request-ID', 'X-Request-ID', 'RateLimit', 'Server-Timing', 'Idempotent-Replayed']),
+    )
     expect(answer.headers['Retry-After']).toBeUndefined()
-    expect(doc.components.responses.error_429.headers['Retry-After']).toEqual({ $ref: '#/components/headers/Retry-After' })
+    expect(answer.headers['X-Bkapi-Error-Code']).toBeUndefined()
+    for (const status of [409, 429]) {
+      expect(doc.components.responses[`error_${status}`].headers['Retry-After']).toEqual({ $ref: '#/components/headers/Retry-After' })
+    }
+    expect(doc.components.responses.error_400.headers['Retry-After']).toBeUndefined()
+    expect(doc.components.responses.error_400.headers['X-Bkapi-Error-Code']).toEqual({ $ref: '#/components/headers/X-Bkapi-Error-Code' })
     expect(doc.components.headers['Retry-After'].required).toBe(true)
+  })
+
+  it('takes an Idempotency-Key on the POST resources only', () => {
+    const headerParameters = (operation: Json) => operation.parameters.filter((p: Json) => p.in === 'header').map((p: Json) => p.name)
+    expect(headerParameters(doc.paths['/api/bk-sops/prod/operate_node/{bk_biz_id}/{task_id}/'].post)).toEqual(['X-Request-ID', 'Idempotency-Key'])
+    expect(headerParameters(doc.paths['/api/bk-sops/prod/get_task_status/{task_id}/{bk_biz_id}/'].get)).toEqual(['X-Request-ID'])
   })
 
   it('types data per resource, the status tree by one shared schema', () => {

@@ -1,0 +1,49 @@
+/** The Worker's side of the store: which object holds a key, and each call to it within a deadline. */
+import { withDeadline } from '../deadline.ts'
+import { digest } from './fingerprint.ts'
+import type { Claim, ClaimResult, IdempotencyKeys, StoredOutcome } from './record.ts'
+
+/**
+ * Objects per app, each holding the keys whose digest falls to it: warm objects shared by many keys
+ * (a new key costs no object creation), and an app's keyed calls spread over several. A constant, not
+ * a setting: changing it moves keys to other objects, where a retry would run again.
+ */
+export const SHARDS = 16
+
+/** The object did not answer, or not in time: a call with a key never runs without its guarantee. */
+export class StoreUnavailable extends Error {}
+
+/** An app code never contains `/` (credentials/records.ts), so the name is one-to-one with (app, shard). */
+export async function shardName(app: string, key: string): Promise<string> {
+  const shard = Number.parseInt((await digest(key)).slice(0, 8), 16) % SHARDS
+  return `${app}/${shard}`
+}
+
+/** One key's record, as the Worker sees it. */
+export interface KeyRecord {
+  claim(claim: Omit<Claim, 'key'>): Promise<ClaimResult>
+  complete(token: string, outcome: StoredOutcome): Promise<boolean>
+  release(token: string): Promise<void>
+}
+
+export async function keyRecord(
+  namespace: DurableObjectNamespace<IdempotencyKeys>,
+  app: string,
+  key: string,
+  timeoutMs: number,
+): Promise<KeyRecord> {
+  const stub = namespace.getByName(await shardName(app, key))
+  const ask = async <T>(what: string, call: () => Promise<T>): Promise<T> => {
+    try {
+      return await withDeadline(call(), timeoutMs, () => new StoreUnavailable(`${what}: no answer within ${timeoutMs} ms`))
+    } catch (error) {
+      if (error instanceof StoreUnavailable) throw error
+      throw new StoreUnavailable(`${what}: ${error instanceof Error ? error.message : String(error)}`, { cause: error })
+    }
+  }
+  return {
+    claim: (claim) => ask<ClaimResult>('claim', () => stub.claim({ ...claim, key })),
+    complete: (token, outcome) => ask<boolean>('complete', () => stub.complete(key, token, outcome)),
+    release: (token) => ask<void>('release', () => stub.release(key, token)),
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * The second guard of the access log: the line is built only from validated values (./access-line.ts),
+ * and on top of that no text in it may hold a credential the call carried — wherever the caller put it
+ * (an X-Request-ID, a username, a path) — or anything shaped like a JWT.
+ */
+
+/** Request fields (query, body) whose values are or may be credentials, whatever the caller names them. */
+const CREDENTIAL_KEY = /secret|token|signature|passw|jwt|authoriz|session|cookie|api_?key|credential/i
+/** Fields of X-Bkapi-Authorization that name who calls; every other one is treated as a credential. */
+const IDENTITY_KEYS = new Set(['bk_app_code', 'app_code', 'bk_username', 'username'])
+/** A JWT (or any JWS): base64url JSON header, payload, signature. */
+const JWT = /eyJ[\w-]*\.[\w-]+\.[\w-]*/g
+/** Shorter credentials are withheld where they are a whole value, not searched for inside texts. */
+const MIN_SEARCHED_LENGTH = 8
+
+export const REDACTED = '[redacted]'
+
+export interface CredentialSources {
+  /** X-Bkapi-Authorization. */
+  bkapiAuthorization: string | undefined
+  authorization: string | undefined
+  cookie: string | undefined
+  query: Record<string, string>
+  /** The body's top-level fields, when it was read. */
+  body: Record<string, unknown> | undefined
+}
+
+const asText = (value: unknown) => (typeof value === 'string' ? value : typeof value === 'number' ? String(value) : '')
+
+function headerFields(header: string): string[] {
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(header)
+  } catch {
+    return []
+  }
+  if (typeof parsed !== 'object' || parsed === null) return []
+  return Object.entries(parsed)
+    .filter(([key]) => !IDENTITY_KEYS.has(key))
+    .map(([, value]) => asText(value))
+}
+
+const credentialFields = (fields: Record<string, unknown>) =>
+  Object.entries(fields)
+    .filter(([key]) => CREDENTIAL_KEY.test(key))
+    .map(([, value]) => asText(value))
+
+/** Every value in the request that is, or may be, a credential. */
+export function credentialsIn(sources: CredentialSources): string[] {
+  const found: string[] = []
+  const { bkapiAuthorization, authorization, cookie, query, body } = sources
+  if (bkapiAuthorization) found.push(bkapiAuthorization, ...headerFields(bkapiAuthorization))
+  if (authorization) found.push(authorization, authorization.replace(/^\S+\s+/, ''))
+  if (cookie) found.push(cookie, ...cookie.split(';').map((pair) => pair.slice(pair.indexOf('=') + 1).trim()))
+  found.push(...credentialFields(query))
+  if (body) found.push(...credentialFields(body))
+  return found.filter((value) => value !== '')
+}
+
+/** A function that takes out of a text every one of these credentials, and anything shaped like a JWT. */
+export function redactor(credentials: string[]): (text: string) => string {
+  const searched = credentials.filter((c) => c.length >= MIN_SEARCHED_LENGTH)
+  const whole = new Set(credentials)
+  return (text) => {
+    if (whole.has(text)) return REDACTED
+    let clean = text
+    for (const credential of searched) if (clean.includes(credential)) clean = clean.replaceAll(credential, REDACTED)
+    return clean.replace(JWT, REDACTED)
+  }
+}
