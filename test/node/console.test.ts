@@ -41,9 +41,11 @@ async function signIn(fields: Record<string, string>) {
 async function load(bizId: string, taskId: string) {
   await page.getByLabel('Business ID', { exact: true }).fill(bizId)
   await page.getByLabel('Task ID', { exact: true }).fill(taskId)
+  const answered = page.waitForResponse((response) => response.url().includes(`/get_task_status/${taskId}/${bizId}`))
   await page.keyboard.press('Enter')
-  expect(await outcome().textContent()).toBe(`Load task ${taskId} of business ${bizId}…`)
-  await expect.poll(() => outcome().textContent()).not.toMatch(/…$/)
+  await answered
+  // Until the answer is drawn the outcome reads `Load task … of business …` and an ellipsis.
+  await expect.poll(() => outcome().textContent()).toMatch(new RegExp(`^Load task ${taskId} of business ${bizId}: `))
 }
 
 /** Presses a button from the keyboard, as a person tabbing to it would. */
