@@ -1,51 +1,87 @@
 /**
- * `npm run bench:ratelimit`: limiter decisions per second and their latency, for one hot key and for
- * many keys, and the gateway's throughput with the limiter on versus off, all on workerd in one run.
- * Figures only: nothing is asserted.
+ * `npm run bench:ratelimit`, all on workerd in one run:
+ * 1. the limiter object alone: decisions per second and their latency, one call per request, for one
+ *    hot key and for many keys;
+ * 2. the gateway with leases (the default), with one object call per request (RATE_LIMIT_LEASE_MS=0)
+ *    and with the limiter off;
+ * 3. exactness across isolates: several edge Workers (separate scripts, hence separate isolates, each
+ *    with its own leases and deny-cache) share one key's object under overload, and no interval of one
+ *    period may admit more than the limit.
+ * Figures only, except that 3 exits non-zero if the limit was ever passed.
  */
 import { BENCH_RATE_LIMITS, benchWorker, gatewayWorker, originWorker, startCluster } from './bench/cluster.ts'
-import { expectOk, measure, percentile, printHeader, printRatio, printRow } from './bench/load.ts'
+import { expectOk, LOAD, measure, printHeader, printRow, runLoad } from './bench/load.ts'
 import type { Measured } from './bench/load.ts'
+import { busiestWindow, percentile } from './bench/stats.ts'
 
 /** Enough objects to spread the load; each is created before the measurement, which creation would dominate. */
 const MANY_KEYS = 100
+/** The exactness check: its edge isolates, its limit, and how long they overload it. */
+const EDGES = 4
+const EDGE_LIMIT = { tokens: 300, period: 1 }
+const EDGE_SECONDS = 6
 
+const limiterBinding = { RATE_LIMITER: { className: 'RateLimiter', scriptName: 'gateway' } }
+const edges = Array.from({ length: EDGES }, (_, i) => `edge-${i + 1}`)
 const cluster = await startCluster([
   originWorker(),
   await gatewayWorker('gateway'),
+  await gatewayWorker('gateway-per-call', { RATE_LIMIT_LEASE_MS: '0' }),
   await gatewayWorker('gateway-unlimited', { RATE_LIMIT_ENABLED: 'false' }),
-  // Decisions of the gateway's own RateLimiter objects, one RPC per request.
-  await benchWorker('limiter', 'limiter-worker.ts', {
-    durableObjects: { RATE_LIMITER: { className: 'RateLimiter', scriptName: 'gateway' } },
-  }),
+  await benchWorker('limiter', 'limiter.ts', { durableObjects: limiterBinding }),
+  ...(await Promise.all(
+    edges.map((name) =>
+      benchWorker(name, 'edge.ts', { durableObjects: limiterBinding, bindings: { EDGE_LIMIT: `${EDGE_LIMIT.tokens}/${EDGE_LIMIT.period}` } }),
+    ),
+  )),
 ])
 try {
-  const limiter = await cluster.url('limiter')
-  const oneKey = { url: new URL('/?key=one', limiter) }
-  const manyKeys = { url: limiter, path: () => `/?key=k${Math.floor(Math.random() * MANY_KEYS)}` }
-  await expectOk(oneKey)
-  for (let k = 0; k < MANY_KEYS; k++) await expectOk({ url: new URL(`/?key=k${k}`, limiter) })
+  const limiter = (await cluster.url('limiter')).href
+  const oneKey = { url: limiter, paths: ['/?key=one'] }
+  const manyKeys = { url: limiter, paths: Array.from({ length: MANY_KEYS }, (_, k) => `/?key=k${k}`) }
+  for (const path of ['/?key=one', ...manyKeys.paths]) await expectOk({ url: limiter, paths: [path] })
 
-  printHeader('npm run bench:ratelimit: limiter decisions (admitted, two windows, one RPC per request)')
+  printHeader('1. the limiter object alone: admitted decisions, two windows, one call per request')
   const decisions = (label: string, m: Measured) => {
     printRow(label, m)
-    console.log(`${''.padEnd(40)} RPC as the Worker sees it: p50 ${percentile(m.serverTiming, 0.5).toFixed(2)} ms, p99 ${percentile(m.serverTiming, 0.99).toFixed(2)} ms`)
+    console.log(`${''.padEnd(36)} the call as the Worker sees it: p50 ${percentile(m.serverTiming, 0.5).toFixed(2)} ms, p99 ${percentile(m.serverTiming, 0.99).toFixed(2)} ms`)
   }
-  decisions('one key (one object)', await measure(oneKey, 'decide'))
-  decisions(`${MANY_KEYS} keys (${MANY_KEYS} objects)`, await measure(manyKeys, 'decide'))
+  decisions('one key (one object)', await measure([oneKey], { serverTiming: 'decide' }))
+  decisions(`${MANY_KEYS} keys (${MANY_KEYS} objects)`, await measure([manyKeys], { serverTiming: 'decide' }))
 
-  for (const gateway of ['gateway', 'gateway-unlimited']) await cluster.seedDemo(gateway, BENCH_RATE_LIMITS)
-  const limited = await cluster.seedRequest('gateway')
-  const unlimited = await cluster.seedRequest('gateway-unlimited')
-  await expectOk(limited)
-  await expectOk(unlimited)
+  printHeader(`2. the gateway, seed request, app limit ${BENCH_RATE_LIMITS[0]!.tokens}/${BENCH_RATE_LIMITS[0]!.period}s (never reached)`)
+  const gateways = { gateway: 'leases (default)', 'gateway-per-call': 'one object call per request', 'gateway-unlimited': 'limiter off' }
+  for (const [gateway, label] of Object.entries(gateways)) {
+    await cluster.seedDemo(gateway, BENCH_RATE_LIMITS)
+    const target = await cluster.seedRequest(gateway)
+    await expectOk(target)
+    const m = await measure([target], {}, () => (gateway === 'gateway-unlimited' ? Promise.resolve(0) : cluster.limiterCalls(gateway)))
+    printRow(label, m)
+    if (gateway !== 'gateway-unlimited') console.log(`${''.padEnd(36)} limiter object calls per admitted request: ${(m.counted / (m.statuses['200'] ?? 1)).toFixed(4)}`)
+  }
 
-  printHeader('gateway, seed request, limiter on (app limit 120000/60s: 4 shards) versus off')
-  const off = await measure(unlimited)
-  printRow('limiter off (RATE_LIMIT_ENABLED=false)', off)
-  const on = await measure(limited)
-  printRow('limiter on', on)
-  printRatio('on/off', on, off)
+  console.log(
+    `\n3. exactness across isolates: ${EDGES} edge Workers (separate isolates) share one key limited to ` +
+      `${EDGE_LIMIT.tokens}/${EDGE_LIMIT.period}s, overloaded for ${EDGE_SECONDS} s (${LOAD.connections / 4} connections each)`,
+  )
+  const targets = await Promise.all(edges.map(async (edge) => ({ url: (await cluster.url(edge)).href })))
+  const load = await runLoad({ targets, connections: LOAD.connections / 4, warmupSeconds: 0, seconds: EDGE_SECONDS, admittedAtHeader: 'x-admitted-at' })
+  const times = load.admittedAt
+  const periodMs = EDGE_LIMIT.period * 1000
+  const busiest = busiestWindow(times, periodMs)
+  const first = Math.min(...times)
+  const perPeriod = Array.from({ length: Math.ceil(EDGE_SECONDS / EDGE_LIMIT.period) }, (_, i) =>
+    times.filter((t) => t >= first + i * periodMs && t < first + (i + 1) * periodMs),
+  ).map((admitted) => admitted.length)
+  console.log(`  ${load.requests} requests (${(load.requests / EDGE_SECONDS).toFixed(0)}/s), ${times.length} admitted`)
+  console.log(`  admitted in each successive ${EDGE_LIMIT.period} s: ${perPeriod.join(', ')}`)
+  console.log(`  the busiest interval of ${EDGE_LIMIT.period} s, anywhere: ${busiest} admitted (limit ${EDGE_LIMIT.tokens})`)
+  if (busiest > EDGE_LIMIT.tokens || times.some((t) => !Number.isFinite(t))) {
+    console.log('  FAILED: the limit was passed (or an admission came without its time)')
+    process.exitCode = 1
+  } else {
+    console.log('  exact: no interval passed the limit')
+  }
 } finally {
   await cluster.close()
 }

@@ -47,9 +47,8 @@ export const admin = new Hono<Gateway>()
     return ok(names, c.get('requestId'))
   })
   .get('/credentials/:key', validKey, async (c) => {
-    const record = await c.env.CREDENTIALS.get(c.req.param('key'))
-    if (record === null) throw new GatewayError('API_NOT_FOUND', { reason: 'no such record' })
-    return ok(JSON.parse(record), c.get('requestId'))
+    const record = await c.env.CREDENTIALS.get(c.req.param('key'), 'json')
+    return ok(record, c.get('requestId'))
   })
   .put('/credentials/:key', validKey, async (c) => {
     let record: unknown

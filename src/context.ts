@@ -27,6 +27,8 @@ export interface GatewayVariables {
   bodyBytes: number
   /** What the origin's envelope said, as the proxy read it (for the access log). */
   originAnswer: { result: boolean; code: number; message: string }
+  /** What the log should know and the caller not, on a call that went on (e.g. the limiter failed open). */
+  logDetail: string
 }
 
 /** What every resource's validated input has in common. */

@@ -31,7 +31,7 @@ export interface GatewayEnv {
   RATE_LIMIT_DEFAULT?: string
   RATE_LIMIT_FAIL_MODE?: string
   RATE_LIMIT_TIMEOUT_MS?: string
-  RATE_LIMIT_SHARD_RPS?: string
+  RATE_LIMIT_LEASE_MS?: string
   /** Idempotency-Key (src/idempotency/config.ts): how long outcomes are kept, and the store's deadline. */
   IDEMPOTENCY_TTL_S?: string
   IDEMPOTENCY_TIMEOUT_MS?: string

@@ -1,78 +1,119 @@
-/** Load from this Node process (autocannon) against a Worker's socket, and the figures printed. */
-import autocannon from 'autocannon'
+/**
+ * Load against Workers' sockets from a separate process (./loader.ts), and what workerd spent on it:
+ * the CPU time of the workerd process (utime + stime from /proc) over exactly the loaded interval.
+ */
+import { fork } from 'node:child_process'
+import { readdirSync, readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
 
 export interface Target {
-  url: URL
+  url: string
   method?: 'GET' | 'POST'
   headers?: Record<string, string>
   body?: string
-  /** Path and query of each request, when they vary (e.g. one key out of many). */
-  path?: () => string
-  /** Headers added to each request, when they vary (e.g. a new Idempotency-Key each time). */
-  varyHeaders?: () => Record<string, string>
+  /** Paths (with query) to pick from at random for each request, e.g. one key out of many. */
+  paths?: string[]
+  /** A header given a new value on every request, e.g. `Idempotency-Key`. */
+  uniqueHeader?: string
 }
 
-export interface Measured {
+export interface LoadJob {
+  /** Loaded at the same time, each with its own connections. */
+  targets: Target[]
+  connections: number
+  /** Load before the measured run, without a pause, so the measured run starts warm. */
+  warmupSeconds: number
+  seconds: number
+  /** The `dur` of each response's Server-Timing metric of this name is collected. */
+  serverTiming?: string
+  /** The value of this header of each 200 response is collected (a number). */
+  admittedAtHeader?: string
+}
+
+export interface LoadResult {
+  requests: number
   rps: number
+  /** Client latency, ms. */
   p50: number
   p99: number
-  /** Responses per status code. */
   statuses: Record<string, number>
-  /** The `dur` of each response's Server-Timing metric of that name, when asked for. */
   serverTiming: number[]
+  admittedAt: number[]
 }
 
-export const LOAD = { connections: 32, warmupSeconds: 2, seconds: 8 }
+export type LoadMessage = { type: 'start' } | { type: 'done'; result: LoadResult }
 
-/** A warm-up run, then a measured one; latency is the client's, per response, in milliseconds. */
-export async function measure(target: Target, serverTimingName?: string): Promise<Measured> {
-  await run(target, LOAD.warmupSeconds)
-  return run(target, LOAD.seconds, serverTimingName)
+export interface Measured extends LoadResult {
+  /** CPU time of the workerd process per request, µs. */
+  cpuUs: number
+  /** How much the counter given to measure() grew during the measured run. */
+  counted: number
 }
 
-async function run(target: Target, seconds: number, serverTimingName?: string): Promise<Measured> {
-  const latencies: number[] = []
-  const statuses: Record<string, number> = {}
-  const serverTiming: number[] = []
-  const timing = serverTimingName && new RegExp(`(?:^|,)\\s*${serverTimingName};(?:[^,]*;)?dur=([\\d.]+)`)
-  const instance = autocannon({
-    url: target.url.href,
-    method: target.method ?? 'GET',
-    headers: { 'content-type': 'application/json', ...target.headers },
-    ...(target.body === undefined ? {} : { body: target.body }),
-    connections: LOAD.connections,
-    duration: seconds,
-    requests: [
-      {
-        setupRequest: (request) => ({
-          ...request,
-          ...(target.path ? { path: target.path() } : {}),
-          ...(target.varyHeaders ? { headers: { ...request.headers, ...target.varyHeaders() } } : {}),
-        }),
-        onResponse: (status, _body, _context, headers) => {
-          statuses[status] = (statuses[status] ?? 0) + 1
-          const dur = timing ? timing.exec(String(headers['server-timing'] ?? headers['Server-Timing'] ?? '')) : null
-          if (dur) serverTiming.push(Number(dur[1]))
-        },
-      },
-    ],
+export const LOAD = { connections: 32, warmupSeconds: 2, seconds: 5 }
+
+const LOADER = fileURLToPath(new URL('./loader.ts', import.meta.url))
+
+/** Runs a job in a new loader process; `onStart` runs when the measured run begins. */
+export function runLoad(job: LoadJob, onStart: () => void = () => undefined): Promise<LoadResult> {
+  return new Promise((resolve, reject) => {
+    const child = fork(LOADER, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+    child.on('message', (message: LoadMessage) => {
+      if (message.type === 'start') onStart()
+      else resolve(message.result)
+    })
+    child.on('error', reject)
+    child.on('exit', (code) => reject(new Error(`the load generator exited (${code}) without a result`)))
+    child.send(job)
   })
-  instance.on('response', (_client, _status, _bytes, responseTime) => latencies.push(responseTime))
-  const result = await instance
-  return {
-    rps: result.requests.total / seconds,
-    p50: percentile(latencies, 0.5),
-    p99: percentile(latencies, 0.99),
-    statuses,
-    serverTiming,
-  }
 }
 
-/** Nearest-rank percentile. */
-export function percentile(values: number[], p: number): number {
-  if (values.length === 0) return NaN
-  const sorted = [...values].sort((a, b) => a - b)
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))] ?? NaN
+/**
+ * A warm-up, then a measured run, with workerd's CPU time (and `counter`, e.g. limiter calls) read
+ * as the measured run starts and when it ends.
+ */
+export async function measure(targets: Target[], options: Partial<LoadJob> = {}, counter = async () => 0): Promise<Measured> {
+  const workerd = workerdPid()
+  let before = { ticks: 0, count: Promise.resolve(0) }
+  const result = await runLoad(
+    { targets, connections: LOAD.connections, warmupSeconds: LOAD.warmupSeconds, seconds: LOAD.seconds, ...options },
+    () => (before = { ticks: cpuTicks(workerd), count: counter() }),
+  )
+  const ticks = cpuTicks(workerd) - before.ticks
+  const counted = (await counter()) - (await before.count)
+  return { ...result, cpuUs: (ticks * (1e6 / CLOCK_TICKS)) / result.requests, counted }
+}
+
+/** Linux's USER_HZ, fixed at 100 by the /proc ABI: /proc counts CPU time in these. */
+const CLOCK_TICKS = 100
+
+/** The workerd process Miniflare started: a child of this process. */
+function workerdPid(): number {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    const stat = readStat(entry)
+    if (stat && stat.comm === 'workerd' && stat.fields[1] === String(process.pid)) return Number(entry)
+  }
+  throw new Error('no workerd process among the children of this one')
+}
+
+/** utime + stime of a process, in clock ticks. */
+function cpuTicks(pid: number): number {
+  const stat = readStat(String(pid))
+  if (!stat) throw new Error(`workerd (pid ${pid}) is gone`)
+  // After "pid (comm)": state is field 3, utime 14 and stime 15 (proc(5)).
+  return Number(stat.fields[11]) + Number(stat.fields[12])
+}
+
+function readStat(pid: string): { comm: string; fields: string[] } | undefined {
+  let text: string
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  } catch {
+    return undefined
+  }
+  const close = text.lastIndexOf(')')
+  return { comm: text.slice(text.indexOf('(') + 1, close), fields: text.slice(close + 2).split(' ') }
 }
 
 const fixed = (n: number, digits: number) => (Number.isFinite(n) ? n.toFixed(digits) : '-')
@@ -81,29 +122,28 @@ export function printRow(label: string, m: Measured): void {
   const statuses = Object.entries(m.statuses)
     .map(([status, count]) => `${status}×${count}`)
     .join(' ')
-  console.log(`${label.padEnd(40)} ${fixed(m.rps, 0).padStart(8)} req/s   p50 ${fixed(m.p50, 2).padStart(6)} ms   p99 ${fixed(m.p99, 2).padStart(6)} ms   ${statuses}`)
-}
-
-/** `measured` relative to `baseline`, from the same run. */
-export function printRatio(label: string, measured: Measured, baseline: Measured): void {
   console.log(
-    `\nratio ${label}: throughput ${(measured.rps / baseline.rps).toFixed(2)}×, ` +
-      `p50 latency ${(measured.p50 / baseline.p50).toFixed(2)}×, p99 latency ${(measured.p99 / baseline.p99).toFixed(2)}×`,
+    `${label.padEnd(36)} ${fixed(m.rps, 0).padStart(6)} req/s  CPU ${fixed(m.cpuUs, 0).padStart(4)} µs/req  ` +
+      `p50 ${fixed(m.p50, 2).padStart(5)} ms  p99 ${fixed(m.p99, 2).padStart(6)} ms  ${statuses}`,
   )
 }
 
 export function printHeader(title: string): void {
-  console.log(`\n${title}\n(${LOAD.connections} connections, ${LOAD.warmupSeconds} s warm-up + ${LOAD.seconds} s measured, autocannon → workerd via Miniflare)`)
+  console.log(
+    `\n${title}\n(${LOAD.connections} connections, ${LOAD.warmupSeconds} s warm-up + ${LOAD.seconds} s measured; ` +
+      'autocannon in its own process → workerd via Miniflare; CPU = workerd utime+stime ÷ requests)',
+  )
 }
 
 /** One request before the load, so a misconfigured run stops with the reason instead of timing errors. */
 export async function expectOk(target: Target): Promise<void> {
-  const url = target.path ? new URL(target.path(), target.url) : target.url
+  const url = new URL(target.paths?.[0] ?? '', target.url)
   const res = await fetch(url, {
     method: target.method ?? 'GET',
-    headers: { 'content-type': 'application/json', ...target.headers, ...target.varyHeaders?.() },
+    headers: { 'content-type': 'application/json', ...target.headers },
     ...(target.body === undefined ? {} : { body: target.body }),
   })
   const body = await res.text()
   if (!res.ok) throw new Error(`${target.method ?? 'GET'} ${url.pathname} answered ${res.status}: ${body}`)
 }
+

@@ -16,7 +16,8 @@ export interface Permissions {
   resources?: AllOr<ResourceName>
 }
 
-export interface NewApp extends Permissions {
+/** A new app names what it may call: an app granted nothing would be refused everything. */
+export interface NewApp extends Required<Permissions> {
   code: string
   secret?: string
   userExempt?: boolean
@@ -55,7 +56,7 @@ export async function createApp(kv: KvStore, pepper: string, app: NewApp): Promi
     secrets: [{ hash: await secretHash(pepper, app.code, secret), created_at: now }],
     disabled: false,
     user_exempt: app.userExempt ?? false,
-    permissions: { biz: app.biz ?? [], resources: app.resources ?? [] },
+    permissions: { biz: app.biz, resources: app.resources },
     rate_limits: app.rate,
     created_at: now,
     updated_at: now,
@@ -64,28 +65,28 @@ export async function createApp(kv: KvStore, pepper: string, app: NewApp): Promi
 }
 
 /** Adds a second valid secret, so callers can switch over before the old one is retired. */
-export async function rotateSecret(kv: KvStore, pepper: string, code: string): Promise<string> {
+export async function rotateSecret(kv: KvStore, pepper: string, code: string): Promise<{ record: AppRecord; secret: string }> {
   const app = await requireApp(kv, code)
   if (app.secrets.length >= 2) {
     throw new UserError(`app ${code} already has two valid secrets; retire the older one first with \`app retire-secret ${code}\``)
   }
   const secret = generateSecret()
   const hash = await secretHash(pepper, code, secret)
-  await saveApp(kv, { ...app, secrets: [...app.secrets, { hash, created_at: new Date().toISOString() }] })
-  return secret
+  const record = await saveApp(kv, { ...app, secrets: [...app.secrets, { hash, created_at: new Date().toISOString() }] })
+  return { record, secret }
 }
 
 /** Drops the older of two secrets. */
-export async function retireSecret(kv: KvStore, code: string): Promise<void> {
+export async function retireSecret(kv: KvStore, code: string): Promise<AppRecord> {
   const app = await requireApp(kv, code)
   if (app.secrets.length < 2) {
     throw new UserError(`app ${code} has a single secret; \`app rotate ${code}\` first, then retire the old one`)
   }
-  await saveApp(kv, { ...app, secrets: app.secrets.slice(1) })
+  return saveApp(kv, { ...app, secrets: app.secrets.slice(1) })
 }
 
-export async function setDisabled(kv: KvStore, code: string, disabled: boolean): Promise<void> {
-  await saveApp(kv, { ...(await requireApp(kv, code)), disabled })
+export async function setDisabled(kv: KvStore, code: string, disabled: boolean): Promise<AppRecord> {
+  return saveApp(kv, { ...(await requireApp(kv, code)), disabled })
 }
 
 export async function grant(kv: KvStore, code: string, add: Permissions): Promise<AppRecord> {
@@ -110,8 +111,8 @@ export async function revoke(kv: KvStore, code: string, remove: Permissions): Pr
 }
 
 /** `undefined` restores the gateway's configured default. */
-export async function setRate(kv: KvStore, code: string, rate: RateWindow[] | undefined): Promise<void> {
-  await saveApp(kv, { ...(await requireApp(kv, code)), rate_limits: rate })
+export async function setRate(kv: KvStore, code: string, rate: RateWindow[] | undefined): Promise<AppRecord> {
+  return saveApp(kv, { ...(await requireApp(kv, code)), rate_limits: rate })
 }
 
 export async function listApps(kv: KvStore): Promise<AppRecord[]> {

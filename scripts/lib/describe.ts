@@ -1,17 +1,64 @@
-/** How records are shown to operators: never a secret, hashes only as short fingerprints. */
+/**
+ * How records are shown to operators, as JSON (`--json`) and as text: never a secret, hashes only as
+ * short fingerprints. The text is rendered from the JSON view, so both always say the same.
+ */
 import type { AppRecord, RateWindow, TokenRecord } from '../../src/credentials/records.ts'
 
 /** Eight hex digits of a keyed hash: enough to tell secrets apart, useless to an attacker. */
 export const fingerprint = (hash: string) => hash.slice(0, 8)
 
-const all = (value: '*' | string[]) => (value === '*' ? '* (all)' : value.length > 0 ? value.join(', ') : 'none')
-const rates = (windows: RateWindow[] | undefined) =>
-  windows ? windows.map((w) => `${w.tokens}/${w.period}s`).join(', ') : 'gateway default'
+export interface AppView {
+  bk_app_code: string
+  disabled: boolean
+  user_exempt: boolean
+  permissions: AppRecord['permissions']
+  /** null: the gateway's RATE_LIMIT_DEFAULT. */
+  rate_limits: RateWindow[] | null
+  /** Oldest first; two during a rotation. */
+  secrets: { fingerprint: string; created_at: string }[]
+  created_at: string
+  updated_at: string
+}
 
-export function describeApp(app: AppRecord): string {
+export interface TokenView {
+  /** Of the token's SHA-256. */
+  fingerprint: string
+  username: string
+  expires_at: string
+  expired: boolean
+  created_at: string
+}
+
+export function appView(app: AppRecord): AppView {
+  return {
+    bk_app_code: app.bk_app_code,
+    disabled: app.disabled,
+    user_exempt: app.user_exempt,
+    permissions: app.permissions,
+    rate_limits: app.rate_limits ?? null,
+    secrets: app.secrets.map((s) => ({ fingerprint: fingerprint(s.hash), created_at: s.created_at })),
+    created_at: app.created_at,
+    updated_at: app.updated_at,
+  }
+}
+
+export function tokenView(token: TokenRecord, hash: string, now = Date.now()): TokenView {
+  return {
+    fingerprint: fingerprint(hash),
+    username: token.username,
+    expires_at: new Date(token.expires_at).toISOString(),
+    expired: token.expires_at <= now,
+    created_at: token.created_at,
+  }
+}
+
+const all = (value: '*' | string[]) => (value === '*' ? '* (all)' : value.length > 0 ? value.join(', ') : 'none')
+export const rateText = (windows: RateWindow[]) => windows.map((w) => `${w.tokens}/${w.period}s`).join(',')
+
+export function describeApp(app: AppView): string {
   const secrets = app.secrets.map((s, i) => {
     const role = app.secrets.length === 1 ? '' : i === 0 ? ', older' : ', newer'
-    return `${fingerprint(s.hash)} (since ${s.created_at}${role})`
+    return `${s.fingerprint} (since ${s.created_at}${role})`
   })
   return [
     `app        ${app.bk_app_code}`,
@@ -19,30 +66,31 @@ export function describeApp(app: AppRecord): string {
     `users      ${app.user_exempt ? 'exempt from user verification (bk_username accepted)' : 'verified users only (bk_token)'}`,
     `resources  ${all(app.permissions.resources)}`,
     `biz        ${all(app.permissions.biz)}`,
-    `rate       ${rates(app.rate_limits)}`,
+    `rate       ${app.rate_limits ? rateText(app.rate_limits) : 'gateway default'}`,
     `secrets    ${secrets.join('; ')}`,
     `created    ${app.created_at}`,
     `updated    ${app.updated_at}`,
   ].join('\n')
 }
 
-export function describeAppLine(app: AppRecord): string {
+export function describeAppLine(app: AppView): string {
+  const list = (value: '*' | string[]) => (value === '*' ? '*' : value.join(',') || 'none')
   return [
     app.bk_app_code,
     app.disabled ? 'DISABLED' : 'enabled',
     app.user_exempt ? 'user-exempt' : 'verified-users',
-    `resources=${app.permissions.resources === '*' ? '*' : app.permissions.resources.join(',') || 'none'}`,
-    `biz=${app.permissions.biz === '*' ? '*' : app.permissions.biz.join(',') || 'none'}`,
-    `rate=${app.rate_limits ? app.rate_limits.map((w) => `${w.tokens}/${w.period}s`).join(',') : 'default'}`,
-    `secrets=${app.secrets.map((s) => fingerprint(s.hash)).join(',')}`,
+    `resources=${list(app.permissions.resources)}`,
+    `biz=${list(app.permissions.biz)}`,
+    `rate=${app.rate_limits ? rateText(app.rate_limits) : 'default'}`,
+    `secrets=${app.secrets.map((s) => s.fingerprint).join(',')}`,
   ].join('  ')
 }
 
-export function describeToken(token: TokenRecord, hash: string, now = Date.now()): string {
+export function describeToken(token: TokenView): string {
   return [
-    `token      ${fingerprint(hash)} (fingerprint of its SHA-256)`,
+    `token      ${token.fingerprint} (fingerprint of its SHA-256)`,
     `user       ${token.username}`,
-    `expires    ${new Date(token.expires_at).toISOString()}${token.expires_at <= now ? ' (EXPIRED)' : ''}`,
+    `expires    ${token.expires_at}${token.expired ? ' (EXPIRED)' : ''}`,
     `created    ${token.created_at}`,
   ].join('\n')
 }

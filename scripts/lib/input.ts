@@ -45,17 +45,20 @@ export function resourceList(value: string): AllOr<ResourceName> {
   return names as ResourceName[]
 }
 
-/** `10/1s,600/60s`: every window is enforced (`tokens/period`, period in s, m, h or d, at most 1d). */
+/** Every rate window is enforced; an app record holds at most this many. */
+const MAX_RATE_WINDOWS = 4
+
+/** What `parseRateWindows` accepts (the syntax of RATE_LIMIT_DEFAULT too), in the CLI's own words. */
+export const RATE_SYNTAX =
+  `comma-separated windows <tokens>/<period> such as 10/1s,600/1m, where tokens is a positive whole number and ` +
+  `the period a whole number of s, m, h or d, from 1s to 1d; up to ${MAX_RATE_WINDOWS} windows`
+
+/** `10/1s,600/1m`: the app's own rate windows. */
 export function rateWindows(value: string): RateWindow[] {
   const parsed = parseRateWindows(value)
-  if ('badItem' in parsed) {
-    throw new UserError(
-      `rate window "${parsed.badItem}" is not <tokens>/<period> with tokens > 0 and a period of 1s to 1d, e.g. 10/1s,600/60s`,
-    )
-  }
-  const windows = parsed.windows
-  if (windows.length > 4) throw new UserError('at most 4 rate windows')
-  return windows
+  if ('badItem' in parsed) throw new UserError(`rate window "${parsed.badItem}" is not valid; expected ${RATE_SYNTAX}`)
+  if (parsed.windows.length > MAX_RATE_WINDOWS) throw new UserError(`at most ${MAX_RATE_WINDOWS} rate windows, not ${parsed.windows.length}`)
+  return parsed.windows
 }
 
 /** `8h`, `30m`, `7d`, `90s`: a duration in milliseconds. */

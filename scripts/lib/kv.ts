@@ -1,37 +1,22 @@
 /**
- * The CREDENTIALS namespace, seen from Node. Locally through Miniflare on the very storage `wrangler dev`
- * persists (same persist root, same namespace id from wrangler.toml); remotely through `wrangler kv key`.
+ * The credential records, seen from Node: through a gateway's admin endpoint (`/_admin/credentials`),
+ * which writes KV and the credential feed, so every isolate hears of a change within 10 s; or, when no
+ * gateway serves the state, straight in the local KV that `wrangler dev` persists (same persist root,
+ * same namespace id from wrangler.toml) — with no server running, no isolate has anything cached.
  */
-import { execFile } from 'node:child_process'
 import { join, resolve } from 'node:path'
-import { promisify } from 'node:util'
-import { Miniflare, convertV4MiniflareOptions } from 'miniflare'
-import { unstable_readConfig } from 'wrangler'
+import { CREDENTIALS_BINDING, workerConfig } from './config.ts'
 import { UserError } from './errors.ts'
-import { PROJECT_ROOT, WRANGLER_CONFIG } from './state.ts'
+import { bindingsOnly } from './miniflare.ts'
 import type { KvStore } from './store.ts'
-
-export const CREDENTIALS_BINDING = 'CREDENTIALS'
-
-function credentialsNamespaceId(): string {
-  const config = unstable_readConfig({ config: WRANGLER_CONFIG })
-  const namespace = config.kv_namespaces.find((ns: { binding: string }) => ns.binding === CREDENTIALS_BINDING)
-  if (!namespace?.id) throw new UserError(`wrangler.toml has no KV namespace bound as ${CREDENTIALS_BINDING}`)
-  return namespace.id
-}
 
 /** KV in the local state under `persistPath` (wrangler's `--persist-to`, default `.wrangler/state`). */
 export async function openLocalKv(persistPath: string): Promise<KvStore> {
-  const mf = new Miniflare(
-    convertV4MiniflareOptions({
-      modules: true,
-      script: 'export default { fetch: () => new Response(null, { status: 404 }) }',
-      compatibilityDate: '2026-11-01',
-      kvNamespaces: { [CREDENTIALS_BINDING]: credentialsNamespaceId() },
-      // wrangler keeps its resources under `<persist>/v3` (its getDefaultPersistRoot).
-      resourcePersistencePath: join(resolve(persistPath), 'v3'),
-    }),
-  )
+  const mf = await bindingsOnly({
+    kvNamespaces: { [CREDENTIALS_BINDING]: workerConfig().credentialsNamespaceId },
+    // wrangler keeps its resources under `<persist>/v3` (its getDefaultPersistRoot).
+    resourcePersistencePath: join(resolve(persistPath), 'v3'),
+  })
   const kv = await mf.getKVNamespace(CREDENTIALS_BINDING)
   return {
     get: (key) => kv.get(key),
@@ -51,44 +36,37 @@ export async function openLocalKv(persistPath: string): Promise<KvStore> {
   }
 }
 
-const execFileAsync = promisify(execFile)
-const WRANGLER_BIN = join(PROJECT_ROOT, 'node_modules/wrangler/bin/wrangler.js')
-
-/**
- * KV through the wrangler CLI: `--remote` for the deployed namespace (wrangler's own login), or
- * `--local --persist-to DIR`, which runs the very same code path against local state.
- */
-export function wranglerKv(location: string[]): KvStore {
-  const run = async (args: string[]) => {
+/** The records through the admin endpoint of the gateway at `baseUrl`, with its bearer `token`. */
+export function adminKv(baseUrl: string, token: string): KvStore {
+  async function call(method: string, path: string, body?: string): Promise<unknown> {
+    let res: Response
     try {
-      const { stdout } = await execFileAsync(
-        process.execPath,
-        [WRANGLER_BIN, 'kv', 'key', ...args, '--binding', CREDENTIALS_BINDING, '--config', WRANGLER_CONFIG, ...location],
-        { cwd: PROJECT_ROOT, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, WRANGLER_SEND_METRICS: 'false' } },
-      )
-      return stdout
+      res = await fetch(new URL(`_admin/credentials${path}`, baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`), {
+        method,
+        headers: { Authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
+        ...(body === undefined ? {} : { body }),
+      })
     } catch (err) {
-      const stderr = (err as { stderr?: string }).stderr?.trim()
-      throw new UserError(`wrangler kv key ${args[0]} failed: ${stderr || (err as Error).message}`)
+      throw new UserError(`cannot reach the gateway at ${baseUrl}: ${(err as Error).message}`)
     }
+    const answer = (await res.json().catch(() => null)) as { data?: unknown; message?: string } | null
+    if (res.status === 404) throw new UserError(`the gateway at ${baseUrl} has no admin endpoint: set its ADMIN_TOKEN secret`)
+    if (!res.ok) throw new UserError(`the gateway's admin endpoint refused ${method}: HTTP ${res.status} ${answer?.message ?? ''}`.trim())
+    return answer?.data ?? null
   }
-  const list = async (prefix: string) => {
-    const listed = JSON.parse(await run(['list', '--prefix', prefix])) as { name: string }[]
-    return listed.map((k) => k.name)
-  }
+  const key = (name: string) => `/${encodeURIComponent(name)}`
   return {
-    // `kv key get` prints "Value not found" for a missing key, indistinguishable from a value: ask the list.
-    async get(key) {
-      if (!(await list(key)).includes(key)) return null
-      return (await run(['get', key, '--text'])).replace(/\n$/, '') // wrangler appends a newline
+    async get(name) {
+      const record = await call('GET', key(name))
+      return record === null ? null : JSON.stringify(record)
     },
-    async put(key, value) {
-      await run(['put', key, value])
+    async put(name, value) {
+      await call('PUT', key(name), value)
     },
-    async delete(key) {
-      await run(['delete', key])
+    async delete(name) {
+      await call('DELETE', key(name))
     },
-    list,
+    list: async (prefix) => (await call('GET', `?prefix=${encodeURIComponent(prefix)}`)) as string[],
     close: async () => {},
   }
 }

@@ -1,7 +1,8 @@
 /**
  * Where local development keeps its state: `.dev.vars` (dev keys and pepper) and `.wrangler/state`
- * (what `wrangler dev` persists, KV and Durable Objects). Both live under one directory, the project by
- * default; `--state DIR` or SOPS_EDGE_STATE moves them, so tests never touch a developer's own state.
+ * (what `wrangler dev` persists, KV and Durable Objects), beside the record of the `npm run dev` serving
+ * them. All live under one directory, the project by default; `--state DIR` or SOPS_EDGE_STATE moves
+ * them, so tests never touch a developer's own state.
  */
 import { resolve } from 'node:path'
 
@@ -13,6 +14,10 @@ export interface LocalState {
   devVarsPath: string
   /** wrangler's `--persist-to` directory. */
   persistPath: string
+  /** Where the `npm run dev` serving this state records itself (see ./devserver.ts). */
+  devServerPath: string
+  /** The dev registry of that `npm run dev`, one per state, through which the CLI reaches its Worker. */
+  devRegistryPath: string
 }
 
 export function localState(dir = process.env.SOPS_EDGE_STATE || PROJECT_ROOT): LocalState {
@@ -21,5 +26,7 @@ export function localState(dir = process.env.SOPS_EDGE_STATE || PROJECT_ROOT): L
     dir: root,
     devVarsPath: resolve(root, '.dev.vars'),
     persistPath: resolve(root, '.wrangler/state'),
+    devServerPath: resolve(root, '.wrangler/dev-server.json'),
+    devRegistryPath: resolve(root, '.wrangler/dev-registry'),
   }
 }

@@ -29,7 +29,10 @@ export async function loadToken(kv: KvStore, bkToken: string): Promise<TokenReco
   return parseStored(tokenRecordSchema, raw, 'token record')
 }
 
-export async function revokeToken(kv: KvStore, bkToken: string): Promise<void> {
-  if (!(await loadToken(kv, bkToken))) throw new UserError('no such bk_token')
+/** Deletes the token; returns what it was. */
+export async function revokeToken(kv: KvStore, bkToken: string): Promise<TokenRecord> {
+  const token = await loadToken(kv, bkToken)
+  if (!token) throw new UserError('no such bk_token')
   await kv.delete(tokenKey(await tokenHash(bkToken)))
+  return token
 }

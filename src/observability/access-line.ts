@@ -79,7 +79,7 @@ export function accessLine(c: GatewayContext, clock: CallClock, sampleRate: numb
     status: res.status,
     ...answer,
     ...originOf(maybe('timings')?.origin?.desc),
-    detail: error instanceof GatewayError ? textOrNull(error.logDetail, MAX_MESSAGE_CHARS) : null,
+    detail: textOrNull(error instanceof GatewayError ? error.logDetail : maybe('logDetail'), MAX_MESSAGE_CHARS),
     exception: error && !(error instanceof GatewayError) ? text(error.stack || `${error.name}: ${error.message}`, MAX_STACK_CHARS) : null,
     ...durationsOf(maybe('timings') ?? {}, clock.totalMs),
     replayed: res.headers.get('Idempotent-Replayed') === 'true',

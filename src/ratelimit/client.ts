@@ -1,15 +1,18 @@
 /**
- * The Worker's side of the limiter: pick the key's object (or one of its shards), answer from the
- * isolate's deny-cache when it can, otherwise ask the object, within a deadline.
+ * The Worker's side of the limiter. A request is answered, in this order, by the isolate's lease on
+ * the key's quota (memory, no I/O), by the isolate's deny-cache (memory), or by the key's limiter
+ * object, which it calls itself within a deadline. A request never awaits a call another request made:
+ * renewals and closes run in the background (waitUntil) and only leave their answers in memory.
  */
 import type { RateWindow } from '../credentials/records.ts'
 import { DenyCache } from './deny-cache.ts'
-import type { DecideRequest, Decision } from './limiter.ts'
-import { objectName, shardCount, shardWindows, toWholeLimit } from './shards.ts'
+import { Leases } from './lease.ts'
+import type { Lease } from './lease.ts'
+import type { AcquireAnswer, AcquireRequest, Decision, LeaseRequest, Rejected } from './protocol.ts'
 
 /** What the client needs of the RATE_LIMITER binding; a test can pass a namespace that counts or fails. */
 export interface LimiterNamespace {
-  getByName(name: string): { decide(request: DecideRequest): Promise<Decision> }
+  getByName(name: string): { acquire(request: AcquireRequest): Promise<AcquireAnswer | Rejected> }
 }
 
 export interface LimiterKey {
@@ -17,62 +20,145 @@ export interface LimiterKey {
   resource: string
 }
 
-export interface ConsultOptions {
-  namespace: LimiterNamespace
-  timeoutMs: number
-  shardRps: number
-  /** Test clock for the deny-cache; the limiter object keeps its own. */
-  now?: () => number
-  /** Defaults to the isolate's cache; tests pass their own to start empty. */
-  denyCache?: DenyCache
+/** What one isolate knows about the limiters: its leases and its deny-cache. */
+export interface IsolateMemory {
+  leases: Leases
+  denyCache: DenyCache
 }
 
-/** Which tier decided: the limiter object, or the isolate's memory of its last refusal. */
-export type Tier = 'do' | 'isolate-cache'
+export const isolateMemory = (): IsolateMemory => ({ leases: new Leases(), denyCache: new DenyCache() })
+
+export interface Clock {
+  now(): number
+  sleep(ms: number): Promise<void>
+}
+
+const realClock: Clock = { now: () => Date.now(), sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)) }
+
+export interface AdmitOptions {
+  namespace: LimiterNamespace
+  /** Deadline of a call to the object. */
+  timeoutMs: number
+  /** Length of a lease; 0 asks the object for every request. */
+  leaseMs: number
+  /** Keeps background work (renewals, closes) alive after the response. */
+  waitUntil: (promise: Promise<unknown>) => void
+  /** A test's clock, also sent to the object; in production the isolate and the object use their own. */
+  clock?: Clock
+  /** Defaults to this isolate's; a test passes its own to play another isolate. */
+  memory?: IsolateMemory
+}
+
+/** Which tier decided: the isolate's lease, the limiter object, or the isolate's memory of a refusal. */
+export type LimitTier = 'lease' | 'object' | 'deny-cache'
 
 export interface Verdict {
-  tier: Tier
+  tier: LimitTier
   decision: Decision
 }
 
 /** The object failed or missed the deadline; the caller decides between fail-open and fail-closed. */
 export class LimiterUnavailable extends Error {}
 
-const isolateDenyCache = new DenyCache()
+const thisIsolate = isolateMemory()
 
-export async function consult(key: LimiterKey, windows: RateWindow[], options: ConsultOptions): Promise<Verdict> {
-  const now = options.now ?? Date.now
-  const denyCache = options.denyCache ?? isolateDenyCache
-  const shards = shardCount(windows, options.shardRps)
-  const names = Array.from({ length: shards }, (_, shard) => objectName(key.resource, shard, key.app))
-  const asWhole = (decision: Decision) => (shards > 1 ? toWholeLimit(decision, windows) : decision)
+/** The key's object: resource names contain no `/`, so any app code is unambiguous. */
+export const objectName = (key: LimiterKey) => `${key.resource}/${key.app}`
 
-  const open = names.flatMap((name, shard) => (denyCache.refusal(name, now()) ? [] : [{ name, shard }]))
-  const pick = open[Math.floor(Math.random() * open.length)]
-  if (!pick) return { tier: 'isolate-cache', decision: asWhole(soonestRefusal(names, denyCache, now())) }
-
-  const decision = await withDeadline(
-    options.namespace.getByName(pick.name).decide({ windows: shardWindows(windows, shards, pick.shard) }),
-    options.timeoutMs,
-  )
-  denyCache.remember(pick.name, decision, now())
-  return { tier: 'do', decision: asWhole(decision) }
+/**
+ * Admits or refuses one request. Answers from memory when it can, as a plain Verdict (no promise, no
+ * timer); otherwise asks the object and rejects with LimiterUnavailable if it cannot.
+ */
+export function admit(key: LimiterKey, windows: RateWindow[], options: AdmitOptions): Verdict | Promise<Verdict> {
+  const memory = options.memory ?? thisIsolate
+  const clock = options.clock ?? realClock
+  const now = clock.now()
+  const name = objectName(key)
+  const lease = memory.leases.for(name, windows, now)
+  lease.arrive()
+  if (lease.take(now)) {
+    if (lease.wantsRenewal(now)) renew({ name, lease, memory, clock, options })
+    return { tier: 'lease', decision: lease.decision(true, now) }
+  }
+  const refusal = memory.denyCache.refusal(name, now, options.timeoutMs)
+  if (refusal) return { tier: 'deny-cache', decision: refusal }
+  return ask({ name, lease, memory, clock, options })
 }
 
-/** Every shard is refusing: answer with the one that gives quota back first. */
-function soonestRefusal(names: string[], denyCache: DenyCache, now: number): Decision {
-  const refusals = names.flatMap((name) => denyCache.refusal(name, now) ?? [])
-  const retryMs = (d: Decision) => Math.max(...d.windows.filter((w) => w.remaining === 0).map((w) => w.resetMs))
-  return refusals.reduce((a, b) => (retryMs(b) < retryMs(a) ? b : a))
+/** What the calls about one key need, once memory could not answer. */
+interface KeyCalls {
+  name: string
+  lease: Lease
+  memory: IsolateMemory
+  clock: Clock
+  options: AdmitOptions
 }
 
-async function withDeadline<T>(call: Promise<T>, timeoutMs: number): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | null = null
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new LimiterUnavailable(`no answer within ${timeoutMs} ms`)), timeoutMs)
-  })
+/** The request's own call: admit it, and renew or open the isolate's lease on the way. */
+async function ask(key: KeyCalls): Promise<Verdict> {
+  const { name, lease, memory, clock, options } = key
+  const sentAt = clock.now()
+  const request = lease.request(sentAt, options.leaseMs, options.timeoutMs, false)
+  let answer: AcquireAnswer
   try {
-    return await Promise.race([call, deadline])
+    answer = await call(name, { windows: lease.windows, admit: true, lease: request }, options)
+  } catch (error) {
+    lease.failed(request)
+    memory.denyCache.forget(name)
+    throw error
+  }
+  const now = clock.now()
+  absorb(key, request, answer, sentAt, now)
+  // Refused, but a lease that arrived meanwhile (this answer's, or another call's) may have a token.
+  if (!answer.decision.allowed && lease.take(now)) return { tier: 'lease', decision: lease.decision(true, now) }
+  return { tier: 'object', decision: lease.decision(answer.decision.allowed, now) }
+}
+
+/** Tops the lease up in the background before it runs out; the requests meanwhile keep spending it. */
+function renew(key: KeyCalls): void {
+  const { name, lease, clock, options } = key
+  const sentAt = clock.now()
+  const request = lease.request(sentAt, options.leaseMs, options.timeoutMs, true)
+  if (!request) return
+  options.waitUntil(
+    call(name, { windows: lease.windows, admit: false, lease: request }, options).then(
+      (answer) => absorb(key, request, answer, sentAt, clock.now()),
+      // The lease is left to expire; the next request without tokens asks the object itself.
+      () => lease.failed(request),
+    ),
+  )
+}
+
+/** Leaves an answer in memory, and sets the lease to be closed if no renewal comes. */
+function absorb(key: KeyCalls, request: LeaseRequest | undefined, answer: AcquireAnswer, sentAt: number, now: number): void {
+  key.lease.absorb(request, answer, sentAt, now)
+  key.memory.denyCache.learn(key.name, answer.decision, now)
+  if (key.lease.id !== undefined) key.options.waitUntil(closeWhenIdle(key))
+}
+
+/** Once no renewal has come by the lease's close time, gives its unspent tokens back. */
+async function closeWhenIdle({ name, lease, clock, options }: KeyCalls): Promise<void> {
+  const answersSeen = lease.answers
+  await clock.sleep(lease.closeAt - clock.now())
+  const request = lease.close(answersSeen)
+  if (!request) return
+  // If the close is lost, the lease expires and its tokens count as spent: nothing to do.
+  await call(name, { windows: lease.windows, admit: false, lease: request }, options).catch(() => undefined)
+}
+
+/** One call to the object, within the deadline; every failure is LimiterUnavailable. */
+async function call(name: string, request: AcquireRequest, options: AdmitOptions): Promise<AcquireAnswer> {
+  const at = options.clock?.now()
+  let timer: ReturnType<typeof setTimeout> | null = null
+  try {
+    const answer = await Promise.race([
+      options.namespace.getByName(name).acquire(at === undefined ? request : { ...request, at }),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new LimiterUnavailable(`no answer within ${options.timeoutMs} ms`)), options.timeoutMs)
+      }),
+    ])
+    if ('rejected' in answer) throw new LimiterUnavailable(answer.rejected)
+    return answer
   } catch (error) {
     if (error instanceof LimiterUnavailable) throw error
     throw new LimiterUnavailable(error instanceof Error ? error.message : String(error), { cause: error })

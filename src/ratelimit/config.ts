@@ -3,6 +3,7 @@ import { parseRateWindows } from '../credentials/records.ts'
 import type { RateWindow } from '../credentials/records.ts'
 import type { GatewayEnv } from '../env.ts'
 import { GatewayError } from '../errors.ts'
+import { MAX_LEASE_MS } from './protocol.ts'
 
 export interface LimiterConfig {
   enabled: boolean
@@ -11,8 +12,8 @@ export interface LimiterConfig {
   /** What happens when the limiter object cannot answer: let the request through, or refuse it. */
   failMode: 'open' | 'closed'
   timeoutMs: number
-  /** The admitted rate one limiter object is planned for; hotter apps are spread over more objects. */
-  shardRps: number
+  /** How long an isolate's lease on a key's quota lasts; 0 asks the limiter object for every request. */
+  leaseMs: number
 }
 
 export const DEFAULTS = {
@@ -20,7 +21,7 @@ export const DEFAULTS = {
   RATE_LIMIT_DEFAULT: '100/1s,3000/60s',
   RATE_LIMIT_FAIL_MODE: 'open',
   RATE_LIMIT_TIMEOUT_MS: '1000',
-  RATE_LIMIT_SHARD_RPS: '500',
+  RATE_LIMIT_LEASE_MS: '500',
 } as const
 
 const parsed = new WeakMap<GatewayEnv, LimiterConfig>()
@@ -42,7 +43,7 @@ function parseConfig(env: GatewayEnv): LimiterConfig {
     defaultWindows: parseWindows('RATE_LIMIT_DEFAULT', read('RATE_LIMIT_DEFAULT')),
     failMode: oneOf('RATE_LIMIT_FAIL_MODE', read('RATE_LIMIT_FAIL_MODE'), ['open', 'closed']),
     timeoutMs: positiveInt('RATE_LIMIT_TIMEOUT_MS', read('RATE_LIMIT_TIMEOUT_MS')),
-    shardRps: positiveInt('RATE_LIMIT_SHARD_RPS', read('RATE_LIMIT_SHARD_RPS')),
+    leaseMs: intUpTo('RATE_LIMIT_LEASE_MS', read('RATE_LIMIT_LEASE_MS'), MAX_LEASE_MS),
   }
 }
 
@@ -61,6 +62,12 @@ function oneOf<T extends string>(name: string, value: string, allowed: readonly 
 function positiveInt(name: string, value: string): number {
   const n = Number(value)
   if (!Number.isSafeInteger(n) || n <= 0) throw configError(name, 'must be a positive integer')
+  return n
+}
+
+function intUpTo(name: string, value: string, max: number): number {
+  const n = Number(value)
+  if (!Number.isSafeInteger(n) || n < 0 || n > max) throw configError(name, `must be an integer from 0 to ${max}`)
   return n
 }
 

@@ -1,117 +1,101 @@
 /**
- * The limiter Durable Object: one per (resource, shard, app) key. It makes an exact sliding-window
- * decision over several windows at once and does no I/O other than its own SQLite storage, so its
- * input queue never waits on the network.
+ * The limiter Durable Object: one per (resource, app) key, the truth about the key's quota.
  *
- * Each window of P seconds is counted in BUCKETS cells of P/BUCKETS. A request at `now` counts every
- * cell that overlaps (now − P, now], the oldest one whole. That over-counts, never under-counts, so in
- * any interval of P seconds at most `tokens` requests pass; the price is that a unit of quota comes
- * back up to P/BUCKETS later than a perfect log would give it back.
+ * It counts admitted requests in sliding windows (./cells.ts) and lends blocks of quota to isolates as
+ * leases. While a lease is open, its unspent tokens count as spent in every window; what the isolate
+ * reports as spent is counted when reported (never before it was spent, so never too short); a lease
+ * that ends unreturned is counted as wholly spent at the moment it expires, which the isolate never
+ * reaches. So at every moment the windows count at least every request admitted anywhere, and the
+ * object never admits or lends past the limit.
  *
- * Decisions are made on the counts in memory, which the single-threaded object keeps exact under any
- * concurrency, and answered at once. The changed cells are written with `allowUnconfirmed`, so no answer
- * waits for a commit (a failed commit resets the object instead); the changes made while one commit is
- * in flight go together into the next, so there is one commit per flush rather than one per admission.
- * A reset therefore forgets at most the admissions of the last two commits' latency. The writes go
- * through the key-value API because writes through the SQL API always hold the output gate, i.e. every
- * answer until they are durable.
+ * Decisions are made synchronously on memory, so concurrent calls cannot interleave. Every change is
+ * written before the answer leaves (the storage's output gate), so a restarted object remembers every
+ * lease and admission it has answered. It does no I/O other than its own storage.
  */
 import { DurableObject } from 'cloudflare:workers'
 import * as z from 'zod'
-import { rateWindowSchema } from '../credentials/records.ts'
 import type { RateWindow } from '../credentials/records.ts'
+import { Cells, cellWidth } from './cells.ts'
+import { acquireRequestSchema } from './protocol.ts'
+import type { AcquireAnswer, AcquireRequest, Grant, LeaseRequest, Rejected, WindowState } from './protocol.ts'
 
-/** Cells per window: 1 s windows count in 10 ms cells, 60 s windows in 600 ms cells. */
-export const BUCKETS = 100
+/**
+ * A lease may hold at most (free tokens + its own) ÷ max(this, open leases): one isolate never holds
+ * most of what is left, so another finds quota whenever some is free.
+ */
+export const FAIR_SHARE_DIVISOR = 4
 
-export const decideRequestSchema = z.object({
-  windows: z.array(rateWindowSchema).min(1),
-  /** Test clock (ms); in production the object uses its own clock. */
-  at: z.number().int().nonnegative().optional(),
-})
-export type DecideRequest = z.infer<typeof decideRequestSchema>
-
-export interface WindowState extends RateWindow {
-  remaining: number
-  /** Milliseconds until this window gives back enough quota for one more request. */
-  resetMs: number
+interface Lease {
+  /** Tokens granted, in all. */
+  granted: number
+  /** Tokens the holder has reported spent, in all; these are counted in the cells. */
+  reported: number
+  expiresAt: number
 }
 
-export interface Decision {
-  allowed: boolean
-  windows: WindowState[]
+/** A lease the call renews (or opens: not stored until it holds something). */
+interface Held {
+  id: string
+  lease: Lease
+  stored: boolean
 }
 
-interface Cell {
-  bucket: number
-  hits: number
-}
-
-/** Answers may leave before the write is durable; a failed commit resets the object. */
-const UNCONFIRMED = { allowUnconfirmed: true }
-
-/** Storage keys of a period's cells: `<period ms>/<bucket>`. */
-const cellPrefix = (periodMs: number) => `${periodMs}/`
-const cellWidth = (periodMs: number) => periodMs / BUCKETS
-const bucketOf = (t: number, periodMs: number) => Math.floor(t / cellWidth(periodMs))
-/** First instant at which the cell no longer overlaps the window (see the module comment). */
-const cellFreedAt = (bucket: number, periodMs: number) => (bucket + 1) * cellWidth(periodMs) + periodMs - 1
+const CELL_PREFIX = 'cell/'
+const LEASE_PREFIX = 'lease/'
+const cellKey = (periodMs: number, bucket: number) => `${CELL_PREFIX}${periodMs}/${bucket}`
+const unspent = (lease: Lease) => lease.granted - lease.reported
 
 export class RateLimiter extends DurableObject {
   #lastNow = 0
-  /** Per period in ms: the cells that may still be counted, oldest first; the truth while the object lives. */
-  readonly #cells = new Map<number, Cell[]>()
-  /** Cells changed since the last write: their hits, or undefined once they have left every window. */
-  readonly #unwritten = new Map<string, number | undefined>()
-  #writing: Promise<void> | undefined
+  /** Per period in ms; read from storage on first use. */
+  readonly #windows = new Map<number, Cells>()
+  #openLeases: Map<string, Lease> | undefined
   #alarmAt = 0
 
   /**
-   * Admits the request if every window has room for it, and then counts it in every window; otherwise
-   * counts nothing. The decision is made synchronously, so concurrent calls cannot interleave.
+   * Admits the waiting request if every window has room, then settles and renews the caller's lease;
+   * refuses without counting anything otherwise.
    */
-  decide(request: DecideRequest): Decision {
-    const parsed = decideRequestSchema.safeParse(request)
-    // A plain message: a ZodError loses its details on the way back over RPC.
-    if (!parsed.success) throw new TypeError(`invalid limiter request: ${z.prettifyError(parsed.error)}`)
-    const { windows, at } = parsed.data
+  acquire(request: AcquireRequest): AcquireAnswer | Rejected {
+    const parsed = acquireRequestSchema.safeParse(request)
+    if (!parsed.success) return { rejected: `invalid limiter request: ${z.prettifyError(parsed.error)}` }
+    const { windows, admit, lease, at } = parsed.data
     const now = this.#clock(at)
-    const periods = [...new Set(windows.map((w) => w.period * 1000))]
-    const cells = new Map(periods.map((p) => [p, this.#countedCells(p, now)]))
-    const used = (w: RateWindow) => sumHits(cells.get(w.period * 1000) ?? [])
+    const cells = windows.map((w) => this.#cells(w.period * 1000, now))
+    this.#expireLeases(now)
+    const held = lease && this.#settle(lease, now)
 
-    const allowed = windows.every((w) => used(w) < w.tokens)
-    if (allowed) {
-      for (const periodMs of periods) this.#count(periodMs, now, cells.get(periodMs) ?? [])
-      this.#wantCleanupAfter(now, Math.max(...periods))
-    }
+    const free = () => Math.min(...windows.map((w, i) => w.tokens - cells[i]!.hits)) - this.#leased()
+    const allowed = admit && free() > 0
+    if (allowed) for (const c of new Set(cells)) c.add(now, 1)
+    // A refused admission leaves nothing free, so the lease is only kept alive.
+    const grant = held && lease ? this.#renew(held, lease, free(), admit, now) : undefined
+
+    if (allowed || grant) this.#wantCleanupAfter(now + (lease?.ms ?? 0), windows)
+    const leased = this.#leased()
     return {
-      allowed,
-      windows: windows.map((w) => {
-        const counted = cells.get(w.period * 1000) ?? []
-        const hits = sumHits(counted)
-        // One more request needs the count to drop below tokens; with room left, any freed unit is news.
-        const needed = Math.max(1, hits - w.tokens + 1)
-        return { ...w, remaining: Math.max(0, w.tokens - hits), resetMs: msUntilFreed(counted, needed, w.period * 1000, now) }
-      }),
+      decision: { allowed, windows: windows.map((w, i) => this.#state(w, cells[i]!, leased, now)) },
+      ...(grant ? { lease: grant } : {}),
+      at: now,
     }
   }
 
-  /** Deletes the object's storage once every window has run out, so idle keys cost nothing. */
+  /** Deletes the object's storage once every window has run out and no lease is open. */
   override async alarm(): Promise<void> {
-    // Every admission must be in storage before storage is read; no await follows the loop.
-    while (this.#writing) await this.#writing
-    let lastFreed = 0
-    for (const [key] of this.ctx.storage.kv.list()) {
-      const [periodMs = 0, bucket = 0] = key.split('/').map(Number)
-      lastFreed = Math.max(lastFreed, cellFreedAt(bucket, periodMs))
-    }
-    if (lastFreed > Date.now()) {
-      this.#alarmAt = lastFreed
-      await this.ctx.storage.setAlarm(lastFreed, UNCONFIRMED)
+    const now = this.#clock(undefined)
+    for (const [key] of this.ctx.storage.kv.list({ prefix: CELL_PREFIX })) this.#cells(Number(key.split('/')[1]), now)
+    this.#expireLeases(now)
+    const next = Math.max(
+      ...[...this.#windows.values()].map((c) => c.lastFreedAt),
+      ...[...this.#leases().values()].map((l) => l.expiresAt),
+    )
+    if (next > now) {
+      this.#alarmAt = next
+      await this.ctx.storage.setAlarm(next)
       return
     }
-    this.#cells.clear()
+    this.#windows.clear()
+    this.#openLeases = undefined
     this.#alarmAt = 0
     await this.ctx.storage.deleteAll()
   }
@@ -122,62 +106,120 @@ export class RateLimiter extends DurableObject {
     return this.#lastNow
   }
 
-  /** The cells that overlap (now − period, now], oldest first; read from storage once per object start. */
-  #countedCells(periodMs: number, now: number): Cell[] {
-    let cells = this.#cells.get(periodMs)
+  /** A period's cells, read from storage on first use, advanced to `now`. */
+  #cells(periodMs: number, now: number): Cells {
+    let cells = this.#windows.get(periodMs)
     if (!cells) {
-      const prefix = cellPrefix(periodMs)
-      cells = [...this.ctx.storage.kv.list<number>({ prefix })]
+      const prefix = `${CELL_PREFIX}${periodMs}/`
+      const stored = [...this.ctx.storage.kv.list<number>({ prefix })]
         .map(([key, hits]) => ({ bucket: Number(key.slice(prefix.length)), hits }))
         .sort((a, b) => a.bucket - b.bucket)
-      this.#cells.set(periodMs, cells)
+      cells = new Cells(periodMs, stored, (bucket, hits) => {
+        const key = cellKey(periodMs, bucket)
+        if (hits === undefined) this.ctx.storage.kv.delete(key)
+        else this.ctx.storage.kv.put(key, hits)
+      })
+      this.#windows.set(periodMs, cells)
     }
-    const first = bucketOf(now - periodMs + 1, periodMs)
-    let expired = 0
-    while ((cells[expired]?.bucket ?? first) < first) expired++
-    for (const cell of cells.splice(0, expired)) this.#persist(cellPrefix(periodMs) + cell.bucket, undefined)
+    cells.advance(now)
     return cells
   }
 
-  /** Counts one request in the current cell. */
-  #count(periodMs: number, now: number, cells: Cell[]): void {
-    const bucket = bucketOf(now, periodMs)
-    let cell = cells.at(-1)
-    if (cell?.bucket === bucket) cell.hits++
-    else cells.push((cell = { bucket, hits: 1 }))
-    this.#persist(cellPrefix(periodMs) + bucket, cell.hits)
+  #leases(): Map<string, Lease> {
+    this.#openLeases ??= new Map(
+      [...this.ctx.storage.kv.list<Lease>({ prefix: LEASE_PREFIX })].map(([key, lease]) => [key.slice(LEASE_PREFIX.length), lease]),
+    )
+    return this.#openLeases
   }
 
-  /** Writes the change, with every other one made meanwhile, once the commit in flight is confirmed. */
-  #persist(key: string, hits: number | undefined): void {
-    this.#unwritten.set(key, hits)
-    this.#writing ??= this.ctx.storage.sync().then(() => {
-      this.#writing = undefined
-      for (const [key, hits] of this.#unwritten) {
-        if (hits === undefined) void this.ctx.storage.delete(key, UNCONFIRMED)
-        else void this.ctx.storage.put(key, hits, UNCONFIRMED)
-      }
-      this.#unwritten.clear()
-    })
+  /** Tokens held unspent by open leases: counted as spent in every window. */
+  #leased(): number {
+    let sum = 0
+    for (const lease of this.#leases().values()) sum += unspent(lease)
+    return sum
   }
 
-  /** Keeps an alarm at or after the moment every counted cell has expired; rewritten rarely. */
-  #wantCleanupAfter(now: number, longestPeriodMs: number): void {
-    const allFreed = now + longestPeriodMs + cellWidth(longestPeriodMs)
+  /** Counts spent tokens at `t` in every window the key has. */
+  #count(t: number, n: number): void {
+    for (const cells of this.#windows.values()) cells.add(t, n)
+  }
+
+  /** A lease that ran out unreturned is counted as wholly spent when it expired: its holder stopped before. */
+  #expireLeases(now: number): void {
+    for (const [id, lease] of this.#leases()) {
+      if (lease.expiresAt > now) continue
+      this.#count(lease.expiresAt, unspent(lease))
+      this.#closeLease(id)
+    }
+  }
+
+  /** Counts what the holder reports spent; closes the lease if asked. Undefined once the lease is gone. */
+  #settle(request: LeaseRequest, now: number): Held | undefined {
+    if (request.id === undefined) {
+      return request.close ? undefined : { id: crypto.randomUUID(), lease: { granted: 0, reported: 0, expiresAt: now }, stored: false }
+    }
+    // Unknown: it expired or was closed, and its tokens were counted then. It is never opened again.
+    const lease = this.#leases().get(request.id)
+    if (!lease) return undefined
+    const spent = Math.min(request.spent, lease.granted)
+    if (spent > lease.reported) {
+      this.#count(now, spent - lease.reported)
+      lease.reported = spent
+    }
+    if (request.close) {
+      this.#closeLease(request.id)
+      return undefined
+    }
+    return { id: request.id, lease, stored: true }
+  }
+
+  /**
+   * Tops the lease up towards what the holder wants, within its fair share of the free tokens. A
+   * request's own call lends only while what its isolate wants is less than what is free: an isolate
+   * whose burst would exhaust the window gets its tokens one request at a time, as from a perfect
+   * limiter, so none of the burst's requests already on their way is refused for tokens a lease holds.
+   * A background renewal, from an isolate spending its lease steadily, gets its share even then.
+   */
+  #renew(held: Held, request: LeaseRequest, free: number, admitting: boolean, now: number): Grant | undefined {
+    const { lease } = held
+    const holders = this.#leases().size + (held.stored ? 0 : 1)
+    const share = Math.floor((Math.max(0, free) + unspent(lease)) / Math.max(FAIR_SHARE_DIVISOR, holders))
+    const lendable = !admitting || request.want - unspent(lease) < free
+    const tokens = lendable ? Math.max(0, Math.min(request.want, share) - unspent(lease)) : 0
+    if (!held.stored && tokens === 0) return undefined
+    lease.granted += tokens
+    lease.expiresAt = now + request.ms
+    this.#leases().set(held.id, lease)
+    this.ctx.storage.kv.put(LEASE_PREFIX + held.id, lease)
+    return { id: held.id, tokens, ms: request.ms }
+  }
+
+  #closeLease(id: string): void {
+    this.#leases().delete(id)
+    this.ctx.storage.kv.delete(LEASE_PREFIX + id)
+  }
+
+  #state(window: RateWindow, cells: Cells, leased: number, now: number): WindowState {
+    const used = cells.hits + leased
+    const remaining = Math.max(0, window.tokens - used)
+    // With room left any freed unit is news; without, the first moment enough is freed or a lease may come back.
+    const fromCells = cells.msUntilFreed(Math.max(1, used - window.tokens + 1), now)
+    const resetMs =
+      remaining > 0 ? (Number.isFinite(fromCells) ? fromCells : 0) : Math.min(fromCells, leased > 0 ? this.#firstExpiry() - now : Infinity)
+    return { ...window, remaining, resetMs }
+  }
+
+  #firstExpiry(): number {
+    return Math.min(...[...this.#leases().values()].map((l) => l.expiresAt))
+  }
+
+  /** Keeps an alarm at or after the moment everything counted until `until` has left every window. */
+  #wantCleanupAfter(until: number, windows: RateWindow[]): void {
+    const longestMs = Math.max(...windows.map((w) => w.period * 1000))
+    const allFreed = until + longestMs + cellWidth(longestMs)
     if (allFreed <= this.#alarmAt) return
-    this.#alarmAt = allFreed + longestPeriodMs
-    void this.ctx.storage.setAlarm(this.#alarmAt, UNCONFIRMED)
+    // Set a period further than needed, so the alarm is rewritten about once a period, not once a call.
+    this.#alarmAt = allFreed + longestMs
+    void this.ctx.storage.setAlarm(this.#alarmAt)
   }
-}
-
-const sumHits = (cells: Cell[]) => cells.reduce((sum, c) => sum + c.hits, 0)
-
-/** Time until the oldest cells holding `needed` hits have left the window; 0 when nothing is counted. */
-function msUntilFreed(cells: Cell[], needed: number, periodMs: number, now: number): number {
-  let freed = 0
-  for (const cell of cells) {
-    freed += cell.hits
-    if (freed >= needed) return Math.max(0, cellFreedAt(cell.bucket, periodMs) - now)
-  }
-  return 0
 }

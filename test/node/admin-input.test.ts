@@ -10,9 +10,14 @@ describe('admin input', () => {
       { tokens: 5000, period: 3600 },
     ])
     expect(rateWindows('1/1d')).toEqual([{ tokens: 1, period: 86_400 }])
+    expect(rateWindows(' 10 / 1s , 600/60s,1/86400s')).toEqual([
+      { tokens: 10, period: 1 },
+      { tokens: 600, period: 60 },
+      { tokens: 1, period: 86_400 },
+    ])
   })
 
-  it.each(['', '10', '10/s', '0/1s', '10/2d', '10/1s,,5/1m', '1/1s,2/1s,3/1s,4/1s,5/1s', '-1/1s'])('refuses rate %j', (rate) => {
+  it.each(['', '10', '10/s', '0/1s', '10/0s', '10/2d', '10/86401s', '10/1.5s', '1.5/1s', '10/1w', '10/1S', '10/1s,,5/1m', '1/1s,2/1s,3/1s,4/1s,5/1s', '-1/1s'])('refuses rate %j', (rate) => {
     expect(() => rateWindows(rate)).toThrow()
   })
 

@@ -1,9 +1,13 @@
 /**
  * The admin CLI, run as a user runs it (a child process on a temporary local state), judged by what
- * the real gateway then lets through on that same state.
+ * the real gateway then lets through on that same state, and by what a script can read of its output.
  */
+import { generateKeyPairSync } from 'node:crypto'
+import { readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { parseEnv } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { cli, startGateway, tempStateDir } from './admin-helpers.ts'
+import { DEMO_AUTH, cli, runScript, startGateway, tempStateDir } from './admin-helpers.ts'
 
 const state = tempStateDir()
 const admin = (...args: string[]) => cli('admin', state, ...args)
@@ -17,8 +21,22 @@ afterAll(async () => {
   await gateway?.dispose()
 })
 
-/** get_task_status of demo task 12 in business 2, with the credentials in X-Bkapi-Authorization. */
-async function call(credentials: Record<string, string>, taskId = '12') {
+const ANSI = /\x1b\[/
+
+/** The commands run with --json below; the last test checks that none was left out. */
+const jsonChecked = new Set<string>()
+
+/** A command with --json: it succeeds, and its stdout is one JSON document and nothing else. */
+async function adminJson(args: string[], env: Record<string, string> = {}) {
+  const result = await runScript('admin', [...args, '--json', '--state', state], env)
+  expect(result.code, result.stderr).toBe(0)
+  expect(result.stdout).not.toMatch(ANSI)
+  jsonChecked.add(args.slice(0, 2).join(' '))
+  return { json: JSON.parse(result.stdout), stderr: result.stderr }
+}
+
+/** get_task_status of a task in business 2 (demo task 12 by default), with the credentials in X-Bkapi-Authorization. */
+async function call(credentials: Record<string, string>, taskId: string | number = 12) {
   const res = await gateway.fetch(`http://localhost/api/bk-sops/prod/get_task_status/${taskId}/2/`, {
     headers: { 'X-Bkapi-Authorization': JSON.stringify(credentials) },
   })
@@ -28,8 +46,9 @@ async function call(credentials: Record<string, string>, taskId = '12') {
 
 const passes = { status: 200, result: true }
 
-function printedSecret(stdout: string): string {
-  const secret = /bk_app_secret(?: of \S+)?: (\S+)/.exec(stdout)?.[1]
+/** The line that shows a new secret, and the note under it: the same after `app create` and `app rotate`. */
+function printedSecret(stdout: string, code: string): string {
+  const secret = new RegExp(`^bk_app_secret of ${code}: (\\S+)\\n\\(shown this once: only its hash is stored\\)$`, 'm').exec(stdout)?.[1]
   if (!secret) throw new Error(`no secret in: ${stdout}`)
   return secret
 }
@@ -42,8 +61,9 @@ describe('app and token lifecycle through the gateway', () => {
   it('a created app works with its printed secret, and a wrong secret fails', async () => {
     const created = await admin('app', 'create', 'ops_portal', '--biz', '2', '--resources', 'get_task_status')
     expect(created.code).toBe(0)
-    first = printedSecret(created.stdout)
-    expect((await admin('token', 'add', 'tok-alice', 'alice', '--ttl', '1h')).code).toBe(0)
+    first = printedSecret(created.stdout, 'ops_portal')
+    const { json: token } = await adminJson(['token', 'add', 'tok-alice', 'alice', '--ttl', '1h'])
+    expect(token).toMatchObject({ username: 'alice', expired: false, fingerprint: expect.stringMatching(/^[0-9a-f]{8}$/) })
 
     expect(await call(app(first))).toMatchObject(passes)
     expect(await call(app('not-the-secret'))).toMatchObject({
@@ -56,7 +76,7 @@ describe('app and token lifecycle through the gateway', () => {
   it('after rotate both secrets work; after retire-secret only the new one', async () => {
     const rotated = await admin('app', 'rotate', 'ops_portal')
     expect(rotated.code).toBe(0)
-    second = printedSecret(rotated.stdout)
+    second = printedSecret(rotated.stdout, 'ops_portal')
     expect(second).not.toBe(first)
     expect(await call(app(first))).toMatchObject(passes)
     expect(await call(app(second))).toMatchObject(passes)
@@ -65,22 +85,23 @@ describe('app and token lifecycle through the gateway', () => {
     expect(third.code).toBe(1)
     expect(third.stderr).toContain('retire the older one first')
 
-    expect((await admin('app', 'retire-secret', 'ops_portal')).code).toBe(0)
+    const { json: retired } = await adminJson(['app', 'retire-secret', 'ops_portal'])
+    expect(retired.secrets).toHaveLength(1)
     expect(await call(app(first))).toMatchObject({ status: 400, code: 1640001 })
     expect(await call(app(second))).toMatchObject(passes)
   })
 
   it('a disabled app is refused until enabled again', async () => {
-    expect((await admin('app', 'disable', 'ops_portal')).code).toBe(0)
+    expect((await adminJson(['app', 'disable', 'ops_portal'])).json).toMatchObject({ bk_app_code: 'ops_portal', disabled: true })
     expect(await call(app(second))).toMatchObject({ status: 400, code: 1640001, message: expect.stringContaining('disabled') })
-    expect((await admin('app', 'enable', 'ops_portal')).code).toBe(0)
+    expect((await adminJson(['app', 'enable', 'ops_portal'])).json).toMatchObject({ disabled: false })
     expect(await call(app(second))).toMatchObject(passes)
   })
 
   it('grant and revoke change what passes', async () => {
-    expect((await admin('app', 'revoke', 'ops_portal', '--biz', '2')).code).toBe(0)
+    expect((await adminJson(['app', 'revoke', 'ops_portal', '--biz', '2'])).json.permissions).toEqual({ biz: [], resources: ['get_task_status'] })
     expect(await call(app(second))).toMatchObject({ status: 403, code: 1640301 })
-    expect((await admin('app', 'grant', 'ops_portal', '--biz', '*')).code).toBe(0)
+    expect((await adminJson(['app', 'grant', 'ops_portal', '--biz', '*'])).json.permissions.biz).toBe('*')
     expect(await call(app(second))).toMatchObject(passes)
 
     expect((await admin('app', 'revoke', 'ops_portal', '--resources', 'get_task_status')).code).toBe(0)
@@ -89,78 +110,173 @@ describe('app and token lifecycle through the gateway', () => {
     expect(await call(app(second))).toMatchObject(passes)
   })
 
+  it('set-rate takes the documented syntax, and the gateway enforces it', async () => {
+    // 2m: a window the calls above were not counted in (the default's are 1s and 60s).
+    const { json: limited } = await adminJson(['app', 'set-rate', 'ops_portal', '1/2m, 100 / 1d'])
+    expect(limited.rate_limits).toEqual([
+      { tokens: 1, period: 120 },
+      { tokens: 100, period: 86_400 },
+    ])
+    expect(await call(app(second))).toMatchObject(passes)
+    expect(await call(app(second))).toMatchObject({ status: 429, code: 1642903 })
+    expect((await adminJson(['app', 'set-rate', 'ops_portal', 'default'])).json.rate_limits).toBeNull()
+  })
+
   it('a revoked token fails', async () => {
-    expect((await admin('token', 'revoke', 'tok-alice')).code).toBe(0)
+    expect((await adminJson(['token', 'revoke', 'tok-alice'])).json).toMatchObject({ username: 'alice' })
     expect(await call(app(second))).toMatchObject({ status: 400, code: 1640001 })
     expect((await admin('token', 'show', 'tok-alice')).code).toBe(1)
+    expect((await adminJson(['token', 'show', 'xxx'])).json).toMatchObject({ username: 'admin', expired: false })
   })
 
   it('show and list never print a secret', async () => {
     const shown = await admin('app', 'show', 'ops_portal')
     const listed = await admin('app', 'list')
-    for (const out of [shown, listed]) {
-      expect(out.code).toBe(0)
-      expect(out.stdout).toContain('ops_portal')
-      expect(out.stdout).not.toContain(first)
-      expect(out.stdout).not.toContain(second)
+    const shownJson = await adminJson(['app', 'show', 'ops_portal'])
+    const listedJson = await adminJson(['app', 'list'])
+    for (const out of [shown.stdout, listed.stdout, JSON.stringify(shownJson.json), JSON.stringify(listedJson.json)]) {
+      expect(out).toContain('ops_portal')
+      expect(out).not.toContain(first)
+      expect(out).not.toContain(second)
     }
     expect(shown.stdout).toMatch(/secrets\s+[0-9a-f]{8} \(since/)
-    expect(listed.stdout).toContain('esb_test')
+    expect(listedJson.json.map((a: { bk_app_code: string }) => a.bk_app_code)).toEqual(['esb_test', 'ops_portal'])
   })
 
   it('a user-exempt app may name its user with bk_username alone, others may not', async () => {
-    const exempt = printedSecret((await admin('app', 'create', 'robot', '--user-exempt', '--biz', '2', '--resources', '*')).stdout)
-    expect(await call({ bk_app_code: 'robot', bk_app_secret: exempt, bk_username: 'robot-user' })).toMatchObject(passes)
+    const { json } = await adminJson(['app', 'create', 'robot', '--user-exempt', '--biz', '2', '--resources', '*'])
+    expect(json.app).toMatchObject({ bk_app_code: 'robot', user_exempt: true })
+    expect(await call({ bk_app_code: 'robot', bk_app_secret: json.secret, bk_username: 'robot-user' })).toMatchObject(passes)
     expect(await call({ bk_app_code: 'ops_portal', bk_app_secret: second, bk_username: 'alice' })).toMatchObject({
       status: 400,
       code: 1640001,
     })
+
+    const { json: rotated } = await adminJson(['app', 'rotate', 'robot'])
+    expect(rotated.app.secrets).toHaveLength(2)
+    expect(await call({ bk_app_code: 'robot', bk_app_secret: rotated.secret, bk_username: 'robot-user' })).toMatchObject(passes)
   })
 
-  it('task create makes a task the gateway then serves', async () => {
-    const created = await admin('task', 'create', 'src/engine/demo/task-12-failed-activity.json', '--biz', '2', '--start')
-    expect(created.code).toBe(0)
-    const taskId = created.stdout.trim()
-    expect(taskId).toMatch(/^\d+$/)
-    expect(await call({ bk_app_code: 'esb_test', bk_app_secret: 'xxx', bk_token: 'xxx' }, taskId)).toMatchObject(passes)
+  it("task create makes a task the gateway then serves, with wrangler's notices on stderr only", async () => {
+    // Makes wrangler say where it read secrets from (and from where: this project's .dev.vars if any).
+    const { json, stderr } = await adminJson(['task', 'create', 'src/engine/demo/task-12-failed-activity.json', '--biz', '2', '--start'], {
+      CLOUDFLARE_INCLUDE_PROCESS_ENV: 'true',
+      FORCE_COLOR: '1',
+    })
+    expect(stderr).toContain('Using secrets defined in')
+    expect(stderr).not.toMatch(ANSI)
+    expect(json).toEqual({ task_id: expect.any(Number), biz: '2', started: true })
+    expect(await call({ bk_app_code: 'esb_test', bk_app_secret: 'xxx', bk_token: 'xxx' }, json.task_id)).toMatchObject(passes)
+  })
+
+  it('jwt public-key prints the public key the engine verifies with', async () => {
+    const { json } = await adminJson(['jwt', 'public-key'])
+    expect(json.public_key).toBe(parseEnv(readFileSync(join(state, '.dev.vars'), 'utf8')).APIGW_PUBLIC_KEY)
+  })
+})
+
+describe('jwt rotate', () => {
+  it('writes a new pair to .dev.vars and prints its public key, saying to restart on stderr', async () => {
+    const other = tempStateDir()
+    const result = await runScript('admin', ['jwt', 'rotate', '--state', other])
+    expect(result.code).toBe(0)
+    expect(result.stdout).toMatch(/^-----BEGIN PUBLIC KEY-----\n[^]+\n-----END PUBLIC KEY-----\n$/)
+    expect(result.stderr).toContain('restart `npm run dev`')
+    const { json } = await runScript('admin', ['jwt', 'rotate', '--state', other, '--json']).then((r) => ({ json: JSON.parse(r.stdout) }))
+    expect(json.public_key).toBe(parseEnv(readFileSync(join(other, '.dev.vars'), 'utf8')).APIGW_PUBLIC_KEY)
+    jsonChecked.add('jwt rotate')
+  })
+})
+
+describe('global options go anywhere on the line', () => {
+  it.each([
+    [['--json', '--state', state, 'app', 'show', 'esb_test']],
+    [['app', '--state', state, 'show', '--json', 'esb_test']],
+    [['app', 'show', 'esb_test', '--json', '--state', state]],
+  ])('%j', { concurrent: true }, async (args) => {
+    const result = await runScript('admin', args)
+    expect(result.code, result.stderr).toBe(0)
+    expect(JSON.parse(result.stdout)).toMatchObject({ bk_app_code: 'esb_test' })
+  })
+
+  it.each([
+    [['--remote', 'jwt', 'public-key'], 'cannot be read back'],
+    [['--remote', 'task', 'create', 'tree.json', '--biz', '2'], 'local reference engine only'],
+    [['--state', state, '--bogus', 'app', 'list'], "Unknown option '--bogus'"],
+  ])('%j is understood before it is refused', { concurrent: true }, async (args, message) => {
+    const result = await runScript('admin', args)
+    expect(result.code).toBe(1)
+    expect(result.stderr).toContain(message)
+    expect(result.stdout).toBe('')
+  })
+
+  it('-h before the command is its help', async () => {
+    const result = await runScript('admin', ['-h', 'app', 'list'])
+    expect(result.code).toBe(0)
+    expect(result.stdout).toContain('usage: npm run admin -- app list')
   })
 })
 
 describe('input is checked like the gateway checks it', () => {
+  const keys = tempStateDir()
+  const ecKey = join(keys, 'ec.pem')
+  const publicKey = join(keys, 'public.pem')
+  const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+  writeFileSync(ecKey, ec.privateKey.export({ type: 'pkcs8', format: 'pem' }))
+  writeFileSync(publicKey, ec.publicKey.export({ type: 'spki', format: 'pem' }))
+
   it.each([
     [['app', 'create', 'x'.repeat(33)], 'app code cannot be longer than 32 characters'],
-    [['app', 'create', 'longsecret', '--secret', 's'.repeat(129)], 'app secret cannot be longer than 128 characters'],
-    [['app', 'create', 'badrate', '--rate', '10/0s'], 'rate window "10/0s"'],
-    [['app', 'create', 'badbiz', '--biz', '2,x'], '--biz takes digit-only business ids'],
-    [['app', 'create', 'badres', '--resources', 'operate_nodes'], 'unknown resource operate_nodes'],
-    [['app', 'create', 'esb_test'], 'app esb_test already exists'],
+    [['app', 'create', 'longsecret', '--biz', '2', '--resources', '*', '--secret', 's'.repeat(129)], 'app secret cannot be longer than 128 characters'],
+    [['app', 'create', 'nothing'], 'app create needs both --biz and --resources'],
+    [['app', 'create', 'nobiz', '--resources', '*'], "allow all with --biz '*' --resources '*'"],
+    [['app', 'create', 'nores', '--biz', '2'], 'app create needs both --biz and --resources'],
+    [['app', 'create', 'badrate', '--biz', '2', '--resources', '*', '--rate', '10/0s'], 'rate window "10/0s" is not valid'],
+    [['app', 'create', 'badrate', '--biz', '2', '--resources', '*', '--rate', '10/1.5s'], 'whole number of s, m, h or d'],
+    [['app', 'create', 'badrate', '--biz', '2', '--resources', '*', '--rate', '10/2d'], 'from 1s to 1d'],
+    [['app', 'create', 'badrate', '--biz', '2', '--resources', '*', '--rate', '1/1s,2/1s,3/1s,4/1s,5/1s'], 'at most 4 rate windows'],
+    [['app', 'set-rate', 'esb_test', '10/1w'], 'rate window "10/1w" is not valid'],
+    [['app', 'create', 'badbiz', '--biz', '2,x', '--resources', '*'], '--biz takes digit-only business ids'],
+    [['app', 'create', 'badres', '--biz', '2', '--resources', 'operate_nodes'], 'unknown resource operate_nodes'],
+    [['app', 'create', 'esb_test', '--biz', '2', '--resources', '*'], 'app esb_test already exists'],
     [['app', 'show', 'nobody'], 'no app nobody'],
     [['app', 'grant', 'esb_test'], 'needs --biz and/or --resources'],
     [['app', 'revoke', 'esb_test', '--biz', '3'], "app revoke esb_test --biz '*'"],
     [['app', 'retire-secret', 'esb_test'], 'has a single secret'],
     [['token', 'add', 'tok', 'bob', '--ttl', '8 hours'], '--ttl takes a positive duration'],
-    [['app', 'show', 'esb_test', '--bogus'], "Unknown option '--bogus'"],
+    [['app', 'show', 'esb_test', '--ttl', '1h'], "Unknown option '--ttl'"],
     [['app', 'show'], 'wrong number of arguments'],
     [['task', 'create', 'tree.json'], 'task create needs --biz'],
     [['task', 'create', 'tree.json', '--biz', '2', '--remote'], 'local reference engine only'],
+    [['demo', 'reset', '--remote'], 'local reference engine only'],
     [['jwt', 'rotate', '--remote'], 'Worker secret'],
+    [['jwt', 'public-key', '--key', ecKey], `${ecKey} holds a key of type ec, not RSA`],
+    [['jwt', 'public-key', '--key', publicKey], `${publicKey} is not a private key`],
     [['app', 'frobnicate'], 'unknown command "app frobnicate"'],
   ])('%j is refused', { concurrent: true }, async (args, message) => {
     const result = await admin(...args)
     expect(result.code).toBe(1)
     expect(result.stderr).toContain(message)
     expect(result.stderr).not.toMatch(/^\s+at /m)
+    expect(result.stdout).toBe('')
   })
 
   it('every command has --help', async () => {
-    const overview = await admin('--help')
-    const commands = [...overview.stdout.matchAll(/^ {2}([a-z]+ [a-z-]+)/gm)].map((m) => m[1]!)
-    expect(commands).toContain('app create')
-    expect(commands).toContain('jwt public-key')
     const helps = await Promise.all(commands.map((command) => admin(...command.split(' '), '--help')))
     helps.forEach((help, i) => {
       expect(help.code, commands[i]).toBe(0)
       expect(help.stdout).toContain(`usage: npm run admin -- ${commands[i]}`)
     })
   })
+})
+
+let commands: string[] = []
+beforeAll(async () => {
+  const overview = await runScript('admin', ['--help'])
+  commands = [...overview.stdout.matchAll(/^ {2}([a-z]+ [a-z-]+)/gm)].map((m) => m[1]!)
+  expect(commands).toContain('app create')
+})
+
+it('every command was run with --json above (demo reset in admin-demo.test.ts)', () => {
+  expect([...jsonChecked].sort()).toEqual(commands.filter((c) => c !== 'demo reset').sort())
 })

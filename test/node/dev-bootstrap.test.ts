@@ -25,14 +25,14 @@ describe('dev bootstrap', () => {
     const state = localState(tempStateDir())
 
     const first = await bootstrap(state)
-    expect(first.devVars).toEqual(['JWT_PRIVATE_KEY', 'APIGW_PUBLIC_KEY', 'CREDENTIAL_PEPPER', 'ENGINE_DEMO_SEED'])
+    expect(first.devVars).toEqual(['JWT_PRIVATE_KEY', 'APIGW_PUBLIC_KEY', 'CREDENTIAL_PEPPER', 'ADMIN_TOKEN', 'ENGINE_DEMO_SEED'])
     expect(first.demo).toEqual(['app esb_test (secret xxx)', 'bk_token xxx for admin'])
     const devVars = readFileSync(state.devVarsPath, 'utf8')
     const vars = parseEnv(devVars)
     // PKCS#1, the form BlueKing's dashboard generates; 2048 bits.
     expect(createPrivateKey(vars.JWT_PRIVATE_KEY!).export({ type: 'pkcs1', format: 'pem' })).toBe(vars.JWT_PRIVATE_KEY)
     expect(createPrivateKey(vars.JWT_PRIVATE_KEY!).asymmetricKeyDetails?.modulusLength).toBe(2048)
-    expect(publicKeyOf(vars.JWT_PRIVATE_KEY!)).toBe(vars.APIGW_PUBLIC_KEY)
+    expect(publicKeyOf(vars.JWT_PRIVATE_KEY!, ".dev.vars")).toBe(vars.APIGW_PUBLIC_KEY)
     expect(vars.ENGINE_DEMO_SEED).toBe('true')
     const records = await kvContents(state.persistPath)
     expect(Object.keys(records)).toHaveLength(2)

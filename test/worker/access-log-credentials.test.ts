@@ -159,18 +159,19 @@ describe('a line never holds a credential', () => {
     const s = secrets()
     const code = uniqueCode()
     await seedApp(code, { secrets: [s.appSecret], userExempt: true })
+    // A configuration value whose use throws, with the secret in its message.
     const failing = {
-      getByName: () => {
-        throw new Error(`cannot open limiter for ${s.appSecret}`)
+      trim: () => {
+        throw new Error(`cannot read the limits of ${s.appSecret}`)
       },
     }
     const { line } = await oneLine(
       '/api/bk-sops/prod/operate_node/2/12/',
       { headers: authHeader({ bk_app_code: code, bk_app_secret: s.appSecret, bk_username: 'admin' }), body: { node_id: 'n', action: 'skip' } },
-      { RATE_LIMITER: failing as unknown as DurableObjectNamespace, RATE_LIMIT_FAIL_MODE: 'closed' } as never,
+      { RATE_LIMIT_DEFAULT: failing } as never,
     )
     expect(line.status).toBe(500)
-    expect(line.exception).toContain(`Error: cannot open limiter for ${REDACTED}`)
+    expect(line.exception).toContain(`Error: cannot read the limits of ${REDACTED}`)
     expectNone(line, s)
   })
 })

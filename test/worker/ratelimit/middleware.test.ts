@@ -1,7 +1,9 @@
 /** The rateLimit() step on its own, in a small Hono app that plays the steps before it. */
 import { env } from 'cloudflare:workers'
+import { createExecutionContext } from 'cloudflare:test'
 import { Hono } from 'hono'
-import { describe, expect, it } from 'vitest'
+import { parseList } from 'structured-headers'
+import { describe, expect, it, vi } from 'vitest'
 import type { Gateway } from '../../../src/context.ts'
 import type { AppRecord, RateWindow } from '../../../src/credentials/records.ts'
 import type { GatewayEnv } from '../../../src/env.ts'
@@ -9,7 +11,7 @@ import { GatewayError } from '../../../src/errors.ts'
 import { rateLimit } from '../../../src/middleware/rate-limit.ts'
 import { serverTiming } from '../../../src/middleware/server-timing.ts'
 import type { LimiterNamespace } from '../../../src/ratelimit/client.ts'
-import { parseList } from './structured-fields.ts'
+import { countingNamespace } from './support.ts'
 
 let apps = 0
 function appRecord(rate_limits?: RateWindow[]): AppRecord {
@@ -27,9 +29,16 @@ function appRecord(rate_limits?: RateWindow[]): AppRecord {
   }
 }
 
+/** What the access log would say of each call the step did not tell the caller (the call's logDetail). */
+const logDetails: (string | undefined)[] = []
+
 /** The steps before rate limiting set the app and resource; onError renders gateway errors as app.ts does. */
 function gateway(record: AppRecord) {
   const app = new Hono<Gateway>()
+  app.use(async (c, next) => {
+    await next()
+    logDetails.push(c.error instanceof GatewayError ? c.error.logDetail : c.get('logDetail'))
+  })
   app.use(serverTiming())
   app.use(async (c, next) => {
     c.set('app', record)
@@ -46,10 +55,10 @@ function gateway(record: AppRecord) {
 }
 
 const call = (record: AppRecord, vars: Partial<GatewayEnv> = {}) =>
-  gateway(record).request('/op', { method: 'POST' }, { ...env, ...vars })
+  gateway(record).request('/op', { method: 'POST' }, { ...env, ...vars }, createExecutionContext())
 
-const namespaceThat = (decide: () => Promise<never>) =>
-  ({ getByName: () => ({ decide }) }) satisfies LimiterNamespace as unknown as GatewayEnv['RATE_LIMITER']
+const asBinding = (namespace: LimiterNamespace) => namespace as unknown as GatewayEnv['RATE_LIMITER']
+const namespaceThat = (acquire: () => Promise<never>) => asBinding({ getByName: () => ({ acquire }) })
 
 const tier = (res: Response) => /ratelimit;desc="([a-z-]+)"/.exec(res.headers.get('Server-Timing') ?? '')?.[1]
 
@@ -60,6 +69,32 @@ describe('rateLimit()', () => {
     const statuses = responses.map((r) => r.status)
     expect(statuses.filter((s) => s === 200)).toHaveLength(50)
     expect(statuses.filter((s) => s === 429)).toHaveLength(150)
+  })
+
+  it('admits exactly 5 out of 40 concurrent calls against 5/30 s, with BlueKing and draft-10 headers', async () => {
+    const record = appRecord([{ tokens: 5, period: 30 }])
+    const all = await Promise.all(Array.from({ length: 40 }, () => call(record)))
+    const admitted = all.filter((r) => r.status === 200)
+    const refused = all.filter((r) => r.status === 429)
+    expect(admitted).toHaveLength(5)
+    expect(refused).toHaveLength(35)
+    expect(admitted.map((r) => r.headers.get('X-Bkapi-RateLimit-Remaining')).sort()).toEqual(['0', '1', '2', '3', '4'])
+    for (const res of all) {
+      expect(res.headers.get('X-Bkapi-RateLimit-Limit')).toBe('5')
+      expect(res.headers.get('X-Bkapi-RateLimit-Plugin')).toBe('bk-resource-rate-limit')
+      expect(res.headers.get('RateLimit-Policy')).toBe('"30s";q=5;w=30')
+      const [[name, params]] = parseList(res.headers.get('RateLimit') ?? '') as [[string, Map<string, number>]]
+      expect(name).toBe('30s')
+      expect(params.get('r')).toBe(Number(res.headers.get('X-Bkapi-RateLimit-Remaining')))
+      expect(params.get('t')).toBe(Number(res.headers.get('X-Bkapi-RateLimit-Reset')))
+      expect(params.get('t')).toBeGreaterThanOrEqual(res.status === 200 ? 29 : 1)
+    }
+    for (const res of refused) {
+      expect(res.headers.get('X-Bkapi-RateLimit-Remaining')).toBe('0')
+      // Quota comes back when the first admission leaves the 30 s window.
+      expect(Number(res.headers.get('Retry-After'))).toBeGreaterThanOrEqual(29)
+      expect(Number(res.headers.get('Retry-After'))).toBeLessThanOrEqual(31)
+    }
   })
 
   it("uses the app's own windows, else the configured default", async () => {
@@ -93,9 +128,9 @@ describe('rateLimit()', () => {
     for (const res of seen) {
       expect(res.headers.get('X-Bkapi-RateLimit-Plugin')).toBe('bk-resource-rate-limit')
       expect(parseList(res.headers.get('RateLimit-Policy') ?? '')).toHaveLength(2)
-      const [state] = parseList(res.headers.get('RateLimit') ?? '')
-      expect(state?.params.r).toBe(Number(res.headers.get('X-Bkapi-RateLimit-Remaining')))
-      expect(state?.params.t).toBe(Number(res.headers.get('X-Bkapi-RateLimit-Reset')))
+      const [[, params]] = parseList(res.headers.get('RateLimit') ?? '') as [[string, Map<string, number>]]
+      expect(params.get('r')).toBe(Number(res.headers.get('X-Bkapi-RateLimit-Remaining')))
+      expect(params.get('t')).toBe(Number(res.headers.get('X-Bkapi-RateLimit-Reset')))
     }
     const refused = seen[3]!
     expect(Number(refused.headers.get('Retry-After'))).toBeGreaterThanOrEqual(1)
@@ -108,40 +143,49 @@ describe('rateLimit()', () => {
       data: null,
       request_id: 'request-id',
     })
-    expect(seen.map(tier)).toEqual(['object', 'object', 'object', 'object', 'deny-cache', 'deny-cache'])
+    // The third admission left nothing: the isolate refuses by itself from then on.
+    expect(seen.map(tier)).toEqual(['object', 'object', 'object', 'deny-cache', 'deny-cache', 'deny-cache'])
     expect(seen[0]!.headers.get('Retry-After')).toBeNull()
   })
 
-  it('answers from the isolate without calling the object once a key is refused', async () => {
-    let calls = 0
-    const counting = {
-      getByName: (name: string) => ({
-        decide: (request: Parameters<ReturnType<LimiterNamespace['getByName']>['decide']>[0]) => {
-          calls++
-          return env.RATE_LIMITER.getByName(name).decide(request)
-        },
-      }),
-    } satisfies LimiterNamespace as unknown as GatewayEnv['RATE_LIMITER']
+  it('answers from the isolate without calling the object once a key has no quota left', async () => {
+    const { namespace, calls } = countingNamespace()
     const record = appRecord([{ tokens: 2, period: 60 }])
     const statuses = []
-    for (let i = 0; i < 6; i++) statuses.push((await call(record, { RATE_LIMITER: counting })).status)
+    for (let i = 0; i < 6; i++) statuses.push((await call(record, { RATE_LIMITER: asBinding(namespace) })).status)
     expect(statuses).toEqual([200, 200, 429, 429, 429, 429])
-    expect(calls).toBe(3)
+    expect(calls).toHaveLength(2)
+  })
+
+  it('answers from a lease once traffic is steady, remaining counting down by one', async () => {
+    const { namespace, calls } = countingNamespace()
+    const record = appRecord([{ tokens: 10_000, period: 60 }])
+    const seen = []
+    for (let i = 0; i < 60; i++) {
+      seen.push(await call(record, { RATE_LIMITER: asBinding(namespace) }))
+      await new Promise((resolve) => setTimeout(resolve, 1))
+    }
+    expect(seen.every((r) => r.status === 200)).toBe(true)
+    expect(seen.slice(-20).map(tier)).toEqual(Array(20).fill('lease'))
+    expect(calls.length).toBeLessThan(30)
+    const remaining = seen.map((r) => Number(r.headers.get('X-Bkapi-RateLimit-Remaining')))
+    expect(remaining).toEqual(remaining.map((_, i) => 10_000 - 1 - i))
   })
 
   describe('when the object fails', () => {
     const throwing = namespaceThat(() => Promise.reject(new Error('Durable Object is overloaded')))
     const silent = namespaceThat(() => new Promise<never>(() => {}))
 
-    for (const [what, namespace] of [
-      ['throws', throwing],
-      ['times out', silent],
+    for (const [what, namespace, reason] of [
+      ['throws', throwing, 'Durable Object is overloaded'],
+      ['times out', silent, 'no answer within 20 ms'],
     ] as const) {
       it(`fails open by default when it ${what}, and says so`, async () => {
         const res = await call(appRecord(), { RATE_LIMITER: namespace, RATE_LIMIT_TIMEOUT_MS: '20' })
         expect(res.status).toBe(200)
         expect(tier(res)).toBe('fail-open')
         expect(res.headers.get('X-Bkapi-RateLimit-Limit')).toBeNull()
+        expect(logDetails.at(-1)).toBe(`rate limiter unavailable: ${reason}`)
       })
 
       it(`fails closed when configured and it ${what}`, async () => {
@@ -150,6 +194,7 @@ describe('rateLimit()', () => {
           RATE_LIMIT_TIMEOUT_MS: '20',
           RATE_LIMIT_FAIL_MODE: 'closed',
         })
+        expect(logDetails.at(-1)).toBe(`rate limiter unavailable: ${reason}`)
         expect(res.status).toBe(500)
         expect(tier(res)).toBe('fail-closed')
         expect(await res.json()).toMatchObject({
@@ -177,6 +222,7 @@ describe('rateLimit()', () => {
       [{ RATE_LIMIT_DEFAULT: '0/1s' }, /invalid RATE_LIMIT_DEFAULT/],
       [{ RATE_LIMIT_FAIL_MODE: 'sometimes' }, /invalid RATE_LIMIT_FAIL_MODE: must be one of open, closed/],
       [{ RATE_LIMIT_TIMEOUT_MS: '-5' }, /invalid RATE_LIMIT_TIMEOUT_MS: must be a positive integer/],
+      [{ RATE_LIMIT_LEASE_MS: '5000' }, /invalid RATE_LIMIT_LEASE_MS: must be an integer from 0 to 1000/],
     ]
     for (const [vars, message] of cases) {
       const res = await call(appRecord(), vars)

@@ -1,0 +1,30 @@
+/** What an admin command is, and what it is given to run. */
+import type { OptionSpec, Values } from './commandline.ts'
+import type { Output } from './console.ts'
+import type { LocalState } from './state.ts'
+import type { KvStore } from './store.ts'
+
+export interface Context {
+  /** The positional arguments after the command's name. */
+  args: string[]
+  values: Values
+  remote: boolean
+  state: LocalState
+  /** The pepper the gateway hashes secrets with: from .dev.vars locally, from the environment with --remote. */
+  pepper(): string
+  /** The CREDENTIALS namespace, opened on first use (local state or, with --remote, the deployed one). */
+  kv(): Promise<KvStore>
+}
+
+export interface Command {
+  usage: string
+  help: string
+  /** Positional arguments, required ones first. */
+  args: { required: number; optional?: number }
+  options?: OptionSpec
+  /** Why the command cannot run with --remote, if it cannot. */
+  localOnly?: string
+  run(ctx: Context): Promise<Output>
+}
+
+export const option = (values: Values, name: string) => values[name] as string | undefined
