@@ -4,7 +4,7 @@
  * Every field is an id, a name, a number or a bounded text the gateway made: never a header, a query, a
  * cookie or a body.
  */
-import { z } from 'zod'
+import * as z from 'zod'
 import { RESOURCE_NAMES } from '../credentials/records.ts'
 import { ERRORS, type ErrorName } from '../errors.ts'
 

@@ -3,7 +3,7 @@
  * admit the request waiting on it, report what the isolate spent of its lease, and grant or close that
  * lease (docs/rate-limiting.md).
  */
-import { z } from 'zod'
+import * as z from 'zod'
 import { rateWindowSchema } from '../credentials/records.ts'
 import type { RateWindow } from '../credentials/records.ts'
 
