@@ -22,7 +22,9 @@ export default defineConfig({
           cloudflareTest({
             wrangler: { configPath: './wrangler.toml' },
             // The access log writes a line per call: tests that read it capture it (access-log*.test.ts).
-            miniflare: { bindings: { ...testSecrets, LOG_FORMAT: 'none' } },
+            // The test pool calls the Worker directly, never through the asset router: tests read the
+            // console's assets (with their _headers) through the ASSETS binding instead.
+            miniflare: { bindings: { ...testSecrets, LOG_FORMAT: 'none' }, assets: { directory: './dist/assets', binding: 'ASSETS' } },
           }),
         ],
         test: {

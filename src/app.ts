@@ -78,7 +78,7 @@ interface EsbCredentials {
 
 type Params<R extends Resource> = z.input<R['schema']>
 type AsQuery<T> = { [K in keyof T]: T[K] extends string | undefined ? T[K] : string }
-type Fields<R extends Resource, T> = R['method'] extends 'get' ? { query: AsQuery<T> } : { json: T }
+type Fields<R extends Resource, T> = R['method'] extends 'get' ? ({} extends T ? { query?: AsQuery<T> } : { query: AsQuery<T> }) : { json: T }
 type IdParams = { bk_biz_id: string; task_id: string }
 
 /** SOPS's own answer: success with the resource's data, or SOPS's error (HTTP 200, result false). */

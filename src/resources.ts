@@ -5,7 +5,14 @@
  */
 import type * as z from 'zod'
 import type { ResourceName } from './credentials/records.ts'
-import { getTaskStatusSchema, nodeCallbackSchema, operateNodeSchema, operateTaskSchema } from './schemas.ts'
+import {
+  getTaskStatusSchema,
+  nodeCallbackSchema,
+  operateNodeSchema,
+  operateTaskSchema,
+  operationDoneSchema,
+  taskStatusSchema,
+} from './schemas.ts'
 
 /** Every resource carries these ids; they may come from the path (gateway form) or the body/query (ESB form). */
 type IdSchema = z.ZodType<{ bk_biz_id: string; task_id: number; scope: 'cmdb_biz' | 'project' }>
@@ -16,6 +23,7 @@ export interface Resource<
   EsbPath extends string = string,
   GatewayPath extends string = string,
   Schema extends IdSchema = IdSchema,
+  Data extends z.ZodType = z.ZodType,
 > {
   name: Name
   summary: string
@@ -25,6 +33,8 @@ export interface Resource<
   /** API-gateway form: `bk_biz_id` and `task_id` in the path. */
   gatewayPath: GatewayPath
   schema: Schema
+  /** What SOPS answers in `data` on success. */
+  data: Data
   /** Path on the origin, relative to its base URL. */
   originPath: (input: z.output<Schema>) => string
   /** The operation's own fields, sent to the origin (as JSON body for POST, as query for GET). */
@@ -37,29 +47,10 @@ const define = <
   const EsbPath extends string,
   const GatewayPath extends string,
   Schema extends IdSchema,
+  Data extends z.ZodType,
 >(
-  r: Resource<Name, Method, EsbPath, GatewayPath, Schema>,
+  r: Resource<Name, Method, EsbPath, GatewayPath, Schema, Data>,
 ) => r
-
-/** One entry of get_task_status's tree, in SOPS's legacy format (engine-reference §6.1). */
-export interface TaskStatus {
-  id?: string
-  state: string
-  'root_id:'?: string
-  parent_id?: string
-  version?: string
-  loop?: number
-  retry: number
-  skip: boolean | number
-  error_ignorable?: boolean
-  error_ignored?: boolean
-  elapsed_time: number
-  start_time: string | null
-  finish_time: string | null
-  name?: string
-  children: Record<string, TaskStatus>
-  ex_data?: Record<string, unknown>
-}
 
 export const resources = [
   define({
@@ -69,6 +60,7 @@ export const resources = [
     esbPath: '/api/c/compapi/v2/sops/operate_node',
     gatewayPath: '/api/bk-sops/prod/operate_node/:bk_biz_id/:task_id',
     schema: operateNodeSchema,
+    data: operationDoneSchema,
     originPath: (p) => `apigw/operate_node/${p.bk_biz_id}/${p.task_id}/`,
     forward: ['node_id', 'action', 'data', 'inputs', 'flow_id', 'flow_ids', 'converge_gateway_id', 'scope'],
   }),
@@ -79,6 +71,7 @@ export const resources = [
     esbPath: '/api/c/compapi/v2/sops/operate_task',
     gatewayPath: '/api/bk-sops/prod/operate_task/:task_id/:bk_biz_id',
     schema: operateTaskSchema,
+    data: operationDoneSchema,
     originPath: (p) => `apigw/operate_task/${p.task_id}/${p.bk_biz_id}/`,
     forward: ['action', 'scope'],
   }),
@@ -89,6 +82,7 @@ export const resources = [
     esbPath: '/api/c/compapi/v2/sops/node_callback',
     gatewayPath: '/api/bk-sops/prod/node_callback/:task_id/:bk_biz_id',
     schema: nodeCallbackSchema,
+    data: operationDoneSchema,
     originPath: (p) => `apigw/node_callback/${p.task_id}/${p.bk_biz_id}/`,
     forward: ['node_id', 'callback_data', 'version', 'scope'],
   }),
@@ -99,6 +93,7 @@ export const resources = [
     esbPath: '/api/c/compapi/v2/sops/get_task_status',
     gatewayPath: '/api/bk-sops/prod/get_task_status/:task_id/:bk_biz_id',
     schema: getTaskStatusSchema,
+    data: taskStatusSchema,
     originPath: (p) => `apigw/get_task_status/${p.task_id}/${p.bk_biz_id}/`,
     forward: ['scope', 'subprocess_id', 'with_ex_data'],
   }),
@@ -107,9 +102,4 @@ export const resources = [
 export type Resources = typeof resources
 
 /** What `data` holds in a successful answer of each resource. */
-export interface ResourceData {
-  operate_node: string
-  operate_task: string
-  node_callback: string
-  get_task_status: TaskStatus
-}
+export type ResourceData = { [R in Resources[number] as R['name']]: z.infer<R['data']> }

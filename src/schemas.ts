@@ -1,6 +1,6 @@
 /**
- * The parameters of each SOPS resource (CONTRACT §2.1). Each schema is the one definition behind
- * edge validation, the handler's types, the typed client and /openapi.json.
+ * The parameters of each SOPS resource (CONTRACT §2.1), and what SOPS answers in `data`. Each schema
+ * is the one definition behind edge validation, the handler's types, the typed client and /openapi.json.
  */
 import * as z from 'zod'
 
@@ -131,3 +131,43 @@ export const getTaskStatusSchema = z.object({
     .optional()
     .describe('any non-empty value adds ex_data of the failed nodes, as SOPS does'),
 })
+
+// ---- What SOPS answers in `data` (documented and typed, never enforced on the origin's answer) ----
+
+/** operate_node, operate_task and node_callback answer SOPS's plain `"success"`. */
+export const operationDoneSchema = z.string().describe('"success" when SOPS accepted the operation')
+
+const statusTime = z
+  .string()
+  .nullable()
+  .describe('"%Y-%m-%d %H:%M:%S %z" in SOPS\'s timezone, e.g. "2024-05-01 10:00:00 +0800"; null before it happened')
+
+/**
+ * One entry of get_task_status's tree, in SOPS's legacy format (engine-reference §6.1): the task
+ * itself, and under `children` every node that has been reached, subprocesses with their own children.
+ * An EXPIRED task has only `state`.
+ */
+export const taskStatusSchema = z.object({
+  id: z.string().optional().describe("node id (the task's pipeline id at the top); absent before the task starts"),
+  state: z
+    .string()
+    .describe('CREATED, READY, RUNNING, SUSPENDED, NODE_SUSPENDED (a child is paused), BLOCKED, FINISHED, FAILED (a node failed), REVOKED or EXPIRED'),
+  'root_id:': z.string().optional().describe("the task's pipeline id (SOPS's key, colon included)"),
+  parent_id: z.string().optional(),
+  version: z.string().optional().describe('the node state version node_callback may name'),
+  loop: z.int().optional(),
+  retry: z.int().optional().describe('how many times the node was retried'),
+  skip: z.union([z.boolean(), z.int()]).optional().describe('whether the node was skipped (0 before the task starts)'),
+  error_ignorable: z.boolean().optional(),
+  error_ignored: z.boolean().optional(),
+  elapsed_time: z.int().optional().describe('seconds'),
+  start_time: statusTime.optional(),
+  finish_time: statusTime.optional(),
+  name: z.string().optional().describe('the task name at the top; activity and subprocess names below; "" for events and gateways'),
+  get children() {
+    return z.record(z.string(), taskStatusSchema).optional().describe('the entries below this one, by node id')
+  },
+  ex_data: z.record(z.string(), z.unknown()).optional().describe("with with_ex_data, on a FAILED task: each failed node's error, by node id"),
+})
+
+export type TaskStatus = z.infer<typeof taskStatusSchema>

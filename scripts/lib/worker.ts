@@ -57,8 +57,9 @@ export async function startLocalWorker(state: LocalState, bundle: WorkerBundle):
   // Imported on first use: each takes a second to load.
   const [{ Miniflare, convertV4MiniflareOptions }, { unstable_getMiniflareWorkerOptions }] = await Promise.all([import('miniflare'), import('wrangler')])
   const { name } = workerConfig()
-  // The bundle is one ES module, so the rules for other module types do not apply.
-  const { modulesRules: _, ...workerOptions } = unstable_getMiniflareWorkerOptions(WRANGLER_CONFIG).workerOptions
+  // The bundle is one ES module, so the rules for other module types do not apply; the admin CLI never
+  // serves the console's static assets.
+  const { modulesRules: _, assets: __, ...workerOptions } = unstable_getMiniflareWorkerOptions(WRANGLER_CONFIG).workerOptions
   const mf = new Miniflare(
     convertV4MiniflareOptions({
       ...workerOptions,

@@ -35,16 +35,25 @@ export const cli = (script: 'admin' | 'dev', stateDir: string, ...args: string[]
 
 /** The gateway as `npm run dev` serves it, on the state of `stateDir`; the auth cache off so changes show at once. */
 export async function startGateway(stateDir: string) {
-  const worker = await unstable_startWorker({
-    config: join(ROOT, 'wrangler.toml'),
-    envFiles: [join(stateDir, '.dev.vars')],
-    bindings: {
-      AUTH_CACHE_TTL_MS: { type: 'plain_text', value: '0' },
-    },
-    dev: { persist: join(stateDir, '.wrangler/state'), server: { port: 0 }, inspector: false, watch: false, logLevel: 'none' },
-  })
-  await worker.ready
-  return worker
+  // Miniflare's asset parser logs "Parsed 1 valid header rule" at info level whatever dev.logLevel
+  // says: quiet while the gateway starts, and only then (the CLI's children inherit the environment).
+  const logLevel = process.env.WRANGLER_LOG
+  process.env.WRANGLER_LOG = 'warn'
+  try {
+    const worker = await unstable_startWorker({
+      config: join(ROOT, 'wrangler.toml'),
+      envFiles: [join(stateDir, '.dev.vars')],
+      bindings: {
+        AUTH_CACHE_TTL_MS: { type: 'plain_text', value: '0' },
+      },
+      dev: { persist: join(stateDir, '.wrangler/state'), server: { port: 0 }, inspector: false, watch: false, logLevel: 'none' },
+    })
+    await worker.ready
+    return worker
+  } finally {
+    if (logLevel === undefined) delete process.env.WRANGLER_LOG
+    else process.env.WRANGLER_LOG = logLevel
+  }
 }
 
 /** X-Bkapi-Authorization of the demo app and token (CONTRACT §9). */

@@ -6,16 +6,23 @@ import { env } from 'cloudflare:workers'
 import { expect, it } from 'vitest'
 import app from '../../src/app.ts'
 import { sopsClient } from '../../src/client.ts'
-import { fakeOrigin, seedApp, uniqueCode } from './helpers.ts'
+import { fakeOrigin, seedApp, seedToken, uniqueCode } from './helpers.ts'
 
 const code = uniqueCode()
 await seedApp(code, { userExempt: true, resources: ['operate_node', 'get_task_status'] })
+await seedToken('client-login-token', 'alice')
 
-const sops = sopsClient(
-  'https://gateway.test',
-  { bk_app_code: code, bk_app_secret: 'secret', bk_username: 'admin' },
-  { fetch: (input: RequestInfo | URL, init?: RequestInit) => app.fetch(new Request(input, init), { ...env, ORIGIN_URL: fakeOrigin('ok') }) },
-)
+/** The app, with requests recorded as they reach it. */
+function appFetch(seen: Request[] = [], cookie?: string) {
+  return (input: RequestInfo | URL, init?: RequestInit) => {
+    const request = new Request(input, init)
+    if (cookie) request.headers.set('Cookie', cookie) // what the browser adds on the gateway's own origin
+    seen.push(request.clone())
+    return app.fetch(request, { ...env, ORIGIN_URL: fakeOrigin('ok') })
+  }
+}
+
+const sops = sopsClient('https://gateway.test', { bk_app_code: code, bk_app_secret: 'secret', bk_username: 'admin' }, { fetch: appFetch() })
 const operateNode = sops.api['bk-sops'].prod.operate_node[':bk_biz_id'][':task_id']
 
 it('operates a node and narrows the answer by status', async () => {
@@ -45,6 +52,41 @@ it('types the gateway error envelope on other statuses', async () => {
   expect(denied.status).toBe(403)
 })
 
+it('reads a task status without a query', async () => {
+  const res = await sops.api['bk-sops'].prod.get_task_status[':task_id'][':bk_biz_id'].$get({ param: { task_id: '12', bk_biz_id: '2' } })
+  expect(res.status).toBe(200)
+})
+
+it('sends the credentials the ESB way with the login cookie: query of a GET, JSON body of a POST, no header', async () => {
+  const seen: Request[] = []
+  const browser = sopsClient('https://gateway.test', { bk_app_code: code, bk_app_secret: 'secret', loginCookie: true }, { fetch: appFetch(seen, 'bk_token=client-login-token') })
+  const status = await browser.api['bk-sops'].prod.get_task_status[':task_id'][':bk_biz_id'].$get({ param: { task_id: '12', bk_biz_id: '2' } })
+  const operated = await browser.api['bk-sops'].prod.operate_node[':bk_biz_id'][':task_id'].$post({
+    param: { bk_biz_id: '2', task_id: '12' },
+    json: { node_id: 'node_id', action: 'skip' },
+  })
+  expect([status.status, operated.status]).toEqual([200, 200])
+  const [get, post] = seen
+  expect(new URL(get!.url).searchParams.get('bk_app_code')).toBe(code)
+  expect(await post!.json()).toMatchObject({ node_id: 'node_id', bk_app_code: code, bk_app_secret: 'secret' })
+  expect(post!.headers.get('Content-Type')).toBe('application/json')
+  for (const request of seen) expect(request.headers.has('X-Bkapi-Authorization')).toBe(false)
+})
+
+it('keeps the caller\'s own headers beside X-Bkapi-Authorization', async () => {
+  const seen: Request[] = []
+  const traced = sopsClient('https://gateway.test', { bk_app_code: code, bk_app_secret: 'secret', bk_token: 'client-login-token' }, { fetch: appFetch(seen), headers: { 'X-Request-ID': 'trace-1' } })
+  const res = await traced.api['bk-sops'].prod.get_task_status[':task_id'][':bk_biz_id'].$get({ param: { task_id: '12', bk_biz_id: '2' } })
+  expect(res.status).toBe(200)
+  expect(res.headers.get('X-Request-ID')).toBe('trace-1')
+  expect(JSON.parse(seen[0]!.headers.get('X-Bkapi-Authorization')!)).toEqual({ bk_app_code: code, bk_app_secret: 'secret', bk_token: 'client-login-token' })
+})
+
+it('refuses credentials without the app, or without a user', () => {
+  const missing = [{ bk_app_code: code, bk_username: 'admin' }, { bk_app_code: '', bk_app_secret: 's', bk_token: 't' }, { bk_app_code: code, bk_app_secret: 's' }]
+  for (const credentials of missing) expect(() => sopsClient('https://gateway.test', credentials as never)).toThrow(TypeError)
+})
+
 it('serves the ESB form and GET queries with the same types', async () => {
   const status = await sops.api['bk-sops'].prod.get_task_status[':task_id'][':bk_biz_id'].$get({
     param: { task_id: '12', bk_biz_id: '2' },
@@ -65,6 +107,10 @@ it('rejects wrong calls at compile time', () => {
     () => operateNode.$post({ json: { node_id: 'n', action: 'skip' } }),
     // @ts-expect-error: inputs must be an object
     () => operateNode.$post({ param: { bk_biz_id: '2', task_id: '12' }, json: { node_id: 'n', action: 'retry', inputs: 'x' } }),
+    // @ts-expect-error: a bk_token and a bk_username are never sent together
+    () => sopsClient('https://gateway.test', { bk_app_code: 'a', bk_app_secret: 's', bk_token: 't', bk_username: 'u' }),
+    // @ts-expect-error: there is no call without the app's credentials
+    () => sopsClient('https://gateway.test', { bk_token: 't' }),
   ]
-  expect(calls).toHaveLength(4)
+  expect(calls).toHaveLength(6)
 })

@@ -1,34 +1,6 @@
-/** The routes around the resources: /healthz, /openapi.json, CORS for browser front-ends, trailing slashes. */
+/** The routes around the resources: /healthz, CORS for browser front-ends, trailing slashes (/openapi.json: openapi.test.ts). */
 import { describe, expect, it } from 'vitest'
 import { call, callWith } from './helpers.ts'
-
-describe('/openapi.json', () => {
-  it('describes both URL forms of every resource from the same schemas', async () => {
-    const res = await call('/openapi.json')
-    expect(res.headers.get('Content-Type')).toBe('application/json; charset=utf-8')
-    const doc = (await res.json()) as { openapi: string; paths: Record<string, Record<string, any>> }
-    expect(doc.openapi).toBe('3.1.0')
-    expect(Object.keys(doc.paths).sort()).toEqual([
-      '/api/bk-sops/prod/get_task_status/{task_id}/{bk_biz_id}/',
-      '/api/bk-sops/prod/node_callback/{task_id}/{bk_biz_id}/',
-      '/api/bk-sops/prod/operate_node/{bk_biz_id}/{task_id}/',
-      '/api/bk-sops/prod/operate_task/{task_id}/{bk_biz_id}/',
-      '/api/c/compapi/v2/sops/get_task_status/',
-      '/api/c/compapi/v2/sops/node_callback/',
-      '/api/c/compapi/v2/sops/operate_node/',
-      '/api/c/compapi/v2/sops/operate_task/',
-    ])
-    const operateNode = doc.paths['/api/bk-sops/prod/operate_node/{bk_biz_id}/{task_id}/']?.post
-    const body = operateNode.requestBody.content['application/json'].schema
-    expect(body.required).toEqual(['node_id', 'action'])
-    expect(body.properties.action.enum).toContain('skip_exg')
-    expect(body.properties.node_id.pattern).toBe('^[A-Za-z0-9_-]{1,64}$')
-    expect(operateNode.parameters.map((p: { name: string }) => p.name)).toEqual(['bk_biz_id', 'task_id'])
-    expect(Object.keys(operateNode.responses)).toEqual(expect.arrayContaining(['200', '400', '403', '404', '413', '429', '500', '502', '504']))
-    const esbStatus = doc.paths['/api/c/compapi/v2/sops/get_task_status/']?.get
-    expect(esbStatus.parameters.map((p: { name: string }) => p.name)).toEqual(['bk_biz_id', 'task_id', 'scope', 'subprocess_id', 'with_ex_data'])
-  })
-})
 
 describe('CORS', () => {
   it('answers preflights for the allowed origins only', async () => {

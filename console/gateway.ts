@@ -1,0 +1,72 @@
+/**
+ * The console's calls, through `sops-edge/client` exactly as an outside front-end makes them. Every
+ * answer becomes one Outcome: SOPS's success or refusal, the gateway's error envelope, or no answer.
+ */
+import type { InferRequestType } from 'hono/client'
+import { type Credentials, type ErrorEnvelope, type SopsClient, type TaskStatus, sopsClient } from 'sops-edge/client'
+
+export interface TaskIds {
+  bk_biz_id: string
+  task_id: string
+}
+
+export type Outcome<T> =
+  | { kind: 'done'; message: string; data: T }
+  /** SOPS's own refusal, passed on as SOPS sent it (HTTP 200, result false). */
+  | { kind: 'refused'; code: number; message: string }
+  /** An error the gateway made; `retryAfter` (seconds) on a 429. */
+  | { kind: 'error'; status: number; envelope: ErrorEnvelope; retryAfter: number | undefined }
+  | { kind: 'unreachable'; message: string }
+
+type Answer<T> = { result: true; message: string; data: T } | { result: false; code: number; message: string }
+
+/** What settle needs of hono/client's typed response, whatever its status. */
+interface Reply<T> {
+  status: number
+  headers: Headers
+  json(): Promise<Answer<T> | ErrorEnvelope>
+}
+
+async function settle<T>(pending: Promise<Reply<T>>): Promise<Outcome<T>> {
+  let reply: Reply<T>
+  try {
+    reply = await pending
+  } catch (error) {
+    return { kind: 'unreachable', message: error instanceof Error ? error.message : String(error) }
+  }
+  let body: Answer<T> | ErrorEnvelope
+  try {
+    body = await reply.json()
+  } catch {
+    return { kind: 'unreachable', message: `the gateway answered HTTP ${reply.status} without its JSON envelope` }
+  }
+  if ('code_name' in body) return { kind: 'error', status: reply.status, envelope: body, retryAfter: retryAfter(reply) }
+  return body.result ? { kind: 'done', message: body.message, data: body.data } : { kind: 'refused', code: body.code, message: body.message }
+}
+
+function retryAfter(reply: Reply<unknown>): number | undefined {
+  if (reply.status !== 429) return undefined
+  const seconds = Number(reply.headers.get('Retry-After') ?? reply.headers.get('X-Bkapi-RateLimit-Reset'))
+  return Number.isFinite(seconds) && seconds > 0 ? seconds : 1
+}
+
+export function gateway(credentials: Credentials) {
+  const prod = sopsClient(location.origin, credentials).api['bk-sops'].prod
+  const operateNode = prod.operate_node[':bk_biz_id'][':task_id']
+  const operateTask = prod.operate_task[':task_id'][':bk_biz_id']
+  return {
+    /** The task's tree, with the failed nodes' errors (`ex_data`). */
+    status: (param: TaskIds) =>
+      settle<TaskStatus>(prod.get_task_status[':task_id'][':bk_biz_id'].$get({ param, query: { with_ex_data: 'true' } })),
+    operateNode: (param: TaskIds, command: NodeCommand) => settle<string>(operateNode.$post({ param, json: command })),
+    operateTask: (param: TaskIds, action: TaskAction) => settle<string>(operateTask.$post({ param, json: { action } })),
+  }
+}
+
+export type Gateway = ReturnType<typeof gateway>
+
+type Prod = SopsClient['api']['bk-sops']['prod']
+/** operate_node's fields, as the client types them. */
+export type NodeCommand = InferRequestType<Prod['operate_node'][':bk_biz_id'][':task_id']['$post']>['json']
+export type NodeAction = NodeCommand['action']
+export type TaskAction = InferRequestType<Prod['operate_task'][':task_id'][':bk_biz_id']['$post']>['json']['action']

@@ -1,0 +1,165 @@
+/**
+ * The operator console at /console/: sign in, open a task by business and task id, watch its node
+ * tree, and operate on it. Every call goes through `sops-edge/client` (./gateway.ts).
+ */
+import type { Credentials, TaskStatus } from 'sops-edge/client'
+import { isMoving } from './actions.ts'
+import { askCallbackData, askFlow } from './dialogs.ts'
+import { byId, showProblem } from './dom.ts'
+import { type Gateway, type NodeAction, type NodeCommand, type Outcome, type TaskAction, type TaskIds, gateway } from './gateway.ts'
+import { renderOutcome } from './outcome.ts'
+import { credentialsFrom, describeCredentials, forgetCredentials, saveCredentials, savedCredentials } from './session.ts'
+import { renderTask } from './tree.ts'
+
+const REFRESH_MS = 2000
+
+const page = {
+  signIn: byId('sign-in', HTMLElement),
+  signInForm: byId('sign-in-form', HTMLFormElement),
+  signInProblem: byId('sign-in-problem', HTMLElement),
+  workspace: byId('workspace', HTMLElement),
+  signedInAs: byId('signed-in-as', HTMLElement),
+  signOut: byId('sign-out', HTMLButtonElement),
+  loadForm: byId('load-form', HTMLFormElement),
+  bizId: byId('biz-id', HTMLInputElement),
+  taskId: byId('task-id', HTMLInputElement),
+  outcome: byId('outcome', HTMLElement),
+  task: byId('task', HTMLElement),
+}
+
+let api: Gateway | undefined
+let ids: TaskIds | undefined
+let status: TaskStatus | undefined
+let timer: ReturnType<typeof setTimeout> | undefined
+
+function signedIn(credentials: Credentials) {
+  api = gateway(credentials)
+  page.signedInAs.textContent = describeCredentials(credentials)
+  page.signIn.hidden = true
+  page.workspace.hidden = false
+  page.signedInAs.hidden = page.signOut.hidden = false
+}
+
+function signedOut() {
+  forgetCredentials()
+  api = ids = status = undefined
+  clearTimeout(timer)
+  page.signInForm.reset()
+  page.task.replaceChildren()
+  page.outcome.replaceChildren()
+  page.signIn.hidden = false
+  page.workspace.hidden = page.signedInAs.hidden = page.signOut.hidden = true
+  byId('app-code', HTMLInputElement).focus()
+}
+
+/** Reads the task's status and draws it; refreshes by itself while the task moves. */
+async function refresh(announce?: string) {
+  clearTimeout(timer)
+  if (!api || !ids) return
+  const current = ids
+  const outcome = await api.status(current)
+  if (ids !== current) return // another task was opened meanwhile
+  if (announce !== undefined || outcome.kind !== 'done') page.outcome.replaceChildren(renderOutcome(announce ?? 'Refresh', outcome))
+  if (outcome.kind === 'done') draw(outcome.data)
+  const moving = outcome.kind === 'done' ? isMoving(outcome.data.state) : status !== undefined && isMoving(status.state)
+  const delay = outcome.kind === 'error' && outcome.retryAfter !== undefined ? outcome.retryAfter * 1000 : REFRESH_MS
+  if (moving && !document.hidden) timer = setTimeout(() => void refresh(), delay)
+}
+
+/** Redraws the tree, keeping the keyboard focus on the same button when it is still there. */
+function draw(next: TaskStatus) {
+  if (!ids) return
+  status = next
+  const focusedKey = document.activeElement instanceof HTMLElement ? document.activeElement.dataset.key : undefined
+  const view = { ids, status: next, updatedAt: new Date(), refreshing: isMoving(next.state) }
+  page.task.replaceChildren(renderTask(view, { onNodeAction: (action, nodeId) => void operateNode(action, nodeId), onTaskAction: (action) => void operateTask(action) }))
+  if (focusedKey) page.task.querySelector<HTMLElement>(`[data-key="${CSS.escape(focusedKey)}"]`)?.focus()
+}
+
+async function perform(label: string, call: () => Promise<Outcome<unknown>>) {
+  page.outcome.replaceChildren(`${label}…`)
+  const outcome = await call()
+  page.outcome.replaceChildren(renderOutcome(label, outcome))
+  await refresh()
+  // The button pressed may be gone (a retried node is no longer FAILED): keep the focus in the task.
+  if (!page.task.contains(document.activeElement)) page.task.querySelector<HTMLElement>('#task-name')?.focus()
+}
+
+async function operateNode(action: NodeAction, nodeId: string) {
+  if (!api || !ids) return
+  const command: NodeCommand = { node_id: nodeId, action }
+  if (action === 'callback') {
+    const data = await askCallbackData(nodeId)
+    if (data === undefined) return
+    command.data = data
+  }
+  if (action === 'skip_exg') {
+    const flow = await askFlow(nodeId, status?.ex_data?.[nodeId])
+    if (flow === undefined) return
+    command.flow_id = flow
+  }
+  const [target, call] = [ids, api]
+  await perform(`${action} ${nodeId}`, () => call.operateNode(target, command))
+}
+
+async function operateTask(action: TaskAction) {
+  if (!api || !ids) return
+  const [target, call] = [ids, api]
+  await perform(`${action} task ${target.task_id}`, () => call.operateTask(target, action))
+}
+
+/** `#2/12` opens task 12 of business 2: a link to a task, and the back button, work. */
+const idsFromHash = (): TaskIds | undefined => {
+  const match = /^#(\d+)\/(\d+)$/.exec(location.hash)
+  return match ? { bk_biz_id: match[1]!, task_id: match[2]! } : undefined
+}
+
+function open(next: TaskIds) {
+  ids = next
+  status = undefined
+  page.bizId.value = next.bk_biz_id
+  page.taskId.value = next.task_id
+  page.task.replaceChildren()
+  const label = `Load task ${next.task_id} of business ${next.bk_biz_id}`
+  page.outcome.replaceChildren(`${label}…`)
+  void refresh(label)
+}
+
+page.signInForm.addEventListener('submit', (event) => {
+  event.preventDefault()
+  const credentials = credentialsFrom(new FormData(page.signInForm))
+  showProblem(page.signInProblem, 'problem' in credentials ? credentials.problem : undefined)
+  if ('problem' in credentials) return
+  saveCredentials(credentials)
+  signedIn(credentials)
+  page.bizId.focus()
+  const linked = idsFromHash()
+  if (linked) open(linked)
+})
+
+page.signOut.addEventListener('click', signedOut)
+
+page.loadForm.addEventListener('submit', (event) => {
+  event.preventDefault()
+  if (!page.loadForm.reportValidity()) return
+  const next = { bk_biz_id: page.bizId.value.trim(), task_id: page.taskId.value.trim() }
+  const hash = `#${next.bk_biz_id}/${next.task_id}`
+  if (location.hash !== hash) history.pushState(null, '', hash)
+  open(next)
+})
+
+window.addEventListener('popstate', () => {
+  const linked = idsFromHash()
+  if (linked && api) open(linked)
+})
+
+document.addEventListener('visibilitychange', () => {
+  if (!document.hidden && status && isMoving(status.state)) void refresh()
+})
+
+const saved = savedCredentials()
+if (saved) {
+  signedIn(saved)
+  const linked = idsFromHash()
+  if (linked) open(linked)
+}

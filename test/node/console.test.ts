@@ -1,0 +1,147 @@
+/**
+ * The operator console in headless Chromium against `npm run dev`, driven by the keyboard where a
+ * person would use it: sign in, open a task the admin CLI created with a failed node, see it FAILED,
+ * press `retry <node>`, see it finish; the callback editor and the flow of skip_exg on the demo tasks;
+ * the gateway's errors as the console shows them; no Content-Security-Policy violation throughout.
+ */
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { cli } from './admin-helpers.ts'
+import { type Browser, browserSkipReason, launchChromium } from './browser.ts'
+import { type DevServer, startDev } from './dev-server.ts'
+
+const LIMITED_APP = { code: 'console_limited', secret: 'limited-secret' }
+
+let stateDir: string
+let dev: DevServer
+let browser: Browser
+let page: Page
+let createdTask: string
+const cspViolations: string[] = []
+
+async function admin(...args: string[]): Promise<string> {
+  const result = await cli('admin', stateDir, ...args)
+  if (result.code !== 0) throw new Error(`npm run admin -- ${args.join(' ')} failed:\n${result.stderr}`)
+  return result.stdout.trim()
+}
+
+const node = (kind: string, id: string) => page.getByRole('region', { name: `${kind} ${id}` })
+const outcome = () => page.locator('#outcome')
+
+async function signIn(fields: Record<string, string>) {
+  if (await page.getByRole('button', { name: 'Sign out' }).isVisible()) await page.getByRole('button', { name: 'Sign out' }).click()
+  for (const [label, value] of Object.entries(fields)) await page.getByLabel(label, { exact: true }).fill(value)
+  await page.keyboard.press('Enter')
+  await expect.poll(() => page.getByLabel('Business ID', { exact: true }).isVisible()).toBe(true)
+}
+
+async function load(bizId: string, taskId: string) {
+  await page.getByLabel('Business ID', { exact: true }).fill(bizId)
+  await page.getByLabel('Task ID', { exact: true }).fill(taskId)
+  const answered = page.waitForResponse((response) => response.url().includes(`/get_task_status/${taskId}/${bizId}`))
+  await page.keyboard.press('Enter')
+  await answered
+  // Until the answer is drawn the outcome reads `Load task … of business …` and an ellipsis.
+  await expect.poll(() => outcome().textContent()).toMatch(new RegExp(`^Load task ${taskId} of business ${bizId}: `))
+}
+
+/** Presses a button from the keyboard, as a person tabbing to it would. */
+async function press(name: string) {
+  await page.getByRole('button', { name, exact: true }).focus()
+  await page.keyboard.press('Enter')
+}
+
+describe.skipIf(browserSkipReason)(`the operator console${browserSkipReason ? ` (${browserSkipReason})` : ''}`, () => {
+  beforeAll(async () => {
+    stateDir = await mkdtemp(join(tmpdir(), 'sops-edge-console-'))
+    dev = await startDev(stateDir)
+    ;[createdTask] = await Promise.all([
+      admin('task', 'create', 'src/engine/demo/task-12-failed-activity.json', '--biz', '2', '--start', '--name', 'Console test'),
+      admin('app', 'create', LIMITED_APP.code, '--secret', LIMITED_APP.secret, '--user-exempt', '--biz', '*', '--resources', 'get_task_status', '--rate', '2/60s'),
+    ])
+    browser = await launchChromium()
+    page = await browser.context.newPage()
+    page.on('console', (message) => {
+      if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text())
+    })
+    await page.goto(`${dev.base}/console/`)
+  }, 180_000)
+
+  afterAll(async () => {
+    await browser?.close()
+    await dev?.stop()
+    await rm(stateDir, { recursive: true, force: true })
+  })
+
+  it('signs in, keeping the credentials in sessionStorage only', async () => {
+    await signIn({ 'App code': 'esb_test', 'App secret': 'xxx', bk_token: 'xxx' })
+    expect(await page.locator('#signed-in-as').textContent()).toBe('App esb_test, user of the bk_token')
+    const stored = await page.evaluate(() => ({ session: Object.keys(sessionStorage), local: localStorage.length }))
+    expect(stored).toEqual({ session: ['sops-console.credentials'], local: 0 })
+  })
+
+  it('shows the created task FAILED, retries its node and sees the task finish', async () => {
+    expect(createdTask).toMatch(/^\d+$/)
+    await load('2', createdTask)
+    await expect.poll(() => page.locator('#task-name').textContent()).toBe('Console test FAILED')
+    const failed = node('activity', 'node_id')
+    expect(await failed.textContent()).toContain('FAILED')
+    expect(await failed.textContent()).toContain('retried 0×')
+    expect(await failed.locator('.node-error').textContent()).toContain('fail_once')
+
+    await press('retry node_id')
+    await expect.poll(() => outcome().textContent()).toBe('retry node_id: success')
+    await expect.poll(() => node('activity', 'node_id').locator('.state').textContent()).toBe('FINISHED')
+    expect(await node('activity', 'node_id').textContent()).toContain('retried 1×')
+    await expect.poll(() => page.locator('#task-name').textContent()).toBe('Console test FINISHED')
+    expect(page.url()).toMatch(new RegExp(`#2/${createdTask}$`))
+  })
+
+  it('sends a callback with the data written in its JSON editor', async () => {
+    await load('2', '14')
+    await press('callback approve')
+    const editor = page.getByLabel('Callback data (a JSON object)')
+    await editor.fill('{"approved": true')
+    await press('Send callback')
+    expect(await page.locator('#callback-problem').textContent()).toMatch(/^Not valid JSON/)
+    await editor.fill('{"approved": true}')
+    await press('Send callback')
+    await expect.poll(() => outcome().textContent()).toBe('callback approve: success')
+    await expect.poll(() => node('activity', 'approve').locator('.state').textContent()).toBe('FINISHED')
+  })
+
+  it('lets the operator choose the flow of a failed gateway', async () => {
+    await load('2', '13')
+    const gateway = node('gateway', 'choose')
+    expect(await gateway.textContent()).toContain('all conditions of branches are not meet')
+    await press('skip_exg choose')
+    await page.getByLabel('Flow ID').fill('flow_ok')
+    await page.keyboard.press('Enter')
+    await expect.poll(() => outcome().textContent()).toBe('skip_exg choose: success')
+    await expect.poll(() => node('activity', 'deploy_prod').locator('.state').textContent()).toBe('FINISHED')
+  })
+
+  it("shows the gateway's error: code_name, message and each invalid field", async () => {
+    await load('2', '0')
+    const shown = await outcome().textContent()
+    expect(shown).toContain('REQUEST_PARAM_INVALID (HTTP 400, code 3540000)')
+    expect(shown).toContain('Request parameters invalid')
+    expect(await outcome().locator('.problems li').allTextContents()).toEqual(['task_id: must be a positive integer'])
+  })
+
+  it('says when a rate-limited call may be retried', async () => {
+    await signIn({ 'App code': LIMITED_APP.code, 'App secret': LIMITED_APP.secret, Username: 'admin' })
+    for (const _ of [1, 2]) await load('2', createdTask) // the app's quota: 2 calls a minute
+    await load('2', createdTask)
+    const shown = await outcome().textContent()
+    expect(shown).toContain('RATE_LIMIT_RESTRICTION (HTTP 429, code 1642903)')
+    expect(shown).toMatch(/Rate limited: retry in \d+ s/)
+  })
+
+  it('ran under its Content-Security-Policy without a violation', () => {
+    expect(cspViolations).toEqual([])
+  })
+})

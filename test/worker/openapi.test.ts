@@ -1,0 +1,152 @@
+/**
+ * /openapi.json as served, and the gateway's real answers against it: every error code documented
+ * on its own, real error bodies and real status trees of the reference engine within their schemas.
+ * (test/node/openapi-lint.test.ts lints the same document.)
+ */
+import { describe, expect, it } from 'vitest'
+import { ERRORS, type ErrorName } from '../../src/errors.ts'
+import { errorEnvelopeSchema, openApiDocument } from '../../src/openapi.ts'
+import { taskStatusSchema } from '../../src/schemas.ts'
+import { DEMO_TASKS } from '../../src/engine/demo/index.ts'
+import { engineDriver } from './engine/driver.ts'
+import { authHeader, call, seedApp, uniqueCode } from './helpers.ts'
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the document is walked as plain JSON
+type Json = any
+
+const doc: Json = await (await call('/openapi.json')).json()
+const code = uniqueCode('openapi')
+await seedApp(code, { userExempt: true, resources: ['get_task_status', 'operate_node'] })
+const headers = authHeader({ bk_app_code: code, bk_app_secret: 'secret', bk_username: 'admin' })
+
+describe('/openapi.json', () => {
+  it('serves the generated document as JSON', async () => {
+    const res = await call('/openapi.json')
+    expect(res.headers.get('Content-Type')).toBe('application/json; charset=utf-8')
+    expect(doc).toEqual(JSON.parse(JSON.stringify(openApiDocument())))
+    expect(doc.openapi).toBe('3.1.0')
+    expect(doc.info.license.identifier).toBeTruthy()
+    expect(doc.servers).toEqual([expect.objectContaining({ url: '/' })])
+  })
+
+  it('describes both URL forms of every resource from the same schemas', () => {
+    expect(Object.keys(doc.paths).sort()).toEqual([
+      '/api/bk-sops/prod/get_task_status/{task_id}/{bk_biz_id}/',
+      '/api/bk-sops/prod/node_callback/{task_id}/{bk_biz_id}/',
+      '/api/bk-sops/prod/operate_node/{bk_biz_id}/{task_id}/',
+      '/api/bk-sops/prod/operate_task/{task_id}/{bk_biz_id}/',
+      '/api/c/compapi/v2/sops/get_task_status/',
+      '/api/c/compapi/v2/sops/node_callback/',
+      '/api/c/compapi/v2/sops/operate_node/',
+      '/api/c/compapi/v2/sops/operate_task/',
+    ])
+    const operateNode = doc.paths['/api/bk-sops/prod/operate_node/{bk_biz_id}/{task_id}/'].post
+    const body = operateNode.requestBody.content['application/json'].schema
+    expect(body.required).toEqual(['node_id', 'action'])
+    expect(body.properties.action.enum).toContain('skip_exg')
+    expect(body.properties.node_id.pattern).toBe('^[A-Za-z0-9_-]{1,64}$')
+    expect(operateNode.parameters.filter((p: Json) => p.in === 'path').map((p: Json) => p.name)).toEqual(['bk_biz_id', 'task_id'])
+    const esbStatus = doc.paths['/api/c/compapi/v2/sops/get_task_status/'].get
+    expect(esbStatus.parameters.filter((p: Json) => p.in === 'query').map((p: Json) => p.name)).toEqual([
+      'bk_biz_id',
+      'task_id',
+      'scope',
+      'subprocess_id',
+      'with_ex_data',
+    ])
+  })
+
+  it('documents each error code as its own schema and example, under its status', () => {
+    for (const [name, entry] of Object.entries(ERRORS) as [ErrorName, (typeof ERRORS)[ErrorName]][]) {
+      const response = doc.components.responses[`error_${entry.status}`]
+      expect(response.description).toContain(`${name} (${entry.code})`)
+      const media = response.content['application/json']
+      expect(media.examples[name].value).toMatchObject({ result: false, code: entry.code, code_name: name })
+      const refs = media.schema.oneOf ?? [media.schema]
+      expect(refs).toContainEqual({ $ref: `#/components/schemas/${name}` })
+      expect(doc.components.schemas[name].allOf[1].properties).toEqual({ code: { const: entry.code }, code_name: { const: name } })
+      expect(doc.paths['/api/c/compapi/v2/sops/operate_node/'].post.responses[entry.status]).toEqual({
+        $ref: `#/components/responses/error_${entry.status}`,
+      })
+    }
+    // The two codes of HTTP 400 are told apart by their code.
+    expect(doc.components.responses.error_400.content['application/json'].schema.oneOf).toHaveLength(2)
+  })
+
+  it('models every way BlueKing reads credentials', () => {
+    const schemes = doc.components.securitySchemes
+    expect(Object.values(schemes).map((s: Json) => `${s.in}:${s.name}`)).toEqual([
+      'header:X-Bkapi-Authorization',
+      'query:bk_app_code',
+      'query:bk_app_secret',
+      'query:bk_token',
+      'query:bk_username',
+      'cookie:bk_token',
+    ])
+    const operateTask = doc.paths['/api/c/compapi/v2/sops/operate_task/'].post
+    expect(operateTask.security).toContainEqual({ bkAppCode: [], bkAppSecret: [], bkTokenCookie: [] })
+    expect(Object.keys(operateTask.requestBody.content['application/json'].schema.properties)).toEqual(
+      expect.arrayContaining(['bk_app_code', 'bk_app_secret', 'bk_token', 'bk_username']),
+    )
+  })
+
+  it('documents the response headers, each on the answers that carry it', () => {
+    const answer = doc.components.responses.get_task_status
+    expect(Object.keys(answer.headers)).toEqual(
+      expect.arrayContaining(['X-Bkapi-Request-ID', 'X-Request-ID', 'RateLimit', 'Server-Timing', 'Idempotent-Replayed']),
+    )
+    expect(answer.headers['Retry-After']).toBeUndefined()
+    expect(answer.headers['X-Bkapi-Error-Code']).toBeUndefined()
+    for (const status of [409, 429]) {
+      expect(doc.components.responses[`error_${status}`].headers['Retry-After']).toEqual({ $ref: '#/components/headers/Retry-After' })
+    }
+    expect(doc.components.responses.error_400.headers['Retry-After']).toBeUndefined()
+    expect(doc.components.responses.error_400.headers['X-Bkapi-Error-Code']).toEqual({ $ref: '#/components/headers/X-Bkapi-Error-Code' })
+    expect(doc.components.headers['Retry-After'].required).toBe(true)
+  })
+
+  it('takes an Idempotency-Key on the POST resources only', () => {
+    const headerParameters = (operation: Json) => operation.parameters.filter((p: Json) => p.in === 'header').map((p: Json) => p.name)
+    expect(headerParameters(doc.paths['/api/bk-sops/prod/operate_node/{bk_biz_id}/{task_id}/'].post)).toEqual(['X-Request-ID', 'Idempotency-Key'])
+    expect(headerParameters(doc.paths['/api/bk-sops/prod/get_task_status/{task_id}/{bk_biz_id}/'].get)).toEqual(['X-Request-ID'])
+  })
+
+  it('types data per resource, the status tree by one shared schema', () => {
+    const answer = (name: string) => doc.components.schemas[`${name}_answer`].properties.data
+    expect(answer('get_task_status')).toEqual({ $ref: '#/components/schemas/TaskStatus' })
+    expect(doc.components.schemas.TaskStatus.properties.children.additionalProperties).toEqual({ $ref: '#/components/schemas/TaskStatus' })
+    expect(answer('operate_node').type).toBe('string')
+  })
+})
+
+describe("the gateway's real answers", () => {
+  it('errors match the documented envelope and their own code', async () => {
+    const answers = await Promise.all([
+      call('/api/bk-sops/prod/operate_node/2/0/', { headers, body: { node_id: 'n', action: 'explode' } }),
+      call('/api/bk-sops/prod/operate_node/2/12/', { headers: authHeader({ bk_app_code: code, bk_app_secret: 'wrong', bk_username: 'a' }), body: {} }),
+      call('/api/bk-sops/prod/operate_task/12/2/', { headers, body: { action: 'start' } }),
+      call('/api/nowhere/'),
+    ])
+    for (const res of answers) {
+      const body = errorEnvelopeSchema.strict().parse(await res.json())
+      const documented = doc.components.schemas[body.code_name].allOf[1].properties
+      expect([res.status, body.code]).toEqual([ERRORS[body.code_name].status, documented.code.const])
+    }
+  })
+
+  it('status trees of the reference engine hold only documented fields', async () => {
+    const engine = engineDriver()
+    const documented = new Set(Object.keys(taskStatusSchema.shape))
+    const undocumented = (entry: Record<string, unknown>): string[] => [
+      ...Object.keys(entry).filter((key) => !documented.has(key)),
+      ...Object.values((entry.children ?? {}) as Record<string, Record<string, unknown>>).flatMap(undocumented),
+    ]
+    for (const demo of DEMO_TASKS) {
+      const taskId = await engine.createTask(demo.bizId, demo.tree, { start: demo.start })
+      const res = await call(`/api/bk-sops/prod/get_task_status/${taskId}/${demo.bizId}/?with_ex_data=1`, { headers })
+      const { data } = await res.json<{ data: Record<string, unknown> }>()
+      expect(taskStatusSchema.safeParse(data).error).toBeUndefined()
+      expect(undocumented(data)).toEqual([])
+    }
+  })
+})
