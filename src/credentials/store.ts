@@ -62,13 +62,16 @@ const feed = new FeedView(forget)
  */
 export const confirmCredentials = (env: GatewayEnv, background: Background) => feed.confirm(env.CREDENTIAL_FEED, background)
 
+/** Brings the isolate's view of the feed up to now: the isolate that made a write honours it at once. */
+export const catchUpWithFeed = async (env: GatewayEnv) => feed.refresh(env.CREDENTIAL_FEED, 0)
+
 async function read<T>(env: GatewayEnv, key: string, parse: (raw: unknown) => T | undefined): Promise<T | null> {
   let raw: unknown
   try {
-    const fromKv = feed.overlaid(key) ? null : await env.CREDENTIALS.get(key, 'json')
-    // Checked after the read too: a write the feed reported meanwhile wins over what KV said.
+    raw = await env.CREDENTIALS.get(key, 'json')
+    // Checked after the read: a write the feed reported meanwhile counts too.
     const overlaid = feed.overlaid(key)
-    raw = overlaid ? (overlaid.record === null ? null : JSON.parse(overlaid.record)) : fromKv
+    if (overlaid) raw = newer(overlaid.record === null ? null : JSON.parse(overlaid.record), raw)
   } catch {
     throw new GatewayError('INTERNAL_SERVER_ERROR', { reason: 'credential store unavailable' })
   }
@@ -76,6 +79,19 @@ async function read<T>(env: GatewayEnv, key: string, parse: (raw: unknown) => T 
   const record = parse(raw)
   if (record === undefined) throw new GatewayError('INTERNAL_SERVER_ERROR', { reason: `invalid credential record ${key.split(':')[0]}` })
   return record
+}
+
+/**
+ * The feed's record unless KV's is a later write of the same record (KV can be ahead of the isolate's
+ * view of the feed by one poll, behind it by a minute). A deletion has no date: it stands until the
+ * next poll shows a later write.
+ */
+function newer(fromFeed: unknown, fromKv: unknown): unknown {
+  const written = (record: unknown) => {
+    const { updated_at, created_at } = (record ?? {}) as { updated_at?: unknown; created_at?: unknown }
+    return String(updated_at ?? created_at ?? '')
+  }
+  return fromFeed !== null && fromKv !== null && written(fromKv) > written(fromFeed) ? fromKv : fromFeed
 }
 
 const parseApp = (raw: unknown) => appRecordSchema.safeParse(raw).data

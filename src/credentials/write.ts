@@ -7,6 +7,7 @@ import type { GatewayEnv } from '../env.ts'
 import { GatewayError } from '../errors.ts'
 import { FEED_REPLICAS, replicaName } from './feed.ts'
 import { appRecordSchema, tokenRecordSchema } from './records.ts'
+import { catchUpWithFeed } from './store.ts'
 
 /** `app:<code>` or `token:<sha256 of the token>`: the only keys the store holds. */
 const KEY = /^(?:app:([A-Za-z0-9_.-]{1,32})|token:[0-9a-f]{64})$/
@@ -38,4 +39,5 @@ export async function writeCredential(env: GatewayEnv, key: string, record: stri
       reason: 'written to KV, but the credential feed did not take it: repeat the write, or isolates may wait for KV (about a minute)',
     })
   }
+  await catchUpWithFeed(env)
 }

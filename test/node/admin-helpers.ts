@@ -4,7 +4,7 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { promisify } from 'node:util'
-import { unstable_startWorker } from 'wrangler'
+import { startDev } from './dev-server.ts'
 
 export const ROOT = resolve(import.meta.dirname, '../..')
 const NODE = join(ROOT, 'node_modules/.bin/node')
@@ -33,26 +33,20 @@ export async function runScript(script: 'admin' | 'dev', args: string[], env: Re
 /** A script on the state of `stateDir`, given last as a user would append it. */
 export const cli = (script: 'admin' | 'dev', stateDir: string, ...args: string[]) => runScript(script, [...args, '--state', stateDir])
 
-/** The gateway as `npm run dev` serves it, on the state of `stateDir`; the auth cache off so changes show at once. */
+/**
+ * `npm run dev` on the state of `stateDir`, with the auth cache off so changes show at once. The CLI
+ * then writes credentials through its admin endpoint, as it does for any running server: two runtimes
+ * never write the state's files at the same time.
+ */
 export async function startGateway(stateDir: string) {
-  // Miniflare's asset parser logs "Parsed 1 valid header rule" at info level whatever dev.logLevel
-  // says: quiet while the gateway starts, and only then (the CLI's children inherit the environment).
-  const logLevel = process.env.WRANGLER_LOG
-  process.env.WRANGLER_LOG = 'warn'
-  try {
-    const worker = await unstable_startWorker({
-      config: join(ROOT, 'wrangler.toml'),
-      envFiles: [join(stateDir, '.dev.vars')],
-      bindings: {
-        AUTH_CACHE_TTL_MS: { type: 'plain_text', value: '0' },
-      },
-      dev: { persist: join(stateDir, '.wrangler/state'), server: { port: 0 }, inspector: false, watch: false, logLevel: 'none' },
-    })
-    await worker.ready
-    return worker
-  } finally {
-    if (logLevel === undefined) delete process.env.WRANGLER_LOG
-    else process.env.WRANGLER_LOG = logLevel
+  const dev = await startDev(stateDir, ['--var', 'AUTH_CACHE_TTL_MS:0'])
+  return {
+    /** A call to the gateway: the URL's path and query, on the server's own address. */
+    fetch: (url: string, init?: RequestInit) => {
+      const { pathname, search } = new URL(url)
+      return fetch(`${dev.base}${pathname}${search}`, init)
+    },
+    dispose: () => dev.stop(),
   }
 }
 

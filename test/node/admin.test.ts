@@ -157,16 +157,22 @@ describe('app and token lifecycle through the gateway', () => {
     expect(await call({ bk_app_code: 'robot', bk_app_secret: rotated.secret, bk_username: 'robot-user' })).toMatchObject(passes)
   })
 
-  it("task create makes a task the gateway then serves, with wrangler's notices on stderr only", async () => {
-    // Makes wrangler say where it read secrets from (and from where: this project's .dev.vars if any).
-    const { json, stderr } = await adminJson(['task', 'create', 'src/engine/demo/task-12-failed-activity.json', '--biz', '2', '--start'], {
-      CLOUDFLARE_INCLUDE_PROCESS_ENV: 'true',
-      FORCE_COLOR: '1',
-    })
-    expect(stderr).toContain('Using secrets defined in')
-    expect(stderr).not.toMatch(ANSI)
+  it('task create makes a task the running gateway then serves', async () => {
+    const { json } = await adminJson(['task', 'create', 'src/engine/demo/task-12-failed-activity.json', '--biz', '2', '--start'])
     expect(json).toEqual({ task_id: expect.any(Number), biz: '2', started: true })
     expect(await call({ bk_app_code: 'esb_test', bk_app_secret: 'xxx', bk_token: 'xxx' }, json.task_id)).toMatchObject(passes)
+  })
+
+  it("keeps wrangler's notices on stderr, without colour codes, when the CLI runs the Worker itself", async () => {
+    const idle = tempStateDir()
+    expect((await cli('dev', idle, '--setup-only')).code).toBe(0)
+    // Makes wrangler say where it read secrets from (and from where: this project's .dev.vars if any).
+    const env = { CLOUDFLARE_INCLUDE_PROCESS_ENV: 'true', FORCE_COLOR: '1' }
+    const result = await runScript('admin', ['task', 'create', 'src/engine/demo/task-12-failed-activity.json', '--biz', '2', '--json', '--state', idle], env)
+    expect(result.code, result.stderr).toBe(0)
+    expect(result.stderr).toContain('Using secrets defined in')
+    expect(result.stderr).not.toMatch(ANSI)
+    expect(JSON.parse(result.stdout)).toEqual({ task_id: expect.any(Number), biz: '2', started: false })
   })
 
   it('jwt public-key prints the public key the engine verifies with', async () => {

@@ -26,14 +26,17 @@ async function freePort(): Promise<number> {
   return port
 }
 
-/** Starts `npm run dev` on `stateDir` and resolves once /healthz answers; its output is in any error. */
-export async function startDev(stateDir: string): Promise<DevServer> {
+/**
+ * Starts `npm run dev` on `stateDir` (with `wranglerArgs` after `--`) and resolves once /healthz
+ * answers; its output is in any error.
+ */
+export async function startDev(stateDir: string, wranglerArgs: string[] = []): Promise<DevServer> {
   const port = await freePort()
   const base = `http://127.0.0.1:${port}`
   let output = ''
   const dev = spawn(
     process.execPath,
-    ['scripts/dev.ts', '--state', stateDir, '--', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(await freePort())],
+    ['scripts/dev.ts', '--state', stateDir, '--', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(await freePort()), ...wranglerArgs],
     { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, WRANGLER_SEND_METRICS: 'false' }, detached: true },
   )
   dev.stdout.on('data', (chunk: Buffer) => (output += chunk))
