@@ -64,8 +64,10 @@ export const originWorker = (): BenchWorker => ({
 export async function gatewayWorker(name: string, vars: Record<string, string> = {}): Promise<BenchWorker> {
   const bundle = await bundleWorker(projectFile('scripts/bench/workers/gateway.ts'))
   const { workerOptions } = unstable_getMiniflareWorkerOptions(WRANGLER_CONFIG)
-  // The bundle is one ES module, so the config's module rules do not apply.
-  const { modulesRules: _, ...fromConfig } = workerOptions as WorkerOptions
+  // The bundle is one ES module, so the config's module rules do not apply; and the console's static
+  // assets, which Cloudflare serves before the Worker runs, would put an asset router in front of every
+  // request here, in the very process whose CPU is measured.
+  const { modulesRules: _, assets: __, ...fromConfig } = workerOptions as WorkerOptions
   return {
     name,
     options: {
@@ -113,7 +115,6 @@ export async function startCluster(workers: BenchWorker[]): Promise<Cluster> {
   const mf = new Miniflare(
     convertV4MiniflareOptions({
       ...QUIET,
-      ...(process.env.BENCH_INSPECTOR ? { inspectorPort: Number(process.env.BENCH_INSPECTOR) } : {}),
       workers: workers.map(({ name, options }) => ({
         compatibilityDate: '2026-11-01',
         compatibilityFlags: ['nodejs_compat'],
