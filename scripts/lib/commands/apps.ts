@@ -120,14 +120,14 @@ older one, so callers can switch without downtime. Refused while the app already
   },
   'app retire-secret': {
     usage: 'app retire-secret <bk_app_code>',
-    help: "Drops the older of the app's two secrets; only the newer one works from then on (after the cache delay).",
+    help: "Drops the older of the app's two secrets; only the newer one works from then on, everywhere within 10 s.",
     args: { required: 1 },
     async run(ctx) {
       const code = appCode(ctx.args[0])
       return appOutput(await retireSecret(await ctx.kv(), code), `retired the older secret of ${code}`)
     },
   },
-  'app disable': statusCommand(true, 'Refuses every call of the app (after the cache delay) without deleting it.'),
+  'app disable': statusCommand(true, 'Refuses every call of the app, everywhere within 10 s, without deleting it.'),
   'app enable': statusCommand(false, 'Lets a disabled app call again.'),
   'app grant': permissionCommand('grant', grant, 'Adds businesses (or projects, with scope=project) and/or resources to what the app may use.'),
   'app revoke': permissionCommand('revoke', revoke, 'Removes businesses and/or resources from what the app may use; * removes them all.'),

@@ -25,7 +25,7 @@ export const TOKEN_COMMANDS: Record<string, Command> = {
   },
   'token revoke': {
     usage: 'token revoke <bk_token>',
-    help: 'Deletes a bk_token; it is refused from then on (after the cache delay).',
+    help: 'Deletes a bk_token; it is refused from then on, everywhere within 10 s.',
     args: { required: 1 },
     async run(ctx) {
       const bkToken = ctx.args[0]!
