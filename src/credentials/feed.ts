@@ -9,6 +9,7 @@
  * is shared. If the feed cannot be reached the isolate falls back to KV and its cache, retrying a second
  * later, so an outage of the feed costs the revocation bound, never availability.
  */
+import { withDeadline } from '../deadline.ts'
 import { type FeedPage, RETENTION_MS } from './feed-object.ts'
 
 /** How stale the view may be before a credential check waits for a fresh one. */
@@ -81,17 +82,12 @@ export class FeedView {
 
   async #poll(namespace: FeedNamespace): Promise<void> {
     const started = Date.now()
-    let timer: ReturnType<typeof setTimeout> | null = null
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer within ${POLL_TIMEOUT_MS} ms`)), POLL_TIMEOUT_MS)
-    })
     try {
-      this.#apply(await Promise.race([namespace.getByName(replicaName(this.#replica)).since(this.#seq), deadline]), started)
+      const late = () => new Error(`no answer within ${POLL_TIMEOUT_MS} ms`)
+      this.#apply(await withDeadline(namespace.getByName(replicaName(this.#replica)).since(this.#seq), POLL_TIMEOUT_MS, late), started)
     } catch (error) {
       this.#retryAt = Date.now() + RETRY_AFTER_FAILURE_MS
       console.error(`credential feed unavailable, revocations fall back to KV's delay: ${error instanceof Error ? error.message : String(error)}`)
-    } finally {
-      clearTimeout(timer)
     }
   }
 

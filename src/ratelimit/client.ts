@@ -5,6 +5,7 @@
  * renewals and closes run in the background (waitUntil) and only leave their answers in memory.
  */
 import type { RateWindow } from '../credentials/records.ts'
+import { withDeadline } from '../deadline.ts'
 import { DenyCache } from './deny-cache.ts'
 import { Leases } from './lease.ts'
 import type { Lease } from './lease.ts'
@@ -149,20 +150,16 @@ async function closeWhenIdle({ name, lease, clock, options }: KeyCalls): Promise
 /** One call to the object, within the deadline; every failure is LimiterUnavailable. */
 async function call(name: string, request: AcquireRequest, options: AdmitOptions): Promise<AcquireAnswer> {
   const at = options.clock?.now()
-  let timer: ReturnType<typeof setTimeout> | null = null
   try {
-    const answer = await Promise.race([
+    const answer = await withDeadline(
       options.namespace.getByName(name).acquire(at === undefined ? request : { ...request, at }),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new LimiterUnavailable(`no answer within ${options.timeoutMs} ms`)), options.timeoutMs)
-      }),
-    ])
+      options.timeoutMs,
+      () => new LimiterUnavailable(`no answer within ${options.timeoutMs} ms`),
+    )
     if ('rejected' in answer) throw new LimiterUnavailable(answer.rejected)
     return answer
   } catch (error) {
     if (error instanceof LimiterUnavailable) throw error
     throw new LimiterUnavailable(error instanceof Error ? error.message : String(error), { cause: error })
-  } finally {
-    clearTimeout(timer)
   }
 }
