@@ -10,6 +10,7 @@ import { readBounded } from './bounded-read.ts'
 import type { GatewayEnv } from './env.ts'
 import { GatewayError } from './errors.ts'
 import type { Timings } from './timing.ts'
+import { perEnv } from './vars.ts'
 
 const DEFAULT_TIMEOUT_MS = 30_000
 const DEFAULT_MAX_BYTES = 10 * 1024 * 1024
@@ -56,26 +57,22 @@ interface Origin {
   maxBytes: number
 }
 
-const origins = new WeakMap<GatewayEnv, Origin>()
+/** How long a call may wait on the origin (the idempotency store plans with it too). */
+export const originTimeoutMs = (env: GatewayEnv) => Number(env.ORIGIN_TIMEOUT_MS) || DEFAULT_TIMEOUT_MS
 
-/** The origin of this configuration, worked out once per env object. */
-function originOf(env: GatewayEnv): Origin {
-  let origin = origins.get(env)
-  if (!origin) {
-    const timeoutMs = Number(env.ORIGIN_TIMEOUT_MS) || DEFAULT_TIMEOUT_MS
-    origin = env.ORIGIN_URL
-      ? { timeoutMs, maxBytes: Number(env.ORIGIN_MAX_BYTES) || DEFAULT_MAX_BYTES, ...describe(env.ORIGIN_URL), fetch: (url, init) => fetch(url, init) }
-      : {
-          timeoutMs,
-          maxBytes: Number.POSITIVE_INFINITY,
-          base: ENGINE_BASE,
-          name: 'the reference engine (service binding ENGINE)',
-          fetch: (url, init) => env.ENGINE.fetch(url, init),
-        }
-    origins.set(env, origin)
-  }
-  return origin
-}
+/** The origin of this configuration. */
+const originOf = perEnv((env): Origin => {
+  const timeoutMs = originTimeoutMs(env)
+  return env.ORIGIN_URL
+    ? { timeoutMs, maxBytes: Number(env.ORIGIN_MAX_BYTES) || DEFAULT_MAX_BYTES, ...describe(env.ORIGIN_URL), fetch: (url, init) => fetch(url, init) }
+    : {
+        timeoutMs,
+        maxBytes: Number.POSITIVE_INFINITY,
+        base: ENGINE_BASE,
+        name: 'the reference engine (service binding ENGINE)',
+        fetch: (url, init) => env.ENGINE.fetch(url, init),
+      }
+})
 
 function describe(originUrl: string): { base: string; name: string } {
   let url: URL

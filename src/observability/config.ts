@@ -1,5 +1,5 @@
 /** The access log's configuration, from the Worker's vars (wrangler.toml [vars], docs/observability.md). */
-import type { GatewayEnv } from '../env.ts'
+import { perEnv } from '../vars.ts'
 
 const LOG_FORMATS = ['json', 'pretty', 'none'] as const
 type LogFormat = (typeof LOG_FORMATS)[number]
@@ -11,22 +11,15 @@ export interface LogConfig {
   sampleRate: number
 }
 
-const parsed = new WeakMap<GatewayEnv, LogConfig>()
-
 /**
- * Parsed once per env object. A value that cannot be read never fails a call and never hides a line:
- * it means the default, every call logged as JSON.
+ * The access log's configuration of this env. A value that cannot be read never fails a call and never
+ * hides a line: it means the default, every call logged as JSON.
  */
-export function logConfig(env: GatewayEnv): LogConfig {
-  let config = parsed.get(env)
-  if (!config) {
-    const format = env.LOG_FORMAT?.trim() ?? ''
-    const rate = Number(env.LOG_SAMPLE_RATE?.trim() || 1)
-    config = {
-      format: (LOG_FORMATS as readonly string[]).includes(format) ? (format as LogFormat) : 'json',
-      sampleRate: rate >= 0 && rate <= 1 ? rate : 1,
-    }
-    parsed.set(env, config)
+export const logConfig = perEnv((env): LogConfig => {
+  const format = env.LOG_FORMAT?.trim() ?? ''
+  const rate = Number(env.LOG_SAMPLE_RATE?.trim() || 1)
+  return {
+    format: (LOG_FORMATS as readonly string[]).includes(format) ? (format as LogFormat) : 'json',
+    sampleRate: rate >= 0 && rate <= 1 ? rate : 1,
   }
-  return config
-}
+})
