@@ -41,8 +41,12 @@ async function once(c: GatewayContext, next: Next, key: string): Promise<Respons
   }
   const timing = (timings.idempotency = { desc: claimed.status, dur: performance.now() - started })
   switch (claimed.status) {
-    case 'replay':
+    case 'replay': {
+      // For the access log: what SOPS answered the first time (a stored gateway error names itself in its headers).
+      const { result, code, message } = claimed.outcome.envelope
+      if (typeof result === 'boolean' && typeof code === 'number') c.set('originAnswer', { result, code, message: String(message ?? '') })
       return replay(claimed.outcome, c.get('requestId'))
+    }
     case 'lost':
       throw outcomeUnknown()
     case 'in-flight':

@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseEnv } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { DEMO_AUTH, cli, runScript, startGateway, tempStateDir } from './admin-helpers.ts'
+import { cli, runScript, startGateway, tempStateDir } from './admin-helpers.ts'
 
 const state = tempStateDir()
 const admin = (...args: string[]) => cli('admin', state, ...args)

@@ -2,13 +2,8 @@
  * The access log and the metrics through the real pipeline: exactly one line and one data point per call,
  * for a success and for every way a call can end, with the fields of docs/observability.md.
  */
-import { env } from 'cloudflare:workers'
-import { Hono } from 'hono'
 import { describe, expect, it, vi } from 'vitest'
 import docs from '../../docs/observability.md?raw'
-import type { Gateway } from '../../src/context.ts'
-import { accessLog } from '../../src/middleware/access-log.ts'
-import { callHeaders } from '../../src/middleware/call-headers.ts'
 import { accessLineSchema } from '../../src/observability/line.ts'
 import { BLOBS, DOUBLES } from '../../src/observability/metrics.ts'
 import { prettyLine } from '../../src/observability/pretty.ts'
@@ -363,17 +358,12 @@ describe('the line schema', () => {
     expect(documented).toEqual(Object.keys(accessLineSchema.shape))
   })
 
-  it('reads Idempotent-Replayed from the answer', async () => {
-    const replaying = new Hono<Gateway>()
-      .use(accessLog(), callHeaders())
-      .get('/replay', () => new Response('{}', { headers: { 'Idempotent-Replayed': 'true' } }))
-    const log = vi.spyOn(console, 'log').mockImplementation(() => {})
-    try {
-      await replaying.fetch(new Request('https://gateway.test/replay'), { ...env, LOG_FORMAT: 'json' })
-      expect(log).toHaveBeenCalledTimes(1)
-      expect(accessLineSchema.parse(log.mock.calls[0]?.[0])).toMatchObject({ replayed: true, status: 200, code_name: 'OK' })
-    } finally {
-      log.mockRestore()
-    }
+  it('says when an Idempotency-Key replay answered, with what SOPS answered the first time', async () => {
+    const { headers } = await exemptApp()
+    const keyed = { headers: { ...headers, 'Idempotency-Key': uniqueCode('replayed') }, body: SKIP }
+    const first = await oneLine(OPERATE_NODE, keyed, { ORIGIN_URL: fakeOrigin('sops-error') })
+    const again = await oneLine(OPERATE_NODE, keyed, { ORIGIN_URL: fakeOrigin('sops-error') })
+    expect(first.line).toMatchObject({ replayed: false, origin_status: 200, code: 3599999, code_name: 'ORIGIN_ERROR' })
+    expect(again.line).toMatchObject({ replayed: true, origin_status: null, code: 3599999, code_name: 'ORIGIN_ERROR' })
   })
 })
