@@ -22,7 +22,8 @@ const onlyWithToken = createMiddleware<Gateway>(async (c, next) => {
 })
 
 function audit(method: string, path: string, outcome: string, ip: string | undefined): void {
-  console.log(JSON.stringify({ audit: 'admin', at: new Date().toISOString(), method, path, outcome, ip: ip ?? null }))
+  // An object, as the access log: Workers Logs indexes each of its fields.
+  console.log({ audit: 'admin', at: new Date().toISOString(), method, path, outcome, ip: ip ?? null })
 }
 
 const validKey = createMiddleware<Gateway>(async (c, next) => {
