@@ -45,12 +45,13 @@ const tokens = new BoundedCache<Entry<TokenRecord> & { hash: string }>()
 
 /** Drops what the isolate holds of a record the feed says was written (of every record, for null). */
 function forget(key: string | null): void {
-  if (key === null || key.startsWith('app:')) {
-    if (key === null) apps.clear()
-    else apps.delete(key.slice('app:'.length))
-  }
-  if (key === null || key.startsWith('token:')) {
-    for (const [token, entry] of tokens) if (key === null || `token:${entry.hash}` === key) tokens.delete(token)
+  if (key === null) {
+    apps.clear()
+    tokens.clear()
+  } else if (key.startsWith('app:')) {
+    apps.delete(key.slice('app:'.length))
+  } else {
+    for (const [token, entry] of tokens) if (`token:${entry.hash}` === key) tokens.delete(token)
   }
 }
 
