@@ -1,0 +1,45 @@
+/**
+ * The floor of `npm run bench`: the least any gateway that keeps the contract's origin call and logs
+ * each call must do, with none of the checks. It reads the caller's JSON body, posts the operation's
+ * fields to the origin with a request id, a (pre-signed) JWT and a deadline, reads the answer, adds
+ * `request_id`, and prints one access-log object of the gateway's size. What the pipeline costs above
+ * this line is what its checks cost; what this costs above the bare proxy, no gateway can save.
+ */
+interface Env {
+  ORIGIN: { fetch(url: string, init: RequestInit): Promise<Response> }
+}
+
+/** As long as an RS512 X-Bkapi-Jwt; the gateway, too, signs once and reuses the token. */
+const JWT = `eyJ${'x'.repeat(700)}`
+const FIELDS = ['bk_biz_id', 'task_id', 'node_id', 'action', 'data'] as const
+/** The access line's fields (src/observability/line.ts), with the values a seed call logs. */
+const LINE_TEMPLATE = {
+  log: 'access', message: '', time: '', request_id: '', x_request_id: '', trace_id: null, sops_trace_id: null,
+  method: 'POST', path: '', resource: 'operate_node', url_form: 'esb', app: 'esb_test', user: 'admin',
+  user_verified: true, bk_biz_id: '2', scope: 'cmdb_biz', task_id: 12, action: 'skip', node_id: 'node_id',
+  status: 200, code: 0, code_name: 'OK', error_message: null, origin_status: 200, origin_error: null,
+  detail: null, exception: null, auth_ms: 0, auth_tier: 'isolate', ratelimit_ms: 0, ratelimit_tier: 'lease',
+  origin_ms: 0, total_ms: 0, replayed: false, bytes_in: 0, bytes_out: 0, colo: null, metrics_error: null,
+  sample_rate: 1,
+}
+
+export default {
+  async fetch(request: Request, env: Env): Promise<Response> {
+    const startedAt = Date.now()
+    const body = JSON.parse(await request.text()) as Record<string, unknown>
+    const id = crypto.randomUUID()
+    const fields: Record<string, unknown> = {}
+    for (const name of FIELDS) if (body[name] !== undefined) fields[name] = body[name]
+    const res = await env.ORIGIN.fetch(`https://engine.internal/apigw/operate_node/${body.bk_biz_id}/${body.task_id}/`, {
+      method: 'POST',
+      headers: { 'X-Bkapi-Jwt': JWT, 'X-Bkapi-Request-ID': id, 'Content-Type': 'application/json' },
+      body: JSON.stringify(fields),
+      redirect: 'manual',
+      signal: AbortSignal.timeout(30_000),
+    })
+    const answer = JSON.stringify({ ...(JSON.parse(await res.text()) as object), request_id: id })
+    const path = new URL(request.url).pathname
+    console.log({ ...LINE_TEMPLATE, message: `POST ${path} 200 OK`, time: new Date(startedAt).toISOString(), request_id: id, x_request_id: id, path })
+    return new Response(answer, { headers: { 'Content-Type': 'application/json; charset=utf-8', 'X-Bkapi-Request-ID': id } })
+  },
+}
