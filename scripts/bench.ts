@@ -2,35 +2,37 @@
  * `npm run bench`: the full gateway pipeline against a bare Hono proxy to the same origin, both on
  * workerd, with the seed document's request. Interleaved rounds of (a) the bare proxy, (b) the
  * pipeline as deployed, (c) with the limiter off, (d) with the access-log line built but not printed,
- * and (e) the floor: a gateway with no checks that still reads the body, calls the origin as the
- * contract says and prints one access-log line (./bench/workers/floor.ts). The order of the variants
- * turns by one each round, so none is always measured first or last. Medians of throughput and of
- * workerd's CPU time per request; limiter object calls per admitted request. Figures only: nothing is
- * asserted. The last line is the summary.
+ * (e) the floor: a gateway with no checks that still reads the body, calls the origin as the contract
+ * says and prints one access-log line (./bench/workers/floor.ts), and (f) the floor with the line not
+ * printed. The order of the variants turns by one each round, so none is always measured first or
+ * last. Medians of throughput and of workerd's CPU time per request; limiter object calls per admitted
+ * request. Figures only: nothing is asserted. The last line is the summary.
  */
 import { BENCH_RATE_LIMITS, benchWorker, gatewayWorker, originWorker, startCluster } from './bench/cluster.ts'
 import { expectOk, measure, printHeader, printRow } from './bench/load.ts'
 import type { Measured, Target } from './bench/load.ts'
 import { median } from './bench/stats.ts'
 
-const ROUNDS = Math.max(3, Number(process.env.BENCH_ROUNDS ?? 3))
+const ROUNDS = Math.max(3, Number(process.env.BENCH_ROUNDS ?? 5))
 
 const cluster = await startCluster([
   originWorker(),
   await benchWorker('bare', 'bare-proxy.ts', { serviceBindings: { ORIGIN: 'origin' } }),
   await benchWorker('floor', 'floor.ts', { serviceBindings: { ORIGIN: 'origin' } }),
+  await benchWorker('floor-unprinted', 'floor.ts', { serviceBindings: { ORIGIN: 'origin' }, bindings: { LOG_FORMAT: 'none' } }),
   await gatewayWorker('gateway'),
   await gatewayWorker('gateway-unlimited', { RATE_LIMIT_ENABLED: 'false' }),
   await gatewayWorker('gateway-unprinted', { LOG_FORMAT: 'none' }),
 ])
 try {
   for (const gateway of ['gateway', 'gateway-unlimited', 'gateway-unprinted']) await cluster.seedDemo(gateway, BENCH_RATE_LIMITS)
-  const variants: { key: 'bare' | 'on' | 'off' | 'unprinted' | 'floor'; label: string; target: Target }[] = [
+  const variants: { key: 'bare' | 'on' | 'off' | 'unprinted' | 'floor' | 'floorUnprinted'; label: string; target: Target }[] = [
     { key: 'bare', label: '(a) bare Hono proxy', target: await cluster.seedRequest('bare') },
     { key: 'on', label: '(b) pipeline, limiter on', target: await cluster.seedRequest('gateway') },
     { key: 'off', label: '(c) pipeline, limiter off', target: await cluster.seedRequest('gateway-unlimited') },
     { key: 'unprinted', label: '(d) pipeline, access log not printed', target: await cluster.seedRequest('gateway-unprinted') },
     { key: 'floor', label: '(e) floor: no checks, origin call + log', target: await cluster.seedRequest('floor') },
+    { key: 'floorUnprinted', label: '(f) floor, log line not printed', target: await cluster.seedRequest('floor-unprinted') },
   ]
   for (const { target } of variants) await expectOk(target)
 
@@ -63,7 +65,8 @@ try {
       `and printing the access-log line ${µs(added('on', 'unprinted'))} (workerd here writes each line to a pipe; production buffers a request's logs)`,
   )
   console.log(
-    `  the floor adds ${µs(added('floor', 'bare'))} µs/request at ${(rps('floor') / rps('bare')).toFixed(2)}× the throughput: what any gateway ` +
+    `  the floor adds ${µs(added('floor', 'bare'))} µs/request at ${(rps('floor') / rps('bare')).toFixed(2)}× the throughput ` +
+      `(${µs(added('floorUnprinted', 'bare'))} µs at ${(rps('floorUnprinted') / rps('bare')).toFixed(2)}× without printing its line): what any gateway ` +
       `that reads the body, calls the origin with a deadline and logs the call pays; the pipeline's checks add ${µs(added('on', 'floor'))} on top`,
   )
   console.log(`  limiter object calls: ${limiter.calls} for ${limiter.admitted} admitted requests (measured runs, after a warm-up)`)

@@ -123,7 +123,7 @@ export function printRow(label: string, m: Measured): void {
     .map(([status, count]) => `${status}×${count}`)
     .join(' ')
   console.log(
-    `${label.padEnd(36)} ${fixed(m.rps, 0).padStart(6)} req/s  CPU ${fixed(m.cpuUs, 0).padStart(4)} µs/req  ` +
+    `${label.padEnd(44)} ${fixed(m.rps, 0).padStart(6)} req/s  CPU ${fixed(m.cpuUs, 0).padStart(4)} µs/req  ` +
       `p50 ${fixed(m.p50, 2).padStart(5)} ms  p99 ${fixed(m.p99, 2).padStart(6)} ms  ${statuses}`,
   )
 }
