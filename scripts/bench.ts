@@ -54,15 +54,21 @@ try {
 
   const rps = (key: keyof typeof runs) => median(runs[key].map((m) => m.rps))
   const cpu = (key: keyof typeof runs) => median(runs[key].map((m) => m.cpuUs))
-  /** Median over rounds of a variant's CPU minus another's in the same round: steadier than a difference of medians. */
-  const added = (key: keyof typeof runs, over: keyof typeof runs) => median(runs[key].map((m, i) => m.cpuUs - runs[over][i]!.cpuUs))
   const µs = (n: number) => n.toFixed(0)
+  /** A variant's CPU minus another's in the same round, for each round. */
+  const differences = (key: keyof typeof runs, over: keyof typeof runs) => runs[key].map((m, i) => m.cpuUs - runs[over][i]!.cpuUs)
+  /** Their median: steadier than a difference of medians. */
+  const added = (key: keyof typeof runs, over: keyof typeof runs) => median(differences(key, over))
+  /** How far the rounds disagreed: the smallest and largest of the paired differences. */
+  const spread = (key: keyof typeof runs, over: keyof typeof runs) =>
+    `rounds ${µs(Math.min(...differences(key, over)))} to ${µs(Math.max(...differences(key, over)))}`
   console.log(`\nmedians over ${ROUNDS} rounds`)
   console.log(`  throughput: bare ${µs(rps('bare'))} req/s, pipeline ${µs(rps('on'))} (limiter on), ${µs(rps('off'))} (limiter off), floor ${µs(rps('floor'))}`)
   console.log(`  workerd CPU: bare ${µs(cpu('bare'))} µs/request, pipeline ${µs(cpu('on'))} (limiter on), ${µs(cpu('off'))} (limiter off), floor ${µs(cpu('floor'))}`)
   console.log(
-    `  added CPU over bare, paired by round: pipeline ${µs(added('on', 'bare'))} µs/request, of which the limiter ${µs(added('on', 'off'))} ` +
-      `and printing the access-log line ${µs(added('on', 'unprinted'))} (workerd here writes each line to a pipe; production buffers a request's logs)`,
+    `  added CPU over bare, paired by round: pipeline ${µs(added('on', 'bare'))} µs/request (${spread('on', 'bare')}), ` +
+      `of which the limiter ${µs(added('on', 'off'))} (${spread('on', 'off')}) and printing the access-log line ${µs(added('on', 'unprinted'))} ` +
+      `(${spread('on', 'unprinted')}; workerd here writes each line to a pipe, production buffers a request's logs)`,
   )
   console.log(
     `  the floor adds ${µs(added('floor', 'bare'))} µs/request at ${(rps('floor') / rps('bare')).toFixed(2)}× the throughput ` +
