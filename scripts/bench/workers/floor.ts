@@ -14,7 +14,8 @@ interface Env {
 
 /** As long as an RS512 X-Bkapi-Jwt; the gateway, too, signs once and reuses the token. */
 const JWT = `eyJ${'x'.repeat(700)}`
-const FIELDS = ['bk_biz_id', 'task_id', 'node_id', 'action', 'data'] as const
+/** What the gateway forwards of an operate_node call (src/resources.ts); `scope` defaults as validation does. */
+const FIELDS = ['node_id', 'action', 'data', 'inputs', 'flow_id', 'flow_ids', 'converge_gateway_id', 'scope'] as const
 /** The access line's fields (src/observability/line.ts), with the values a seed call logs. */
 const LINE_TEMPLATE = {
   log: 'access', message: '', time: '', request_id: '', x_request_id: '', trace_id: null, sops_trace_id: null,
@@ -31,11 +32,11 @@ export default {
     const startedAt = Date.now()
     const body = JSON.parse(await request.text()) as Record<string, unknown>
     const id = crypto.randomUUID()
-    const fields: Record<string, unknown> = {}
+    const fields: Record<string, unknown> = { scope: 'cmdb_biz' }
     for (const name of FIELDS) if (body[name] !== undefined) fields[name] = body[name]
     const res = await env.ORIGIN.fetch(`https://engine.internal/apigw/operate_node/${body.bk_biz_id}/${body.task_id}/`, {
       method: 'POST',
-      headers: { 'X-Bkapi-Jwt': JWT, 'X-Bkapi-Request-ID': id, 'Content-Type': 'application/json' },
+      headers: { 'X-Bkapi-Jwt': JWT, 'X-Bkapi-Request-ID': id, 'X-Request-ID': id, 'X-Bk-Tenant-Id': 'default', 'Content-Type': 'application/json' },
       body: JSON.stringify(fields),
       redirect: 'manual',
       signal: AbortSignal.timeout(30_000),
