@@ -10,10 +10,10 @@ import { readBounded } from './bounded-read.ts'
 import type { GatewayEnv } from './env.ts'
 import { GatewayError } from './errors.ts'
 import type { Timings } from './timing.ts'
-import { perEnv } from './vars.ts'
+import { perEnv, positiveInt, varOr } from './vars.ts'
 
-const DEFAULT_TIMEOUT_MS = 30_000
-const DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+const DEFAULT_TIMEOUT_MS = '30000'
+const DEFAULT_MAX_BYTES = String(10 * 1024 * 1024)
 const ENGINE_BASE = 'https://engine.internal/'
 /** The origin headers a caller may see, each only with a value of safe characters. */
 const PASSED_HEADERS = ['Sops-Trace-Id']
@@ -58,13 +58,18 @@ interface Origin {
 }
 
 /** How long a call may wait on the origin (the idempotency store plans with it too). */
-export const originTimeoutMs = (env: GatewayEnv) => Number(env.ORIGIN_TIMEOUT_MS) || DEFAULT_TIMEOUT_MS
+export const originTimeoutMs = perEnv((env) => positiveInt('ORIGIN_TIMEOUT_MS', varOr(env, 'ORIGIN_TIMEOUT_MS', DEFAULT_TIMEOUT_MS)))
 
 /** The origin of this configuration. */
 const originOf = perEnv((env): Origin => {
   const timeoutMs = originTimeoutMs(env)
   return env.ORIGIN_URL
-    ? { timeoutMs, maxBytes: Number(env.ORIGIN_MAX_BYTES) || DEFAULT_MAX_BYTES, ...describe(env.ORIGIN_URL), fetch: (url, init) => fetch(url, init) }
+    ? {
+        timeoutMs,
+        maxBytes: positiveInt('ORIGIN_MAX_BYTES', varOr(env, 'ORIGIN_MAX_BYTES', DEFAULT_MAX_BYTES)),
+        ...describe(env.ORIGIN_URL),
+        fetch: (url, init) => fetch(url, init),
+      }
     : {
         timeoutMs,
         maxBytes: Number.POSITIVE_INFINITY,

@@ -4,8 +4,10 @@ import type { Gateway } from '../context.ts'
 import { GatewayError, invalidParameters } from '../errors.ts'
 import { jsonProblem } from '../json-limits.ts'
 import type { Resource } from '../resources.ts'
+import { perEnv, positiveInt, varOr } from '../vars.ts'
 
-const DEFAULT_LIMIT = 1024 * 1024
+/** BODY_LIMIT_BYTES, read once per env. */
+const bodyLimit = perEnv((env) => positiveInt('BODY_LIMIT_BYTES', varOr(env, 'BODY_LIMIT_BYTES', String(1024 * 1024))))
 
 /**
  * Reads the body once, refusing it past the size limit before it is all in memory, and parses it as
@@ -15,7 +17,7 @@ const DEFAULT_LIMIT = 1024 * 1024
  */
 export const readBody = (resource: Resource) =>
   createMiddleware<Gateway>(async (c, next) => {
-    const text = await readBounded(c.req.raw, Number(c.env.BODY_LIMIT_BYTES) || DEFAULT_LIMIT)
+    const text = await readBounded(c.req.raw, bodyLimit(c.env))
     if (text === null) throw new GatewayError('BODY_SIZE_LIMIT_EXCEED')
     if (c.req.header('Content-Length') === undefined) c.set('bodyBytes', new TextEncoder().encode(text).byteLength)
     const body = parse(text)

@@ -143,6 +143,20 @@ describe('the error table', () => {
     )
   })
 
+  it('500 INTERNAL_SERVER_ERROR naming a bad origin or body-size variable', async () => {
+    const headers = await exemptApp()
+    const cases: [Record<string, string>, string][] = [
+      [{ ORIGIN_TIMEOUT_MS: 'soon' }, 'ORIGIN_TIMEOUT_MS'],
+      [{ ORIGIN_URL: fakeOrigin('ok'), ORIGIN_MAX_BYTES: '-1' }, 'ORIGIN_MAX_BYTES'],
+      [{ BODY_LIMIT_BYTES: '1.5' }, 'BODY_LIMIT_BYTES'],
+    ]
+    for (const [vars, name] of cases) {
+      const res = await callWith(vars, GATEWAY_FORM, { headers, body: { node_id: 'n', action: 'skip' } })
+      const body = await expectGatewayError(res, 500, 1650001, 'INTERNAL_SERVER_ERROR')
+      expect(body.message).toContain(`invalid ${name}: must be a positive integer`)
+    }
+  })
+
   it('an uncaught fault is a 500 envelope without a stack trace', async () => {
     const headers = await exemptApp()
     // A variable that is not text (Workers only ever give text): reading it throws a plain TypeError.
