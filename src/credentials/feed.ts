@@ -83,8 +83,8 @@ export class FeedView {
   async #poll(namespace: FeedNamespace): Promise<void> {
     const started = Date.now()
     try {
-      const late = () => new Error(`no answer within ${POLL_TIMEOUT_MS} ms`)
-      this.#apply(await withDeadline(namespace.getByName(replicaName(this.#replica)).since(this.#seq), POLL_TIMEOUT_MS, late), started)
+      const since = () => namespace.getByName(replicaName(this.#replica)).since(this.#seq)
+      this.#apply(await withDeadline(since, POLL_TIMEOUT_MS, (reason) => new Error(reason)), started)
     } catch (error) {
       this.#retryAt = Date.now() + RETRY_AFTER_FAILURE_MS
       console.error(`credential feed unavailable, revocations fall back to KV's delay: ${error instanceof Error ? error.message : String(error)}`)

@@ -33,14 +33,8 @@ export async function keyRecord(
   timeoutMs: number,
 ): Promise<KeyRecord> {
   const stub = namespace.getByName(await shardName(app, key))
-  const ask = async <T>(what: string, call: () => Promise<T>): Promise<T> => {
-    try {
-      return await withDeadline(call(), timeoutMs, () => new StoreUnavailable(`${what}: no answer within ${timeoutMs} ms`))
-    } catch (error) {
-      if (error instanceof StoreUnavailable) throw error
-      throw new StoreUnavailable(`${what}: ${error instanceof Error ? error.message : String(error)}`, { cause: error })
-    }
-  }
+  const ask = <T>(what: string, call: () => Promise<T>): Promise<T> =>
+    withDeadline(call, timeoutMs, (reason, cause) => new StoreUnavailable(`${what}: ${reason}`, { cause }))
   return {
     claim: (claim) => ask<ClaimResult>('claim', () => stub.claim({ ...claim, key })),
     complete: (token, outcome) => ask<boolean>('complete', () => stub.complete(key, token, outcome)),

@@ -150,16 +150,11 @@ async function closeWhenIdle({ name, lease, clock, options }: KeyCalls): Promise
 /** One call to the object, within the deadline; every failure is LimiterUnavailable. */
 async function call(name: string, request: AcquireRequest, options: AdmitOptions): Promise<AcquireAnswer> {
   const at = options.clock?.now()
-  try {
-    const answer = await withDeadline(
-      options.namespace.getByName(name).acquire(at === undefined ? request : { ...request, at }),
-      options.timeoutMs,
-      () => new LimiterUnavailable(`no answer within ${options.timeoutMs} ms`),
-    )
-    if ('rejected' in answer) throw new LimiterUnavailable(answer.rejected)
-    return answer
-  } catch (error) {
-    if (error instanceof LimiterUnavailable) throw error
-    throw new LimiterUnavailable(error instanceof Error ? error.message : String(error), { cause: error })
-  }
+  const answer = await withDeadline(
+    () => options.namespace.getByName(name).acquire(at === undefined ? request : { ...request, at }),
+    options.timeoutMs,
+    (reason, cause) => new LimiterUnavailable(reason, { cause }),
+  )
+  if ('rejected' in answer) throw new LimiterUnavailable(answer.rejected)
+  return answer
 }
