@@ -30,15 +30,18 @@ export function nodeActions(entry: TaskStatus): NodeAction[] {
   }
 }
 
-export const TASK_ACTIONS: readonly TaskAction[] = ['start', 'pause', 'resume', 'revoke']
-
-/** The task states each task action applies to (a RUNNING task shows FAILED or NODE_SUSPENDED when a node did). */
+/**
+ * The task states each task action applies to (a RUNNING task shows FAILED or NODE_SUSPENDED when a
+ * node did). The console offers the actions in this order.
+ */
 const TASK_ACTION_STATES: Record<TaskAction, readonly string[]> = {
   start: ['CREATED'],
   pause: ['RUNNING', 'FAILED', 'NODE_SUSPENDED'],
   resume: ['SUSPENDED'],
   revoke: ['RUNNING', 'FAILED', 'NODE_SUSPENDED', 'SUSPENDED'],
 }
+
+export const TASK_ACTIONS = Object.keys(TASK_ACTION_STATES) as TaskAction[]
 
 export const taskActionApplies = (action: TaskAction, state: string) => TASK_ACTION_STATES[action].includes(state)
 

@@ -60,7 +60,7 @@ export function askCallbackData(nodeId: string): Promise<Record<string, unknown>
 }
 
 /** Flow ids the gateway's failure names (e.g. `multiple conditions meet: ['f1', 'f2']`). */
-export const flowsNamedIn = (error: unknown) =>
+const flowsNamedIn = (error: unknown) =>
   typeof error === 'string' ? [...new Set([...error.matchAll(/'([A-Za-z0-9_-]+)'/g)].map((m) => m[1]!))] : []
 
 export function askFlow(nodeId: string, error: unknown): Promise<string | undefined> {

@@ -1,6 +1,7 @@
 /**
  * `npm run admin -- <command>`: apps, secrets, tokens, permissions, demo tasks and the JWT key.
- * Local development state by default (the storage `npm run dev` uses), the deployed KV with --remote.
+ * Local development state by default (the storage `npm run dev` uses), the deployed gateway's admin
+ * endpoint with --remote (SOPS_EDGE_URL, ADMIN_TOKEN).
  * Global options go anywhere on the line. stdout carries the result alone (one JSON document with
  * --json); messages and notices go to stderr. Run `npm run admin -- --help` for the commands.
  */
@@ -32,8 +33,8 @@ const GLOBAL_OPTIONS: OptionSpec = {
 const ALL_OPTIONS: OptionSpec = Object.assign({}, GLOBAL_OPTIONS, ...Object.values(COMMANDS).map((c) => c.options))
 
 const GLOBAL_HELP = `Global options, anywhere on the line:
-  --remote     act on the deployed KV namespace (wrangler's login; the pepper from the CREDENTIAL_PEPPER
-               environment variable) instead of the local development state
+  --remote     act on the deployed gateway through its admin endpoint (its URL in SOPS_EDGE_URL, its admin
+               secret in ADMIN_TOKEN, its pepper in CREDENTIAL_PEPPER) instead of the local development state
   --state DIR  local state directory holding .dev.vars and .wrangler/state (default: the project; or
                the SOPS_EDGE_STATE environment variable)
   --json       print the result as one JSON document on stdout

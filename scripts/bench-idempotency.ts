@@ -5,9 +5,8 @@
  * origin); ratios to (a). Figures only: nothing is asserted.
  */
 import { BENCH_RATE_LIMITS, gatewayWorker, originWorker, startCluster } from './bench/cluster.ts'
-import { expectOk, measure, printHeader, printRow } from './bench/load.ts'
+import { expectOk, measure, printHeader, printRow, printServerTiming } from './bench/load.ts'
 import type { Measured } from './bench/load.ts'
-import { percentile } from './bench/stats.ts'
 
 const cluster = await startCluster([originWorker(), await gatewayWorker('gateway')])
 try {
@@ -20,7 +19,7 @@ try {
   printHeader('npm run bench:idempotency: POST operate_node (the seed request) → origin answering SOPS success')
   const withStore = (label: string, m: Measured) => {
     printRow(label, m)
-    console.log(`${''.padEnd(36)} key's object as the Worker sees it: p50 ${percentile(m.serverTiming, 0.5).toFixed(2)} ms, p99 ${percentile(m.serverTiming, 0.99).toFixed(2)} ms`)
+    printServerTiming("key's object as the Worker sees it", m)
   }
   const ratio = (label: string, m: Measured, base: Measured) =>
     console.log(`${label.padEnd(36)} throughput ${(m.rps / base.rps).toFixed(2)}×, CPU ${(m.cpuUs / base.cpuUs).toFixed(2)}× of (a)`)

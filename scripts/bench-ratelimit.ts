@@ -9,10 +9,10 @@
  *    period may admit more than the limit.
  * Figures only, except that 3 exits non-zero if the limit was ever passed.
  */
-import { BENCH_RATE_LIMITS, benchWorker, gatewayWorker, originWorker, startCluster } from './bench/cluster.ts'
-import { expectOk, LOAD, measure, printHeader, printRow, runLoad } from './bench/load.ts'
+import { BENCH_RATE_LIMITS, GATEWAY_LIMITER, benchWorker, edgeWorker, gatewayWorker, originWorker, startCluster } from './bench/cluster.ts'
+import { expectOk, LOAD, measure, printHeader, printRow, printServerTiming, runLoad } from './bench/load.ts'
 import type { Measured } from './bench/load.ts'
-import { busiestWindow, percentile } from './bench/stats.ts'
+import { busiestWindow } from './bench/stats.ts'
 
 /** Enough objects to spread the load; each is created before the measurement, which creation would dominate. */
 const MANY_KEYS = 100
@@ -20,20 +20,17 @@ const MANY_KEYS = 100
 const EDGES = 4
 const EDGE_LIMIT = { tokens: 300, period: 1 }
 const EDGE_SECONDS = 6
+/** The usual load, shared out among the edges. */
+const EDGE_CONNECTIONS = LOAD.connections / EDGES
 
-const limiterBinding = { RATE_LIMITER: { className: 'RateLimiter', scriptName: 'gateway' } }
 const edges = Array.from({ length: EDGES }, (_, i) => `edge-${i + 1}`)
 const cluster = await startCluster([
   originWorker(),
   await gatewayWorker('gateway'),
   await gatewayWorker('gateway-per-call', { RATE_LIMIT_LEASE_MS: '0' }),
   await gatewayWorker('gateway-unlimited', { RATE_LIMIT_ENABLED: 'false' }),
-  await benchWorker('limiter', 'limiter.ts', { durableObjects: limiterBinding }),
-  ...(await Promise.all(
-    edges.map((name) =>
-      benchWorker(name, 'edge.ts', { durableObjects: limiterBinding, bindings: { EDGE_LIMIT: `${EDGE_LIMIT.tokens}/${EDGE_LIMIT.period}` } }),
-    ),
-  )),
+  await benchWorker('limiter', 'limiter.ts', { durableObjects: GATEWAY_LIMITER }),
+  ...(await Promise.all(edges.map((name) => edgeWorker(name, EDGE_LIMIT)))),
 ])
 try {
   const limiter = (await cluster.url('limiter')).href
@@ -44,7 +41,7 @@ try {
   printHeader('1. the limiter object alone: admitted decisions, two windows, one call per request')
   const decisions = (label: string, m: Measured) => {
     printRow(label, m)
-    console.log(`${''.padEnd(36)} the call as the Worker sees it: p50 ${percentile(m.serverTiming, 0.5).toFixed(2)} ms, p99 ${percentile(m.serverTiming, 0.99).toFixed(2)} ms`)
+    printServerTiming('the call as the Worker sees it', m)
   }
   decisions('one key (one object)', await measure([oneKey], { serverTiming: 'decide' }))
   decisions(`${MANY_KEYS} keys (${MANY_KEYS} objects)`, await measure([manyKeys], { serverTiming: 'decide' }))
@@ -62,10 +59,10 @@ try {
 
   console.log(
     `\n3. exactness across isolates: ${EDGES} edge Workers (separate isolates) share one key limited to ` +
-      `${EDGE_LIMIT.tokens}/${EDGE_LIMIT.period}s, overloaded for ${EDGE_SECONDS} s (${LOAD.connections / 4} connections each)`,
+      `${EDGE_LIMIT.tokens}/${EDGE_LIMIT.period}s, overloaded for ${EDGE_SECONDS} s (${EDGE_CONNECTIONS} connections each)`,
   )
   const targets = await Promise.all(edges.map(async (edge) => ({ url: (await cluster.url(edge)).href })))
-  const load = await runLoad({ targets, connections: LOAD.connections / 4, warmupSeconds: 0, seconds: EDGE_SECONDS, admittedAtHeader: 'x-admitted-at' })
+  const load = await runLoad({ targets, connections: EDGE_CONNECTIONS, warmupSeconds: 0, seconds: EDGE_SECONDS, admittedAtHeader: 'x-admitted-at' })
   const times = load.admittedAt
   const periodMs = EDGE_LIMIT.period * 1000
   const busiest = busiestWindow(times, periodMs)

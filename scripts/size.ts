@@ -2,27 +2,20 @@
  * `npm run size`: the Worker bundle exactly as `wrangler deploy` would upload it (a dry run), raw and
  * gzipped, against the budget. Exits 1 over budget; test/node/bundle-size.test.ts runs it too.
  */
-import { execFile } from 'node:child_process'
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { promisify } from 'node:util'
 import { gzipSync } from 'node:zlib'
+import { bundleWorker } from './lib/worker.ts'
 
 export const BUDGET_GZIP_KIB = 150
-const ROOT = join(import.meta.dirname, '..')
 
 export async function measureBundle(): Promise<{ rawKiB: number; gzipKiB: number }> {
-  const outdir = await mkdtemp(join(tmpdir(), 'sops-edge-bundle-'))
+  const bundle = await bundleWorker()
   try {
-    await promisify(execFile)(process.execPath, [join(ROOT, 'node_modules/wrangler/bin/wrangler.js'), 'deploy', '--dry-run', '--outdir', outdir], {
-      cwd: ROOT,
-      env: { ...process.env, WRANGLER_SEND_METRICS: 'false' },
-    })
-    const bundle = await readFile(join(outdir, 'index.js'))
-    return { rawKiB: bundle.length / 1024, gzipKiB: gzipSync(bundle).length / 1024 }
+    const code = await readFile(join(bundle.dir, 'index.js'))
+    return { rawKiB: code.length / 1024, gzipKiB: gzipSync(code).length / 1024 }
   } finally {
-    await rm(outdir, { recursive: true, force: true })
+    await bundle.dispose()
   }
 }
 

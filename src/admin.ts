@@ -8,12 +8,14 @@ import { Hono } from 'hono'
 import { createMiddleware } from 'hono/factory'
 import { timingSafeEqual } from 'hono/utils/buffer'
 import type { Gateway } from './context.ts'
+import { listKeyNames } from './credentials/list.ts'
 import { checkRecord, isCredentialKey, writeCredential } from './credentials/write.ts'
 import { GatewayError, bounded, jsonResponse } from './errors.ts'
 
 const onlyWithToken = createMiddleware<Gateway>(async (c, next) => {
   const expected = c.env.ADMIN_TOKEN
-  if (!expected) throw new GatewayError('API_NOT_FOUND', { method: c.req.method, path: bounded(new URL(c.req.url).pathname) })
+  // Without the secret the endpoint does not exist: the gateway's own 404, as for any unknown path.
+  if (!expected) return c.notFound()
   const given = /^Bearer (.+)$/.exec(c.req.header('Authorization') ?? '')?.[1] ?? ''
   const allowed = await timingSafeEqual(given, expected)
   audit(c.req.method, bounded(new URL(c.req.url).pathname, 120), allowed ? 'authorized' : 'refused', c.req.header('CF-Connecting-IP'))
@@ -37,14 +39,7 @@ const ok = (data: unknown, requestId: string) => jsonResponse(200, { result: tru
 export const admin = new Hono<Gateway>()
   .use(onlyWithToken)
   .get('/credentials', async (c) => {
-    const prefix = c.req.query('prefix') ?? ''
-    const names: string[] = []
-    let cursor: string | undefined
-    do {
-      const page = await c.env.CREDENTIALS.list({ prefix, ...(cursor ? { cursor } : {}) })
-      names.push(...page.keys.map((k) => k.name))
-      cursor = page.list_complete ? undefined : page.cursor
-    } while (cursor)
+    const names = await listKeyNames(c.env.CREDENTIALS, c.req.query('prefix') ?? '')
     return ok(names, c.get('requestId'))
   })
   .get('/credentials/:key', validKey, async (c) => {

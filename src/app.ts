@@ -8,7 +8,7 @@ import type { ToSchema, TypedResponse } from 'hono/types'
 import type * as z from 'zod'
 import type { Gateway } from './context.ts'
 import { admin } from './admin.ts'
-import { type Envelope, type ErrorEnvelope, type ErrorStatus, GatewayError, bounded, errorResponse, jsonResponse } from './errors.ts'
+import { type ErrorEnvelope, type ErrorStatus, GatewayError, bounded, errorResponse, jsonResponse } from './errors.ts'
 import { accessLog } from './middleware/access-log.ts'
 import { authenticate } from './middleware/authenticate.ts'
 import { callHeaders } from './middleware/call-headers.ts'
@@ -20,7 +20,8 @@ import { readBody } from './middleware/read-body.ts'
 import { validate } from './middleware/validate.ts'
 import { openApiDocument } from './openapi.ts'
 import { proxy } from './proxy.ts'
-import { type Resource, type ResourceData, resources } from './resources.ts'
+import { type Resource, resources } from './resources.ts'
+import type { answerSchema, sopsErrorSchema } from './schemas.ts'
 
 const servesResource =
   (resource: Resource): MiddlewareHandler<Gateway> =>
@@ -82,9 +83,7 @@ type Fields<R extends Resource, T> = R['method'] extends 'get' ? ({} extends T ?
 type IdParams = { bk_biz_id: string; task_id: string }
 
 /** SOPS's own answer: success with the resource's data, or SOPS's error (HTTP 200, result false). */
-export type OriginAnswer<R extends Resource> =
-  | (Envelope<ResourceData[R['name']]> & { result: true; trace_id?: string })
-  | (Envelope<null> & { result: false; trace_id?: string })
+export type OriginAnswer<R extends Resource> = z.output<ReturnType<typeof answerSchema<R['data']>>> | z.output<typeof sopsErrorSchema>
 
 type Responses<R extends Resource> =
   | TypedResponse<OriginAnswer<R>, 200, 'json'>

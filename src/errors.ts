@@ -2,6 +2,8 @@
  * The gateway's error catalogue (CONTRACT §6, BlueKing's codes and texts) and the one envelope every
  * response carries. Errors from the origin never go through here: they are passed on as the origin sent them.
  */
+import * as z from 'zod'
+
 export const ERRORS = {
   API_NOT_FOUND: { status: 404, code: 1640401, message: 'API not found' },
   REQUEST_PARAM_INVALID: { status: 400, code: 3540000, message: 'Request parameters invalid' },
@@ -19,39 +21,44 @@ export const ERRORS = {
 export type ErrorName = keyof typeof ERRORS
 export type ErrorStatus = (typeof ERRORS)[ErrorName]['status']
 
-/** One invalid parameter: where (`node_id`, `data.x`) and why. */
-export interface FieldProblem {
-  path: string
-  message: string
-}
-
-export interface Envelope<T = unknown> {
-  result: boolean
-  code: number
-  message: string
-  data: T
-  request_id: string
-}
-
-export interface ErrorEnvelope extends Envelope<null> {
-  result: false
-  code_name: ErrorName
-  /** On REQUEST_PARAM_INVALID: the problems, at most MAX_LISTED_PROBLEMS of them. */
-  errors?: FieldProblem[]
-  /** How many problems there were, when `errors` lists only the first ones. */
-  errors_total?: number
-}
-
 /** No message, header or list the gateway writes grows with the caller's input (CONTRACT §6). */
 export const MAX_FIELD_CHARS = 200
 export const MAX_MESSAGE_CHARS = 1024
 export const MAX_LISTED_PROBLEMS = 20
 
+export const ERROR_NAMES = Object.keys(ERRORS) as [ErrorName, ...ErrorName[]]
+
+/** One invalid parameter: where (`node_id`, `data.x`) and why. */
+export const fieldProblemSchema = z.object({
+  path: z.string().describe('the parameter: `node_id`, `data.x` for a nested field, `body` for the body as a whole'),
+  message: z.string().describe('what is wrong with it'),
+})
+
+export type FieldProblem = z.infer<typeof fieldProblemSchema>
+
+/** What every error the gateway itself makes answers with. */
+export const errorEnvelopeSchema = z.object({
+  result: z.literal(false),
+  code: z.int().describe("BlueKing's error code"),
+  code_name: z.enum(ERROR_NAMES),
+  message: z.string().describe('the catalogue text, then what was wrong: `Parameters error [reason="…"]`'),
+  data: z.null(),
+  request_id: z.string().describe('X-Bkapi-Request-ID of this call'),
+  errors: z
+    .array(fieldProblemSchema)
+    .max(MAX_LISTED_PROBLEMS)
+    .optional()
+    .describe(`REQUEST_PARAM_INVALID: one entry per problem, the first ${MAX_LISTED_PROBLEMS} of them`),
+  errors_total: z.int().optional().describe('how many problems there were, when `errors` lists only the first ones'),
+})
+
+export type ErrorEnvelope = z.infer<typeof errorEnvelopeSchema>
+
 /** Cuts an echoed value to a bounded length, saying so. */
 export const bounded = (text: string, max = MAX_FIELD_CHARS) => (text.length <= max ? text : `${text.slice(0, max)}…`)
 
 /** `a; b; c … and 7 more`: the items, each bounded, as many as fit in `max` characters. */
-export function boundedList(items: string[], max: number): string {
+function boundedList(items: string[], max: number): string {
   let text = ''
   let listed = 0
   for (const item of items) {
@@ -111,6 +118,10 @@ export class GatewayError extends Error {
     return envelope
   }
 }
+
+/** zod's issues as problems: the path bounded, `root` for an issue about the value as a whole. */
+export const toProblems = (issues: z.core.$ZodIssue[], root = 'body'): FieldProblem[] =>
+  issues.map((issue) => ({ path: bounded(issue.path.join('.')) || root, message: issue.message }))
 
 /** REQUEST_PARAM_INVALID naming every problem: the first ones in the message, the first 20 in `errors`. */
 export const invalidParameters = (problems: FieldProblem[]) =>

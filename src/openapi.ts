@@ -1,64 +1,23 @@
 /**
  * /openapi.json (OpenAPI 3.1), generated: the operations from the resource table and its zod schemas,
- * the error responses from the error catalogue, the envelopes from the schemas below.
+ * the error responses from the error catalogue, the envelopes from the schemas that type them
+ * (./errors.ts for the gateway's own, ./schemas.ts for SOPS's).
  */
 import * as z from 'zod'
 import {
   ERRORS,
+  ERROR_NAMES,
   type ErrorEnvelope,
   type ErrorName,
   type ErrorStatus,
-  type FieldProblem,
   GatewayError,
-  MAX_LISTED_PROBLEMS,
+  errorEnvelopeSchema,
+  fieldProblemSchema,
   invalidParameters,
 } from './errors.ts'
 import { IDEMPOTENCY_KEY_MAX } from './idempotency/key.ts'
 import { type Resource, resources } from './resources.ts'
-import { taskStatusSchema } from './schemas.ts'
-
-// ---- The envelopes ----
-
-const ERROR_NAMES = Object.keys(ERRORS) as [ErrorName, ...ErrorName[]]
-
-export const fieldProblemSchema = z.object({
-  path: z.string().describe('the parameter: `node_id`, `data.x` for a nested field, `body` for the body as a whole'),
-  message: z.string().describe('what is wrong with it'),
-})
-
-/** What every error the gateway itself makes answers with. */
-export const errorEnvelopeSchema = z.object({
-  result: z.literal(false),
-  code: z.int().describe("BlueKing's error code"),
-  code_name: z.enum(ERROR_NAMES),
-  message: z.string().describe('the catalogue text, then what was wrong: `Parameters error [reason="…"]`'),
-  data: z.null(),
-  request_id: z.string().describe('X-Bkapi-Request-ID of this call'),
-  errors: z
-    .array(fieldProblemSchema)
-    .max(MAX_LISTED_PROBLEMS)
-    .optional()
-    .describe(`REQUEST_PARAM_INVALID: one entry per problem, the first ${MAX_LISTED_PROBLEMS} of them`),
-  errors_total: z.int().optional().describe('how many problems there were, when `errors` lists only the first ones'),
-})
-
-/** SOPS's own refusal, passed on as SOPS sent it (HTTP 200). */
-const sopsErrorSchema = z.object({
-  result: z.literal(false),
-  code: z.int().describe("SOPS's error code"),
-  message: z.string(),
-  data: z.null(),
-  request_id: z.string(),
-  trace_id: z.string().optional(),
-})
-
-const answerSchema = (data: z.ZodType) =>
-  z.object({ result: z.literal(true), code: z.literal(0), message: z.string(), data, request_id: z.string(), trace_id: z.string().optional() })
-
-/** The envelopes above are the errors module's types, field for field: changing one without the other fails the type check. */
-type Same<A, B> = [A, B, keyof A, keyof B] extends [B, A, keyof B, keyof A] ? true : false
-type Holds<T extends true> = T
-type EnvelopesMatch = [Holds<Same<z.infer<typeof errorEnvelopeSchema>, ErrorEnvelope>>, Holds<Same<z.infer<typeof fieldProblemSchema>, FieldProblem>>]
+import { ID_PATTERN, answerSchema, sopsErrorSchema, taskStatusSchema } from './schemas.ts'
 
 // ---- Headers: the one place to document another one ----
 
@@ -194,7 +153,7 @@ function operation(resource: Resource, form: 'esb' | 'gateway') {
   const fields = Object.fromEntries(Object.entries(params.properties ?? {}).filter(([k]) => !inPath.includes(k)))
   const required = (params.required ?? []).filter((k) => !inPath.includes(k))
   const parameters = [
-    ...inPath.map((name) => ({ name, in: 'path', required: true, schema: { type: 'string', pattern: '^\\d+$' } })),
+    ...inPath.map((name) => ({ name, in: 'path', required: true, schema: { type: 'string', pattern: ID_PATTERN } })),
     ...(resource.method === 'get' ? Object.entries(fields).map(([name, schema]) => ({ name, in: 'query', required: required.includes(name), schema })) : []),
     ...Object.entries(REQUEST_HEADERS)
       .filter(([, h]) => h.methods.includes(resource.method))

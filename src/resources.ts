@@ -98,8 +98,3 @@ export const resources = [
     forward: ['scope', 'subprocess_id', 'with_ex_data'],
   }),
 ] as const
-
-export type Resources = typeof resources
-
-/** What `data` holds in a successful answer of each resource. */
-export type ResourceData = { [R in Resources[number] as R['name']]: z.infer<R['data']> }

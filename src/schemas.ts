@@ -7,12 +7,15 @@ import * as z from 'zod'
 /** BlueKing's ids are 64-bit integers: at most 18 digits keeps every one exact in JavaScript too. */
 const MAX_ID_DIGITS = 18
 
+/** An id as text; /openapi.json documents the path's ids with it. */
+export const ID_PATTERN = `^\\d{1,${MAX_ID_DIGITS}}$`
+
 /** Ids arrive as JSON numbers or strings (path, query, ESB body); both are accepted. */
 const digits = (what: string) =>
   z
     .union([z.string(), z.number()], { error: `must be a string of digits (${what})` })
     .transform(String)
-    .pipe(z.string().regex(new RegExp(`^\\d{1,${MAX_ID_DIGITS}}$`), `must be 1 to ${MAX_ID_DIGITS} digits (${what})`))
+    .pipe(z.string().regex(new RegExp(ID_PATTERN), `must be 1 to ${MAX_ID_DIGITS} digits (${what})`))
 
 const bizId = digits('a CMDB business id, or a SOPS project id with scope=project')
 
@@ -23,7 +26,7 @@ const taskId = z
     z
       .int({ error: 'must be a positive integer' })
       .positive({ error: 'must be a positive integer' })
-      .max(Number.MAX_SAFE_INTEGER, { error: 'must be a positive integer of at most 15 digits' }),
+      .max(Number.MAX_SAFE_INTEGER, { error: `must be a positive integer no larger than ${Number.MAX_SAFE_INTEGER}` }),
   )
 
 const scope = z
@@ -132,7 +135,21 @@ export const getTaskStatusSchema = z.object({
     .describe('any non-empty value adds ex_data of the failed nodes, as SOPS does'),
 })
 
-// ---- What SOPS answers in `data` (documented and typed, never enforced on the origin's answer) ----
+// ---- What SOPS answers (documented and typed, never enforced on the origin's answer) ----
+
+/** SOPS's success, with the resource's `data`. */
+export const answerSchema = <Data extends z.ZodType>(data: Data) =>
+  z.object({ result: z.literal(true), code: z.literal(0), message: z.string(), data, request_id: z.string(), trace_id: z.string().optional() })
+
+/** SOPS's own refusal, passed on as SOPS sent it (HTTP 200). */
+export const sopsErrorSchema = z.object({
+  result: z.literal(false),
+  code: z.int().describe("SOPS's error code"),
+  message: z.string(),
+  data: z.null(),
+  request_id: z.string(),
+  trace_id: z.string().optional(),
+})
 
 /** operate_node, operate_task and node_callback answer SOPS's plain `"success"`. */
 export const operationDoneSchema = z.string().describe('"success" when SOPS accepted the operation')

@@ -2,13 +2,15 @@
  * What each step of a call took and which tier answered it (CONTRACT §6): the steps write it, the
  * callHeaders() step renders it as `Server-Timing` on every response, and the access log reads it.
  */
+import type { ClaimResult } from './idempotency/record.ts'
+import type { LimitTier } from './ratelimit/client.ts'
 
 /** Who answered the credential checks: the isolate's memory, or KV. */
 export type AuthTier = 'isolate' | 'kv'
 /** Who decided the rate limit (docs/rate-limiting.md). */
-export type RateLimitTier = 'lease' | 'object' | 'deny-cache' | 'fail-open' | 'fail-closed' | 'off'
-/** What the Idempotency-Key's object answered (src/idempotency/record.ts), or that it could not. */
-export type IdempotencyTier = 'claimed' | 'replay' | 'in-flight' | 'lost' | 'reused' | 'unavailable'
+export type RateLimitTier = LimitTier | 'fail-open' | 'fail-closed' | 'off'
+/** What the Idempotency-Key's object answered, or that it could not. */
+export type IdempotencyTier = ClaimResult['status'] | 'unavailable'
 
 export interface StepTiming<Tier extends string = string> {
   desc: Tier

@@ -96,6 +96,13 @@ export async function benchWorker(name: string, entry: string, options: WorkerOp
   }
 }
 
+/** The RateLimiter objects of the Worker named `gateway`, for a Worker that shares them. */
+export const GATEWAY_LIMITER = { RATE_LIMITER: { className: 'RateLimiter', scriptName: 'gateway' } }
+
+/** An edge isolate of the exactness check (./workers/edge.ts): one key limited to `limit`, on the gateway's objects. */
+export const edgeWorker = (name: string, limit: RateWindow): Promise<BenchWorker> =>
+  benchWorker(name, 'edge.ts', { durableObjects: GATEWAY_LIMITER, bindings: { EDGE_LIMIT: `${limit.tokens}/${limit.period}` } })
+
 export interface Cluster {
   /** The URL of a Worker's own socket. */
   url(worker: string): Promise<URL>

@@ -5,6 +5,7 @@
 import { fork } from 'node:child_process'
 import { readdirSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
+import { percentile } from './stats.ts'
 
 export interface Target {
   url: string
@@ -126,6 +127,11 @@ export function printRow(label: string, m: Measured): void {
     `${label.padEnd(44)} ${fixed(m.rps, 0).padStart(6)} req/s  CPU ${fixed(m.cpuUs, 0).padStart(4)} µs/req  ` +
       `p50 ${fixed(m.p50, 2).padStart(5)} ms  p99 ${fixed(m.p99, 2).padStart(6)} ms  ${statuses}`,
   )
+}
+
+/** The line under a row: the p50 and p99 of the Server-Timing metric the run collected, named by `what`. */
+export function printServerTiming(what: string, m: Measured): void {
+  console.log(`${''.padEnd(36)} ${what}: p50 ${percentile(m.serverTiming, 0.5).toFixed(2)} ms, p99 ${percentile(m.serverTiming, 0.99).toFixed(2)} ms`)
 }
 
 export function printHeader(title: string): void {

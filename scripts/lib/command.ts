@@ -12,7 +12,10 @@ export interface Context {
   state: LocalState
   /** The pepper the gateway hashes secrets with: from .dev.vars locally, from the environment with --remote. */
   pepper(): string
-  /** The CREDENTIALS namespace, opened on first use (local state or, with --remote, the deployed one). */
+  /**
+   * The CREDENTIALS namespace, opened on first use: through the admin endpoint of the gateway serving
+   * the state (with --remote, the deployed one at SOPS_EDGE_URL), or the local state when none does.
+   */
   kv(): Promise<KvStore>
 }
 

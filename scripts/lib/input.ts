@@ -2,7 +2,7 @@
  * The CLI's arguments, checked as the gateway checks them (bk-apigw-reference §3.1 and the record
  * schemas), with messages that say what is wrong and what is expected.
  */
-import { APP_CODE_MAX, APP_SECRET_MAX, RESOURCE_NAMES, UNIT_SECONDS, appRecordSchema, parseRateWindows } from '../../src/credentials/records.ts'
+import { APP_CODE_MAX, APP_SECRET_MAX, RATE_WINDOWS_MAX, RESOURCE_NAMES, UNIT_SECONDS, appRecordSchema, parseRateWindows } from '../../src/credentials/records.ts'
 import type { RateWindow, ResourceName } from '../../src/credentials/records.ts'
 import { UserError } from './errors.ts'
 
@@ -45,19 +45,16 @@ export function resourceList(value: string): AllOr<ResourceName> {
   return names as ResourceName[]
 }
 
-/** Every rate window is enforced; an app record holds at most this many. */
-const MAX_RATE_WINDOWS = 4
-
 /** What `parseRateWindows` accepts (the syntax of RATE_LIMIT_DEFAULT too), in the CLI's own words. */
 export const RATE_SYNTAX =
   `comma-separated windows <tokens>/<period> such as 10/1s,600/1m, where tokens is a positive whole number and ` +
-  `the period a whole number of s, m, h or d, from 1s to 1d; up to ${MAX_RATE_WINDOWS} windows`
+  `the period a whole number of s, m, h or d, from 1s to 1d; up to ${RATE_WINDOWS_MAX} windows`
 
 /** `10/1s,600/1m`: the app's own rate windows. */
 export function rateWindows(value: string): RateWindow[] {
   const parsed = parseRateWindows(value)
   if ('badItem' in parsed) throw new UserError(`rate window "${parsed.badItem}" is not valid; expected ${RATE_SYNTAX}`)
-  if (parsed.windows.length > MAX_RATE_WINDOWS) throw new UserError(`at most ${MAX_RATE_WINDOWS} rate windows, not ${parsed.windows.length}`)
+  if (parsed.windows.length > RATE_WINDOWS_MAX) throw new UserError(`at most ${RATE_WINDOWS_MAX} rate windows, not ${parsed.windows.length}`)
   return parsed.windows
 }
 

@@ -5,6 +5,7 @@
  * same namespace id from wrangler.toml) — with no server running, no isolate has anything cached.
  */
 import { join, resolve } from 'node:path'
+import { listKeyNames } from '../../src/credentials/list.ts'
 import { CREDENTIALS_BINDING, workerConfig } from './config.ts'
 import { UserError } from './errors.ts'
 import { bindingsOnly } from './miniflare.ts'
@@ -22,16 +23,7 @@ export async function openLocalKv(persistPath: string): Promise<KvStore> {
     get: (key) => kv.get(key),
     put: (key, value) => kv.put(key, value),
     delete: (key) => kv.delete(key),
-    async list(prefix) {
-      const names: string[] = []
-      let cursor: string | undefined
-      do {
-        const page = await kv.list({ prefix, cursor })
-        names.push(...page.keys.map((k) => k.name))
-        cursor = page.list_complete ? undefined : page.cursor
-      } while (cursor)
-      return names
-    },
+    list: (prefix) => listKeyNames(kv, prefix),
     close: () => mf.dispose(),
   }
 }

@@ -27,9 +27,12 @@ export async function secretHash(pepper: string, bkAppCode: string, secret: stri
   return toHex(mac)
 }
 
-export async function tokenHash(bkToken: string): Promise<string> {
-  return toHex(await crypto.subtle.digest('SHA-256', encoder.encode(bkToken)))
+/** SHA-256 of the text's UTF-8 bytes, as lowercase hex. */
+export async function sha256Hex(text: string): Promise<string> {
+  return toHex(await crypto.subtle.digest('SHA-256', encoder.encode(text)))
 }
+
+export const tokenHash = sha256Hex
 
 /** Compares two strings of equal length in time independent of where they differ. */
 export function constantTimeEqual(a: string, b: string): boolean {

@@ -8,6 +8,8 @@ import * as z from 'zod'
 /** BlueKing's own limits on the credential fields (bk-apigw-reference §3.1). */
 export const APP_CODE_MAX = 32
 export const APP_SECRET_MAX = 128
+/** Every rate window is enforced; an app record holds at most this many. */
+export const RATE_WINDOWS_MAX = 4
 
 export const RESOURCE_NAMES = ['operate_node', 'operate_task', 'node_callback', 'get_task_status'] as const
 export type ResourceName = (typeof RESOURCE_NAMES)[number]
@@ -63,7 +65,7 @@ export const appRecordSchema = z.object({
     biz: z.union([z.literal('*'), z.array(z.string().regex(/^(project:)?\d+$/, 'must be digits or project:<digits>'))]),
   }),
   /** Several windows, all enforced; absent means the configured default. */
-  rate_limits: z.array(rateWindowSchema).min(1).max(4).optional(),
+  rate_limits: z.array(rateWindowSchema).min(1).max(RATE_WINDOWS_MAX).optional(),
   created_at: isoTime,
   updated_at: isoTime,
 })

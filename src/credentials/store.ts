@@ -112,6 +112,11 @@ function claim(entry: Entry<unknown>, now: number): void {
   entry.expires = Math.max(entry.expires, now + REREAD_AFTER_MS)
 }
 
+/** Whether a cached entry may answer: unexpired, and an absent record only until it may be read again. */
+function isFresh(entry: Entry<unknown>, now: number): boolean {
+  return entry.expires > now && (entry.record !== null || now - entry.readAt < REREAD_AFTER_MS)
+}
+
 export interface Found<T> {
   record: T | null
   from: Source
@@ -130,14 +135,13 @@ export async function findAppFor(
   const now = Date.now()
   let entry = apps.get(appCode)
   let from: Source = 'isolate'
-  const stale = !entry || entry.expires <= now || (entry.record === null && now - entry.readAt >= REREAD_AFTER_MS)
-  if (stale) {
+  if (!entry || !isFresh(entry, now)) {
     if (entry) claim(entry, now)
     entry = { record: await read(env, appKey(appCode), parseApp), readAt: now, expires: expiry(env, now), matched: new Set() }
     apps.set(appCode, entry)
     from = 'kv'
   }
-  if (!entry?.record) return { record: null, from }
+  if (!entry.record) return { record: null, from }
   if (entry.matched.has(secret)) return { record: entry.record, from }
   if (await secretMatches(entry.record)) {
     entry.matched.add(secret)
@@ -158,8 +162,7 @@ export async function findAppFor(
 export async function findToken(env: GatewayEnv, bkToken: string): Promise<Found<TokenRecord>> {
   const now = Date.now()
   const entry = tokens.get(bkToken)
-  const fresh = entry && entry.expires > now && (entry.record !== null || now - entry.readAt < REREAD_AFTER_MS)
-  if (fresh) return { record: entry.record, from: 'isolate' }
+  if (entry && isFresh(entry, now)) return { record: entry.record, from: 'isolate' }
   if (entry) claim(entry, now)
   const hash = entry?.hash ?? (await tokenHash(bkToken))
   const record = await read(env, tokenKey(hash), parseToken)

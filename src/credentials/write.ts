@@ -4,13 +4,13 @@
  * instead of KV's minute. A write the feed did not take is reported, so the operator can repeat it.
  */
 import type { GatewayEnv } from '../env.ts'
-import { GatewayError } from '../errors.ts'
+import { GatewayError, toProblems } from '../errors.ts'
 import { FEED_REPLICAS, replicaName } from './feed.ts'
-import { appRecordSchema, tokenRecordSchema } from './records.ts'
+import { APP_CODE_MAX, appRecordSchema, tokenRecordSchema } from './records.ts'
 import { catchUpWithFeed } from './store.ts'
 
 /** `app:<code>` or `token:<sha256 of the token>`: the only keys the store holds. */
-const KEY = /^(?:app:([A-Za-z0-9_.-]{1,32})|token:[0-9a-f]{64})$/
+const KEY = new RegExp(`^(?:app:([A-Za-z0-9_.-]{1,${APP_CODE_MAX}})|token:[0-9a-f]{64})$`)
 
 export const isCredentialKey = (key: string) => KEY.test(key)
 
@@ -18,7 +18,7 @@ export const isCredentialKey = (key: string) => KEY.test(key)
 export function checkRecord(key: string, record: unknown): string | undefined {
   const app = KEY.exec(key)?.[1]
   const parsed = (app !== undefined ? appRecordSchema : tokenRecordSchema).safeParse(record)
-  if (!parsed.success) return parsed.error.issues.map((i) => `${i.path.join('.') || 'record'}: ${i.message}`).join('; ')
+  if (!parsed.success) return toProblems(parsed.error.issues, 'record').map((p) => `${p.path}: ${p.message}`).join('; ')
   if (app !== undefined && (parsed.data as { bk_app_code: string }).bk_app_code !== app) return 'bk_app_code must match the key'
   return undefined
 }

@@ -13,9 +13,9 @@ export function isJsonObject(value: unknown): value is JsonObject {
  */
 export const MAX_JSON_DEPTH = 512
 
-/** The parsed text, or undefined when it is not JSON or nests deeper than `maxDepth`. */
-export function parseJson(text: string, maxDepth = MAX_JSON_DEPTH): unknown {
-  if (nestsDeeperThan(text, maxDepth)) return undefined
+/** The parsed text, or undefined when it is not JSON or nests deeper than MAX_JSON_DEPTH. */
+export function parseJson(text: string): unknown {
+  if (nestsDeeperThan(text, MAX_JSON_DEPTH)) return undefined
   try {
     return JSON.parse(text)
   } catch {

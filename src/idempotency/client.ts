@@ -1,6 +1,6 @@
 /** The Worker's side of the store: which object holds a key, and each call to it within a deadline. */
+import { sha256Hex } from '../credentials/hash.ts'
 import { withDeadline } from '../deadline.ts'
-import { digest } from './fingerprint.ts'
 import type { Claim, ClaimResult, IdempotencyKeys, StoredOutcome } from './record.ts'
 
 /**
@@ -8,14 +8,14 @@ import type { Claim, ClaimResult, IdempotencyKeys, StoredOutcome } from './recor
  * (a new key costs no object creation), and an app's keyed calls spread over several. A constant, not
  * a setting: changing it moves keys to other objects, where a retry would run again.
  */
-export const SHARDS = 16
+const SHARDS = 16
 
 /** The object did not answer, or not in time: a call with a key never runs without its guarantee. */
 export class StoreUnavailable extends Error {}
 
 /** An app code never contains `/` (credentials/records.ts), so the name is one-to-one with (app, shard). */
-export async function shardName(app: string, key: string): Promise<string> {
-  const shard = Number.parseInt((await digest(key)).slice(0, 8), 16) % SHARDS
+async function shardName(app: string, key: string): Promise<string> {
+  const shard = Number.parseInt((await sha256Hex(key)).slice(0, 8), 16) % SHARDS
   return `${app}/${shard}`
 }
 

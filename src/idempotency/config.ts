@@ -2,7 +2,7 @@
 import { originTimeoutMs } from '../origin.ts'
 import { perEnv, positiveInt, varOr } from '../vars.ts'
 
-export interface IdempotencyConfig {
+interface IdempotencyConfig {
   /** How long an outcome is kept and replayed. */
   ttlMs: number
   /** Deadline of each call to a key's object; past it the call is refused with a 500. */
@@ -11,7 +11,7 @@ export interface IdempotencyConfig {
   inFlightMs: number
 }
 
-export const DEFAULTS = {
+const DEFAULTS = {
   IDEMPOTENCY_TTL_S: '86400',
   IDEMPOTENCY_TIMEOUT_MS: '3000',
 } as const

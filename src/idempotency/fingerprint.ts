@@ -1,15 +1,8 @@
-import { sha256 } from 'hono/utils/crypto'
 import stringify from 'safe-stable-stringify'
-
-/** SHA-256 of the text, in hex. */
-export async function digest(text: string): Promise<string> {
-  const hex = await sha256(text)
-  if (hex === null) throw new Error('WebCrypto is not available')
-  return hex
-}
+import { sha256Hex } from '../credentials/hash.ts'
 
 /** What makes two calls with one key the same request. */
-export interface RequestIdentity {
+interface RequestIdentity {
   resource: string
   /** The user the call is made for (it is in the JWT the origin receives), never a credential. */
   user: string
@@ -21,4 +14,4 @@ export interface RequestIdentity {
  * A digest of the request: object keys sorted at every level, so `{"a":1,"b":2}` and `{"b":2,"a":1}`
  * are one request, and hashed so a record stays small whatever the parameters.
  */
-export const fingerprint = (request: RequestIdentity) => digest(stringify(request))
+export const fingerprint = (request: RequestIdentity) => sha256Hex(stringify(request))

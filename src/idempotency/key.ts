@@ -9,7 +9,7 @@ export const IDEMPOTENCY_KEY_MAX = 255
 /** A bare key: visible ASCII, so two keys folded into one header (`a, b`) are refused, not merged. */
 const BARE_KEY = /^[\x21-\x7e]+$/
 
-export type ParsedKey = { key: string } | { problem: string }
+type ParsedKey = { key: string } | { problem: string }
 
 export function parseIdempotencyKey(header: string): ParsedKey {
   const parsed = header.startsWith('"') ? structuredString(header) : bare(header)

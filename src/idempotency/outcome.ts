@@ -6,7 +6,7 @@ import type { StoredOutcome } from './record.ts'
 const KEPT_HEADERS = ['Sops-Trace-Id', 'X-Bkapi-Error-Code', 'X-Bkapi-Error-Message']
 
 /** SOPS answers its operations in a few hundred bytes; an answer past this is not kept whole. */
-export const MAX_KEPT_CHARS = 256 * 1024
+const MAX_KEPT_CHARS = 256 * 1024
 
 const REPLAYED = { 'Idempotent-Replayed': 'true' }
 

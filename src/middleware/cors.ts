@@ -1,5 +1,6 @@
 import { createMiddleware } from 'hono/factory'
 import type { Gateway } from '../context.ts'
+import { perEnv } from '../vars.ts'
 
 const ALLOW_HEADERS = 'X-Bkapi-Authorization, Content-Type, X-Request-ID, traceparent, Idempotency-Key'
 const EXPOSE_HEADERS = [
@@ -19,17 +20,8 @@ const EXPOSE_HEADERS = [
   'Sops-Trace-Id',
 ].join(', ')
 
-const parsedLists = new Map<string, Set<string>>()
-
-/** CORS_ORIGINS as a set, parsed once per distinct value. */
-function allowedOrigins(list: string): Set<string> {
-  let origins = parsedLists.get(list)
-  if (!origins) {
-    origins = new Set(list.split(',').map((o) => o.trim()).filter(Boolean))
-    parsedLists.set(list, origins)
-  }
-  return origins
-}
+/** CORS_ORIGINS as a set. */
+const allowedOrigins = perEnv((env) => new Set((env.CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean)))
 
 /**
  * Lets browser front-ends call from the origins listed in CORS_ORIGINS (comma-separated, or `*`). A
@@ -39,7 +31,7 @@ function allowedOrigins(list: string): Set<string> {
 export const cors = () =>
   createMiddleware<Gateway>(async (c, next) => {
     const origin = c.req.header('Origin')
-    const origins = origin ? allowedOrigins(c.env.CORS_ORIGINS ?? '') : undefined
+    const origins = origin ? allowedOrigins(c.env) : undefined
     const allowed = origin !== undefined && (origins?.has('*') || origins?.has(origin)) === true
     const corsHeaders: Record<string, string> = allowed
       ? { 'Access-Control-Allow-Origin': origin, 'Timing-Allow-Origin': origin, Vary: 'Origin' }

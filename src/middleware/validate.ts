@@ -1,12 +1,8 @@
 import type { MiddlewareHandler } from 'hono'
-import type * as z from 'zod'
 import type { Gateway } from '../context.ts'
-import { type FieldProblem, bounded, invalidParameters } from '../errors.ts'
+import { invalidParameters, toProblems } from '../errors.ts'
 import { parseIdempotencyKey } from '../idempotency/key.ts'
 import type { Resource } from '../resources.ts'
-
-const toProblems = (issues: z.core.$ZodIssue[]): FieldProblem[] =>
-  issues.map((issue) => ({ path: bounded(issue.path.join('.')) || 'body', message: issue.message }))
 
 /**
  * Validates the call against the resource's schema, naming every invalid field. The parameters are

@@ -19,7 +19,7 @@ const DIGITS = /^\d{1,15}$/
 const COLO = /^[A-Z]{3}$/
 const MAX_STACK_CHARS = 2000
 
-export interface CallClock {
+interface CallClock {
   /** Date.now() when the call arrived. */
   startedAt: number
   totalMs: number

@@ -12,7 +12,7 @@ export const DOUBLES = ['status', 'total_ms', 'origin_ms', 'limiter_refused'] as
 /** What the origin did: its HTTP status, `timeout`, `unreachable`, or empty when it was not called. */
 const originOutcome = (line: AccessLine) => (line.origin_status !== null ? String(line.origin_status) : (line.origin_error ?? ''))
 
-export function dataPoint(line: AccessLine): AnalyticsEngineDataPoint {
+function dataPoint(line: AccessLine): AnalyticsEngineDataPoint {
   const app = line.app ?? ''
   const blobs: Record<(typeof BLOBS)[number], string> = {
     app,

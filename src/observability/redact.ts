@@ -15,7 +15,7 @@ const MIN_SEARCHED_LENGTH = 8
 
 export const REDACTED = '[redacted]'
 
-export interface CredentialSources {
+interface CredentialSources {
   /** X-Bkapi-Authorization. */
   bkapiAuthorization: string | undefined
   authorization: string | undefined

@@ -6,7 +6,7 @@
  */
 
 /** Cells per window: 1 s windows count in 10 ms cells, 60 s windows in 600 ms cells. */
-export const BUCKETS = 100
+const BUCKETS = 100
 
 export interface Cell {
   bucket: number
@@ -16,7 +16,7 @@ export interface Cell {
 export const cellWidth = (periodMs: number) => periodMs / BUCKETS
 const bucketOf = (t: number, periodMs: number) => Math.floor(t / cellWidth(periodMs))
 /** First instant at which the cell no longer overlaps the window. */
-export const cellFreedAt = (bucket: number, periodMs: number) => (bucket + 1) * cellWidth(periodMs) + periodMs - 1
+const cellFreedAt = (bucket: number, periodMs: number) => (bucket + 1) * cellWidth(periodMs) + periodMs - 1
 
 /** Called with a cell's new count, or undefined once it has left the window, so the owner can store it. */
 export type CellWriter = (bucket: number, hits: number | undefined) => void

@@ -30,7 +30,7 @@ export function mostConstraining(decision: Decision): WindowState {
 const policies = new WeakMap<RateWindow[], string>()
 
 /** RateLimit-Policy: every window, e.g. `"1s";q=10;w=1, "60s";q=600;w=60`. */
-export function policyHeader(windows: RateWindow[]): string {
+function policyHeader(windows: RateWindow[]): string {
   let policy = policies.get(windows)
   if (policy === undefined) {
     policy = serializeList(windows.map((w) => policyItem(w, [['q', sfInteger(w.tokens)], ['w', w.period]])))

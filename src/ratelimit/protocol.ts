@@ -10,7 +10,7 @@ import type { RateWindow } from '../credentials/records.ts'
 /** Longest lease an isolate may ask for: a lease that ends unreturned costs its tokens for one period. */
 export const MAX_LEASE_MS = 1000
 
-export const leaseRequestSchema = z.object({
+const leaseRequestSchema = z.object({
   /** The lease to renew or close, as the object named it; absent to open one. */
   id: z.string().min(1).max(64).optional(),
   /** Tokens of this lease the isolate has spent so far, in all (never decreases). */

@@ -5,7 +5,7 @@
  * than the limit.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { benchWorker, gatewayWorker, originWorker, startCluster } from '../../scripts/bench/cluster.ts'
+import { edgeWorker, gatewayWorker, originWorker, startCluster } from '../../scripts/bench/cluster.ts'
 import type { Cluster } from '../../scripts/bench/cluster.ts'
 import { busiestWindow } from '../../scripts/bench/stats.ts'
 
@@ -17,12 +17,7 @@ const SECONDS = 3
 let cluster: Cluster
 
 beforeAll(async () => {
-  const limiter = { RATE_LIMITER: { className: 'RateLimiter', scriptName: 'gateway' } }
-  cluster = await startCluster([
-    originWorker(),
-    await gatewayWorker('gateway'),
-    ...(await Promise.all(EDGES.map((edge) => benchWorker(edge, 'edge.ts', { durableObjects: limiter, bindings: { EDGE_LIMIT: `${LIMIT.tokens}/${LIMIT.period}` } })))),
-  ])
+  cluster = await startCluster([originWorker(), await gatewayWorker('gateway'), ...(await Promise.all(EDGES.map((edge) => edgeWorker(edge, LIMIT))))])
 })
 
 afterAll(() => cluster?.close())

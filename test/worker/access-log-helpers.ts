@@ -4,7 +4,7 @@ import { expect, vi } from 'vitest'
 import app from '../../src/app.ts'
 import type { GatewayEnv } from '../../src/env.ts'
 import { type AccessLine, accessLineSchema } from '../../src/observability/line.ts'
-import { type CallInit, authHeader, seedApp, toRequest, uniqueCode } from './helpers.ts'
+import { type CallInit, toRequest } from './helpers.ts'
 
 export interface Logged {
   res: Response
@@ -47,11 +47,4 @@ export async function oneLine(path: string, init: CallInit = {}, overrides: Part
   expect(result.otherOutput).toEqual([])
   expect(result.lines).toHaveLength(1)
   return { ...result, line: result.lines[0] as AccessLine }
-}
-
-/** An app exempt from user verification, and the header that calls as it for user `admin`. */
-export async function exemptApp(options: Parameters<typeof seedApp>[1] = {}) {
-  const code = uniqueCode()
-  await seedApp(code, { userExempt: true, ...options })
-  return { code, headers: authHeader({ bk_app_code: code, bk_app_secret: 'secret', bk_username: 'admin' }) }
 }

@@ -7,8 +7,8 @@ import docs from '../../docs/observability.md?raw'
 import { accessLineSchema } from '../../src/observability/line.ts'
 import { BLOBS, DOUBLES } from '../../src/observability/metrics.ts'
 import { prettyLine } from '../../src/observability/pretty.ts'
-import { exemptApp, logged, oneLine } from './access-log-helpers.ts'
-import { authHeader, fakeOrigin, seedApp, seedToken, uniqueCode } from './helpers.ts'
+import { logged, oneLine } from './access-log-helpers.ts'
+import { authHeader, exemptApp, fakeOrigin, seedApp, seedToken, uniqueCode } from './helpers.ts'
 
 const OPERATE_NODE = '/api/bk-sops/prod/operate_node/2/12/'
 const SKIP = { node_id: 'node_1', action: 'skip' }

@@ -1,14 +1,8 @@
 /** Every row of CONTRACT §6's error table, through the real app, with the envelope and its headers. */
 import { describe, expect, it } from 'vitest'
-import { authHeader, call, callWith, fakeOrigin, seedApp, uniqueCode } from './helpers.ts'
+import { authHeader, call, callWith, exemptApp, fakeOrigin, seedApp, uniqueCode } from './helpers.ts'
 
 const GATEWAY_FORM = '/api/bk-sops/prod/operate_node/2/12/'
-
-async function exemptApp(options: Parameters<typeof seedApp>[1] = {}) {
-  const code = uniqueCode()
-  await seedApp(code, { userExempt: true, ...options })
-  return authHeader({ bk_app_code: code, bk_app_secret: 'secret', bk_username: 'admin' })
-}
 
 /** Asserts the gateway's own error envelope and headers, and returns the body. */
 async function expectGatewayError(res: Response, status: number, code: number, codeName: string) {
@@ -37,7 +31,7 @@ describe('the error table', () => {
   })
 
   it('400 REQUEST_PARAM_INVALID for a body that is not JSON, not an object, or invalid parameters', async () => {
-    const headers = await exemptApp()
+    const { headers } = await exemptApp()
     for (const [raw, why] of [
       ['{"node_id":', 'the request body is not valid JSON'],
       ['[1,2]', 'the request body must be a JSON object'],
@@ -78,7 +72,7 @@ describe('the error table', () => {
   })
 
   it('413 BODY_SIZE_LIMIT_EXCEED, by Content-Length and by the bytes actually sent', async () => {
-    const headers = await exemptApp()
+    const { headers } = await exemptApp()
     const big = JSON.stringify({ node_id: 'n', action: 'skip', data: { pad: 'x'.repeat(1024 * 1024) } })
     const body = await expectGatewayError(await call(GATEWAY_FORM, { headers, body: big }), 413, 1641301, 'BODY_SIZE_LIMIT_EXCEED')
     expect(body.message).toBe('Request body size too large.')
@@ -95,7 +89,7 @@ describe('the error table', () => {
   })
 
   it('429 RATE_LIMIT_RESTRICTION once the app has used its quota', async () => {
-    const headers = await exemptApp({ rateLimits: [{ tokens: 1, period: 60 }] })
+    const { headers } = await exemptApp({ rateLimits: [{ tokens: 1, period: 60 }] })
     const first = await callWith({ ORIGIN_URL: fakeOrigin('ok') }, GATEWAY_FORM, { headers, body: { node_id: 'n', action: 'skip' } })
     expect(first.status).toBe(200)
     await first.arrayBuffer()
@@ -106,7 +100,7 @@ describe('the error table', () => {
   })
 
   it('500 INTERNAL_SERVER_ERROR when signing fails or KV is down', async () => {
-    const headers = await exemptApp()
+    const { headers } = await exemptApp()
     const notAKey = ['-----BEGIN', 'PRIVATE KEY-----\nbm9wZQ==\n-----END', 'PRIVATE KEY-----'].join(' ')
     const unsigned = await callWith({ JWT_PRIVATE_KEY: notAKey }, GATEWAY_FORM, {
       headers,
@@ -129,7 +123,7 @@ describe('the error table', () => {
   })
 
   it('502 BAD_GATEWAY and 504 REQUEST_BACKEND_TIMEOUT from the origin', async () => {
-    const headers = await exemptApp()
+    const { headers } = await exemptApp()
     const bad = await callWith({ ORIGIN_URL: fakeOrigin('html-500') }, GATEWAY_FORM, { headers, body: { node_id: 'n', action: 'skip' } })
     expect((await expectGatewayError(bad, 502, 1650200, 'BAD_GATEWAY')).message).toBe(
       'Bad Gateway [upstream_error="origin answered HTTP 500 with a body that is not JSON"]',
@@ -144,7 +138,7 @@ describe('the error table', () => {
   })
 
   it('500 INTERNAL_SERVER_ERROR naming a bad origin or body-size variable', async () => {
-    const headers = await exemptApp()
+    const { headers } = await exemptApp()
     const cases: [Record<string, string>, string][] = [
       [{ ORIGIN_TIMEOUT_MS: 'soon' }, 'ORIGIN_TIMEOUT_MS'],
       [{ ORIGIN_URL: fakeOrigin('ok'), ORIGIN_MAX_BYTES: '-1' }, 'ORIGIN_MAX_BYTES'],
@@ -158,7 +152,7 @@ describe('the error table', () => {
   })
 
   it('an uncaught fault is a 500 envelope without a stack trace', async () => {
-    const headers = await exemptApp()
+    const { headers } = await exemptApp()
     // A variable that is not text (Workers only ever give text): reading it throws a plain TypeError.
     const res = await callWith({ RATE_LIMIT_ENABLED: 1 } as never, GATEWAY_FORM, {
       headers,

@@ -3,8 +3,10 @@
  * the answer is an envelope, the gateway never answers 5xx, and nothing invalid reaches the origin
  * (the stand-in origin's `strict` behaviour answers code 4999999 for anything the gateway may not send).
  */
+import { env } from 'cloudflare:workers'
 import { expect, it } from 'vitest'
-import { authHeader, callWith, fakeOrigin, seedApp, seedToken, uniqueCode } from './helpers.ts'
+import app from '../../src/app.ts'
+import { authHeader, fakeOrigin, seedApp, seedToken, toRequest, uniqueCode } from './helpers.ts'
 
 const CALLS = 10_000
 const CONCURRENCY = 25
@@ -135,14 +137,16 @@ it(`answers ${CALLS} fuzzed calls with an envelope, never a gateway 5xx, and let
     await Promise.all(
       Array.from({ length: Math.min(CONCURRENCY, CALLS - done) }, async () => {
         const { path, init } = nextCall()
-        let res: Response
+        let request: Request
         try {
-          res = await callWith(config, path, init)
+          request = toRequest(path, init)
         } catch (error) {
-          // A request the test itself cannot build (e.g. a body with a length mismatch): not the gateway's.
+          // A request the test itself cannot build (the Request constructor refuses it): not the gateway's.
           if (error instanceof TypeError) return
           throw error
         }
+        // Outside the try: whatever app.fetch throws, a TypeError included, is the gateway's and fails the test.
+        const res = await app.fetch(request, { ...env, ...config })
         const text = await res.text()
         const what = `${init.method} ${path} ${JSON.stringify(init.headers)} ${String(init.body).slice(0, 300)} → ${res.status} ${text.slice(0, 300)}`
         statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1)

@@ -50,6 +50,12 @@ export async function seedToken(bkToken: string, username: string, ttlMs = 3_600
 
 export const authHeader = (credentials: Record<string, unknown>) => ({ 'X-Bkapi-Authorization': JSON.stringify(credentials) })
 
+/** An app exempt from user verification, and the header that calls as it for user `admin`. */
+export async function exemptApp(options: AppOptions = {}, code = uniqueCode()) {
+  await seedApp(code, { userExempt: true, ...options })
+  return { code, headers: authHeader({ bk_app_code: code, bk_app_secret: 'secret', bk_username: 'admin' }) }
+}
+
 export interface CallInit {
   method?: string
   headers?: Record<string, string>

@@ -6,11 +6,9 @@ import { describe, expect, it } from 'vitest'
 import { engineDriver } from './engine/driver.ts'
 import { findEntry } from './engine/scenarios.ts'
 import { single } from './engine/trees.ts'
-import { authHeader, call, seedApp, uniqueCode } from './helpers.ts'
+import { call, exemptApp, uniqueCode } from './helpers.ts'
 
-const code = uniqueCode('idem-engine')
-await seedApp(code, { userExempt: true, rateLimits: [{ tokens: 1000, period: 1 }] })
-const headers = authHeader({ bk_app_code: code, bk_app_secret: 'secret', bk_username: 'admin' })
+const { headers } = await exemptApp({ rateLimits: [{ tokens: 1000, period: 1 }] }, uniqueCode('idem-engine'))
 const engine = engineDriver()
 
 const retry = (taskId: number, key?: string) =>

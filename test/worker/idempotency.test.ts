@@ -10,14 +10,10 @@ import type { GatewayEnv } from '../../src/env.ts'
 import { keyRecord } from '../../src/idempotency/client.ts'
 import { fingerprint } from '../../src/idempotency/fingerprint.ts'
 import type { Claim } from '../../src/idempotency/record.ts'
-import { type AppOptions, authHeader, callWith, fakeOrigin, seedApp, uniqueCode } from './helpers.ts'
+import { type AppOptions, authHeader, callWith, exemptApp, fakeOrigin, uniqueCode } from './helpers.ts'
 
 /** A new app per test: its key space and its count at the origin start empty. */
-async function newApp(options: AppOptions = {}) {
-  const code = uniqueCode('idem')
-  await seedApp(code, { userExempt: true, rateLimits: [{ tokens: 1000, period: 1 }], ...options })
-  return { code, headers: authHeader({ bk_app_code: code, bk_app_secret: 'secret', bk_username: 'admin' }) }
-}
+const newApp = (options: AppOptions = {}) => exemptApp({ rateLimits: [{ tokens: 1000, period: 1 }], ...options }, uniqueCode('idem'))
 
 /** How many calls of this app reached the origin. */
 const executions = async (code: string) => (await (await fetch(`${inject('originUrl')}/__executions/${code}`)).json()) as number

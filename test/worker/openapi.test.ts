@@ -4,8 +4,8 @@
  * (test/node/openapi-lint.test.ts lints the same document.)
  */
 import { describe, expect, it } from 'vitest'
-import { ERRORS, type ErrorName } from '../../src/errors.ts'
-import { errorEnvelopeSchema, openApiDocument } from '../../src/openapi.ts'
+import { ERRORS, type ErrorName, errorEnvelopeSchema } from '../../src/errors.ts'
+import { openApiDocument } from '../../src/openapi.ts'
 import { taskStatusSchema } from '../../src/schemas.ts'
 import { DEMO_TASKS } from '../../src/engine/demo/index.ts'
 import { engineDriver } from './engine/driver.ts'

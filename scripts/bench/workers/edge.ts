@@ -9,15 +9,21 @@
 import { admit } from '../../../src/ratelimit/client.ts'
 import type { LimiterNamespace } from '../../../src/ratelimit/client.ts'
 import type { GatewayEnv } from '../../../src/env.ts'
+import { perEnv } from '../../../src/vars.ts'
 
 interface Env extends GatewayEnv {
   /** The limit under test, e.g. `300/1`. */
   EDGE_LIMIT: string
 }
 
+/** Parsed once per env, as the gateway's config is: the same array each request, which a lease matches by identity. */
+const edgeWindows = perEnv((env) => {
+  const [tokens = 0, period = 0] = (env as Env).EDGE_LIMIT.split('/').map(Number)
+  return [{ tokens, period }]
+})
+
 export default {
   async fetch(_request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
-    const [tokens = 0, period = 0] = env.EDGE_LIMIT.split('/').map(Number)
     let objectDecidedAt = NaN
     // The request's own call reports when the object decided; background calls go through unseen.
     const namespace: LimiterNamespace = {
@@ -32,7 +38,7 @@ export default {
         }
       },
     }
-    const verdict = await admit({ app: 'bench-edge', resource: 'operate_node' }, [{ tokens, period }], {
+    const verdict = await admit({ app: 'bench-edge', resource: 'operate_node' }, edgeWindows(env), {
       namespace,
       timeoutMs: 5000,
       leaseMs: 500,

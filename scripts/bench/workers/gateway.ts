@@ -5,28 +5,22 @@
  */
 import app from '../../../src/app.ts'
 import type { GatewayEnv } from '../../../src/env.ts'
+import { perEnv } from '../../../src/vars.ts'
 
 export { CredentialFeed, Engine, EngineRegistry, EngineTask, IdempotencyKeys, RateLimiter } from '../../../src/index.ts'
 
 let calls = 0
 /** One wrapped env per env object, so the gateway's per-env caches (its parsed config) keep working. */
-const wrapped = new WeakMap<GatewayEnv, GatewayEnv>()
-
-function counted(env: GatewayEnv): GatewayEnv {
-  let env2 = wrapped.get(env)
-  if (!env2) {
-    const namespace = env.RATE_LIMITER
-    const RATE_LIMITER = {
-      getByName: (name: string) => {
-        const stub = namespace.getByName(name)
-        return { acquire: (request: Parameters<typeof stub.acquire>[0]) => (calls++, stub.acquire(request)) }
-      },
-    } as unknown as GatewayEnv['RATE_LIMITER']
-    env2 = { ...env, RATE_LIMITER }
-    wrapped.set(env, env2)
-  }
-  return env2
-}
+const counted = perEnv((env): GatewayEnv => {
+  const namespace = env.RATE_LIMITER
+  const RATE_LIMITER = {
+    getByName: (name: string) => {
+      const stub = namespace.getByName(name)
+      return { acquire: (request: Parameters<typeof stub.acquire>[0]) => (calls++, stub.acquire(request)) }
+    },
+  } as unknown as GatewayEnv['RATE_LIMITER']
+  return { ...env, RATE_LIMITER }
+})
 
 export default {
   fetch(request: Request, env: GatewayEnv, ctx: ExecutionContext) {
