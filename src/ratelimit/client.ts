@@ -75,15 +75,33 @@ export function admit(key: LimiterKey, windows: RateWindow[], options: AdmitOpti
   const clock = options.clock ?? realClock
   const now = clock.now()
   const name = objectName(key)
-  const lease = memory.leases.for(name, windows, now)
+  const { lease, replaced } = memory.leases.for(name, windows, now)
+  const calls: KeyCalls = { name, lease, memory, clock, options }
+  if (replaced) {
+    // The limits changed: what was refused under the old ones says nothing now, and what the old lease
+    // holds unspent goes back before the new windows are asked, or the object would count it as spent
+    // in them when the lease expired. A failed close leaves exactly that, erring towards refusing.
+    memory.denyCache.forget(name)
+    const close = replaced.close(replaced.answers)
+    if (close) {
+      const closed = call(name, { windows: replaced.windows, admit: false, lease: close }, options).catch(() => undefined)
+      return closed.then(() => decide(calls, clock.now()))
+    }
+  }
+  return decide(calls, now)
+}
+
+/** From the lease, the deny-cache, or the object, in that order. */
+function decide(calls: KeyCalls, now: number): Verdict | Promise<Verdict> {
+  const { name, lease, memory, options } = calls
   lease.arrive()
   if (lease.take(now)) {
-    if (lease.wantsRenewal(now)) renew({ name, lease, memory, clock, options })
+    if (lease.wantsRenewal(now)) renew(calls)
     return { tier: 'lease', decision: lease.decision(true, now) }
   }
   const refusal = memory.denyCache.refusal(name, now, options.timeoutMs)
   if (refusal) return { tier: 'deny-cache', decision: refusal }
-  return ask({ name, lease, memory, clock, options })
+  return ask(calls)
 }
 
 /** What the calls about one key need, once memory could not answer. */

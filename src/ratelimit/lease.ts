@@ -176,14 +176,17 @@ const MAX_KEYS = 10_000
 export class Leases {
   readonly #byName = new Map<string, Lease>()
 
-  /** The key's lease for these windows; a change of limits starts a new one (the old one expires). */
-  for(name: string, windows: RateWindow[], now: number): Lease {
+  /**
+   * The key's lease for these windows. A change of limits starts a new one, and hands back the one it
+   * replaced, to be closed: its unspent tokens must not count as spent in the new windows.
+   */
+  for(name: string, windows: RateWindow[], now: number): { lease: Lease; replaced?: Lease } {
     const lease = this.#byName.get(name)
-    if (lease && (lease.windows === windows || sameWindows(lease.windows, windows))) return lease
+    if (lease && (lease.windows === windows || sameWindows(lease.windows, windows))) return { lease }
     if (!lease && this.#byName.size >= MAX_KEYS) this.#byName.delete(this.#byName.keys().next().value!)
     const fresh = new Lease(windows, now)
     this.#byName.set(name, fresh)
-    return fresh
+    return lease ? { lease: fresh, replaced: lease } : { lease: fresh }
   }
 }
 

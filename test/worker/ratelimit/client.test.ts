@@ -101,6 +101,23 @@ describe('leases', { timeout: 30_000 }, () => {
     expect(check).toMatchObject({ decision: { windows: [{ remaining: 1000 - admitted[0]!.length }] } })
   })
 
+  it('are given back when the limits change: the new windows count only what they admit', async () => {
+    const { namespace, calls, settled } = countingNamespace()
+    const clock = new TestClock(start())
+    const isolate = playIsolate(namespace, clock)
+    const app = newApp()
+    await drive([isolate], app, [{ tokens: 1000, period: 60 }], clock, settled, 100, [1])
+    const closes = () => calls.filter((c) => c.lease?.close).length
+    expect(closes()).toBe(0)
+
+    // As after `app set-rate <code> 1/2m`: one call in two minutes.
+    const tighter = [{ tokens: 1, period: 120 }]
+    expect(await isolate.admit(app, tighter)).toMatchObject({ tier: 'object', decision: { allowed: true } })
+    expect(closes()).toBe(1)
+    await settled()
+    expect((await isolate.admit(app, tighter)).decision.allowed).toBe(false)
+  })
+
   it('are exact under concurrency across several isolates: no window passes the limit', async () => {
     const { namespace, settled } = countingNamespace()
     const clock = new TestClock(start())
