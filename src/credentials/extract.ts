@@ -1,13 +1,19 @@
 /**
  * Where the caller's credentials come from, exactly as BlueKing's gateway reads them
  * (bk-apigw-reference §2): the X-Bkapi-Authorization header alone when it is present, otherwise the
- * query string then the JSON body's top-level fields, with bk_token falling back to its cookie.
+ * query string then the JSON body's top-level fields, with bk_token falling back to its cookie. An
+ * `Authorization: Bearer` token counts as the header `{"access_token": …}` would (BlueKing's
+ * bk-access-token-source plugin), so when X-Bkapi-Authorization is absent it is the only source too.
  */
 export interface Credentials {
   appCode: string
   appSecret: string
   bkToken: string
   username: string
+  /** An OAuth access token (../oauth/): it proves the app and the user by itself. */
+  accessToken: string
+  /** The access token came as `Authorization: Bearer`, whose refusals are RFC 6750's 401. */
+  bearer?: boolean
   /** The bk_token came from the `bk_token` cookie, which a browser adds to cross-site requests too. */
   tokenFromCookie?: boolean
   /** Why the credentials could not be read at all (a malformed header). */
@@ -16,7 +22,7 @@ export interface Credentials {
 
 type Source = Record<string, unknown>
 
-const NONE: Credentials = { appCode: '', appSecret: '', bkToken: '', username: '' }
+const NONE: Credentials = { appCode: '', appSecret: '', bkToken: '', username: '', accessToken: '' }
 
 /** The first of the keys that is present wins; numbers and booleans count, as their text. */
 function pick(source: Source, ...keys: string[]): string {
@@ -35,6 +41,7 @@ function fromSource(source: Source): Credentials {
     // A token must be a JSON string; anything else counts as absent.
     bkToken: typeof source.bk_token === 'string' ? source.bk_token : '',
     username: pick(source, 'bk_username', 'username'),
+    accessToken: typeof source.access_token === 'string' ? source.access_token : '',
   }
 }
 
@@ -45,19 +52,24 @@ function merge(earlier: Credentials, later: Credentials): Credentials {
     appSecret: later.appSecret || earlier.appSecret,
     bkToken: later.bkToken || earlier.bkToken,
     username: later.username || earlier.username,
+    accessToken: later.accessToken || earlier.accessToken,
   }
 }
 
 /** Where credentials may be; the query and the cookie are read only when the header is absent. */
 export interface CredentialSources {
   header: string | undefined
+  /** The Authorization header. */
+  authorization: string | undefined
   /** The first value of each query parameter. */
   query: () => Record<string, string>
   body: Source
   cookieToken: () => string | undefined
 }
 
-export function readCredentials({ header, query, body, cookieToken }: CredentialSources): Credentials {
+const BEARER = /^Bearer +(\S+) *$/i
+
+export function readCredentials({ header, authorization, query, body, cookieToken }: CredentialSources): Credentials {
   if (header) {
     let parsed: unknown
     try {
@@ -70,6 +82,8 @@ export function readCredentials({ header, query, body, cookieToken }: Credential
     }
     return fromSource(parsed as Source)
   }
+  const bearer = BEARER.exec(authorization ?? '')?.[1]
+  if (bearer) return { ...NONE, accessToken: bearer, bearer: true }
   const found = merge(fromSource(query()), fromSource(body))
   if (found.bkToken) return found
   const fromCookie = cookieToken()

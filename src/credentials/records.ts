@@ -8,6 +8,8 @@ import * as z from 'zod'
 /** BlueKing's own limits on the credential fields (bk-apigw-reference §3.1). */
 export const APP_CODE_MAX = 32
 export const APP_SECRET_MAX = 128
+/** CONTRACT §3: an access token is at most 512 characters. */
+export const ACCESS_TOKEN_MAX = 512
 /** Every rate window is enforced; an app record holds at most this many. */
 export const RATE_WINDOWS_MAX = 4
 

@@ -54,7 +54,17 @@ function forget(key: string | null): void {
   }
 }
 
-const feed = new FeedView(forget)
+const listeners: Array<(key: string | null) => void> = []
+const feed = new FeedView((key) => {
+  forget(key)
+  for (const listener of listeners) listener(key)
+})
+
+/** Lets another cache of credentials (access tokens) hear what the feed reports written. */
+export const onCredentialChange = (listener: (key: string | null) => void) => void listeners.push(listener)
+
+/** The feed's record for a key written recently (null when deleted), which KV may not show yet. */
+export const recentlyWritten = (key: string) => feed.overlaid(key)
 
 /**
  * Makes sure the isolate has heard of every credential write older than the revocation bound; a promise
@@ -119,6 +129,17 @@ function isFresh(entry: Entry<unknown>, now: number): boolean {
 export interface Found<T> {
   record: T | null
   from: Source
+}
+
+/** The app's record, for a caller that proved the app otherwise (an access token of its client). */
+export async function findApp(env: Env, appCode: string): Promise<Found<AppRecord>> {
+  const now = Date.now()
+  const entry = apps.get(appCode)
+  if (entry && isFresh(entry, now)) return { record: entry.record, from: 'isolate' }
+  if (entry) claim(entry, now)
+  const record = await read(env, appKey(appCode), parseApp)
+  apps.set(appCode, { record, readAt: now, expires: expiry(env, now), matched: entry?.matched ?? new Set() })
+  return { record, from: 'kv' }
 }
 
 /**

@@ -4,6 +4,7 @@
  * instead of KV's minute. A write the feed did not take is reported, so the operator can repeat it.
  */
 import { GatewayError, toProblems } from '../lib/errors.ts'
+import type { CredentialChange } from './feed-object.ts'
 import { FEED_REPLICAS, replicaName } from './feed.ts'
 import { APP_CODE_MAX, appRecordSchema, tokenRecordSchema } from './records.ts'
 import { catchUpWithFeed } from './store.ts'
@@ -29,13 +30,18 @@ export async function writeCredential(env: Env, key: string, record: string | nu
   } catch {
     throw new GatewayError('INTERNAL_SERVER_ERROR', { reason: 'credential store unavailable, nothing was written' })
   }
+  await publishChanges(env, [{ key, record }], 'written to KV')
+}
+
+/** Tells every isolate, through the feed, of writes made elsewhere (`done` says where, for the error). */
+export async function publishChanges(env: Env, changes: CredentialChange[], done: string): Promise<void> {
   const feed = env.CREDENTIAL_FEED
-  if (!feed) return
+  if (!feed || changes.length === 0) return
   try {
-    await Promise.all(Array.from({ length: FEED_REPLICAS }, (_, r) => feed.getByName(replicaName(r)).append([{ key, record }])))
+    await Promise.all(Array.from({ length: FEED_REPLICAS }, (_, r) => feed.getByName(replicaName(r)).append(changes)))
   } catch {
     throw new GatewayError('INTERNAL_SERVER_ERROR', {
-      reason: 'written to KV, but the credential feed did not take it: repeat the write, or isolates may wait for KV (about a minute)',
+      reason: `${done}, but the credential feed did not take it: repeat the write, or isolates may wait for KV (about a minute)`,
     })
   }
   await catchUpWithFeed(env)

@@ -11,6 +11,7 @@ import type { Gateway } from './context.ts'
 import { listKeyNames } from '../credentials/list.ts'
 import { checkRecord, isCredentialKey, writeCredential } from '../credentials/write.ts'
 import { GatewayError, bounded, jsonResponse } from '../lib/errors.ts'
+import { clientsAdmin } from '../oauth/admin.ts'
 
 const onlyWithToken = createMiddleware<Gateway>(async (c, next) => {
   const expected = c.env.ADMIN_TOKEN
@@ -62,3 +63,4 @@ export const admin = new Hono<Gateway>()
     await writeCredential(c.env, c.req.param('key'), null)
     return ok(null, c.get('requestId'))
   })
+  .route('/clients', clientsAdmin)

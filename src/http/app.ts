@@ -19,6 +19,7 @@ import { rateLimit } from '../middleware/rate-limit.ts'
 import { readBody } from '../middleware/read-body.ts'
 import { validate } from '../middleware/validate.ts'
 import { openApiDocument } from './openapi.ts'
+import { oauthRoutes } from '../oauth/routes.ts'
 import { proxy } from '../origin/proxy.ts'
 import { type Resource, resources } from './resources.ts'
 import type { answerSchema, sopsErrorSchema } from './schemas.ts'
@@ -52,6 +53,7 @@ app.route('/_admin', admin)
 app.use(cors())
 app.get('/healthz', (c) => jsonResponse(200, { result: true, code: 0, message: 'ok', data: 'ok', request_id: c.get('requestId') }))
 app.get('/openapi.json', () => jsonResponse(200, openApiDocument()))
+app.route('/', oauthRoutes)
 for (const resource of resources) app.on(resource.method, [resource.esbPath, resource.gatewayPath], ...pipeline(resource))
 
 app.notFound((c) =>

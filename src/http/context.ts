@@ -2,6 +2,7 @@
 import type { Context } from 'hono'
 import type { AppRecord, ResourceName } from '../credentials/records.ts'
 import type { Timings } from '../observability/timing.ts'
+import type { Grants } from '../oauth/scope.ts'
 
 export interface GatewayVariables {
   /** X-Bkapi-Request-ID of this call (UUID v4). */
@@ -20,6 +21,8 @@ export interface GatewayVariables {
   idempotencyKey?: string
   /** The verified app. */
   app: AppRecord
+  /** An access token's scope: what the call may do within the app's grants (src/oauth/scope.ts). */
+  tokenScope?: Grants
   /** The user the call is made for; verified when it came from a bk_token. */
   user: { username: string; verified: boolean }
   /** Size of a request body sent without Content-Length, as read (for the access log). */

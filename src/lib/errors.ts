@@ -8,6 +8,7 @@ export const ERRORS = {
   API_NOT_FOUND: { status: 404, code: 1640401, message: 'API not found' },
   REQUEST_PARAM_INVALID: { status: 400, code: 3540000, message: 'Request parameters invalid' },
   INVALID_ARGS: { status: 400, code: 1640001, message: 'Parameters error' },
+  UNAUTHORIZED: { status: 401, code: 1640100, message: 'Unauthorized' },
   APP_NO_PERMISSION: { status: 403, code: 1640301, message: 'App has no permission to the resource' },
   IDEMPOTENCY_KEY_IN_USE: { status: 409, code: 1640901, message: 'A request with this Idempotency-Key is still in flight' },
   BODY_SIZE_LIMIT_EXCEED: { status: 413, code: 1641301, message: 'Request body size too large.' },

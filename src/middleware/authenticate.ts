@@ -10,7 +10,8 @@ import type { Gateway, GatewayContext } from '../http/context.ts'
 import { type Credentials, readCredentials } from '../credentials/extract.ts'
 import { constantTimeEqual, secretHash } from '../credentials/hash.ts'
 import { APP_CODE_MAX, APP_SECRET_MAX, type AppRecord } from '../credentials/records.ts'
-import { type Source, confirmCredentials, findAppFor, findToken } from '../credentials/store.ts'
+import { type Source, confirmCredentials, findApp, findAppFor, findToken } from '../credentials/store.ts'
+import { INVALID_TOKEN, checkAccessToken } from '../credentials/access-token.ts'
 import { GatewayError } from '../lib/errors.ts'
 
 const refuse = (reason: string) => new GatewayError('INVALID_ARGS', { reason })
@@ -22,6 +23,7 @@ export const authenticate = () =>
     try {
       const credentials = readCredentials({
         header: c.req.header('X-Bkapi-Authorization'),
+        authorization: c.req.header('Authorization'),
         query: () => c.req.query(),
         body: c.get('body'),
         cookieToken: () => getCookie(c, 'bk_token'),
@@ -29,9 +31,13 @@ export const authenticate = () =>
       if (credentials.tokenFromCookie) refuseCrossSite(c)
       const confirming = confirmCredentials(c.env, background(c))
       if (confirming) await confirming
-      const app = await verifyApp(c, credentials, sources)
-      c.set('app', app)
-      c.set('user', await verifyUser(c, credentials, app, sources))
+      if (credentials.accessToken && !credentials.problem) {
+        await verifyAccessToken(c, credentials, sources)
+      } else {
+        const app = await verifyApp(c, credentials, sources)
+        c.set('app', app)
+        c.set('user', await verifyUser(c, credentials, app, sources))
+      }
     } finally {
       c.get('timings').auth = { desc: sources.includes('kv') ? 'kv' : 'isolate', dur: performance.now() - started }
     }
@@ -69,6 +75,25 @@ async function verifyApp(c: GatewayContext, { appCode, appSecret, problem }: Cre
   if (!record) throw refuse('bk_app_code or bk_app_secret is incorrect')
   if (record.disabled) throw refuse(`app ${appCode} is disabled`)
   return record
+}
+
+/**
+ * An access token proves its client's app and its user (BlueKing reads it before any app secret), and
+ * narrows what the app may do to its scope. A refused Bearer token is RFC 6750's 401.
+ */
+async function verifyAccessToken(c: GatewayContext, { accessToken, bearer }: Credentials, sources: Source[]): Promise<void> {
+  const refuseToken = (reason: string) =>
+    bearer ? new GatewayError('UNAUTHORIZED', { reason }, { headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' } }) : refuse(reason)
+  const checked = await checkAccessToken(c.env, new URL(c.req.url).origin, accessToken)
+  sources.push(checked.from)
+  if ('refused' in checked) throw refuseToken(checked.refused)
+  const { grant } = checked
+  const { record, from } = await findApp(c.env, grant.appCode)
+  sources.push(from)
+  if (!record || record.disabled) throw refuseToken(record ? `app ${grant.appCode} is disabled` : INVALID_TOKEN)
+  c.set('app', record)
+  c.set('user', { username: grant.username, verified: true })
+  c.set('tokenScope', grant.scope)
 }
 
 /**

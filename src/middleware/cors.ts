@@ -7,7 +7,7 @@ import { perEnv } from '../lib/vars.ts'
 const allowedOriginCors = honoCors({
   origin: (origin) => origin,
   allowMethods: ['GET', 'POST'],
-  allowHeaders: ['X-Bkapi-Authorization', 'Content-Type', 'X-Request-ID', 'traceparent', 'Idempotency-Key'],
+  allowHeaders: ['X-Bkapi-Authorization', 'Authorization', 'Content-Type', 'X-Request-ID', 'traceparent', 'Idempotency-Key'],
   exposeHeaders: [
     'X-Bkapi-Request-ID',
     'X-Request-ID',
@@ -30,6 +30,9 @@ const allowedOriginCors = honoCors({
 /** CORS_ORIGINS as a set. */
 const allowedOrigins = perEnv((env) => new Set((env.CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean)))
 
+/** Whether CORS_ORIGINS lets this browser origin call. */
+export const allowsOrigin = (env: Env, origin: string) => allowedOrigins(env).has('*') || allowedOrigins(env).has(origin)
+
 /**
  * Lets browser front-ends call from the origins listed in CORS_ORIGINS (comma-separated, or `*`), with
  * Hono's CORS middleware. Any other origin gets no CORS header at all: its preflight a bare 204, as by
@@ -38,8 +41,7 @@ const allowedOrigins = perEnv((env) => new Set((env.CORS_ORIGINS ?? '').split(',
 export const cors = (): MiddlewareHandler<Gateway> => (c, next) => {
   const origin = c.req.header('Origin')
   if (origin !== undefined) {
-    const origins = allowedOrigins(c.env)
-    if (origins.has('*') || origins.has(origin)) {
+    if (allowsOrigin(c.env, origin)) {
       c.header('Timing-Allow-Origin', origin) // so the page may read Server-Timing
       return allowedOriginCors(c, next)
     }

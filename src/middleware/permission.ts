@@ -4,7 +4,8 @@ import { GatewayError } from '../lib/errors.ts'
 
 /**
  * The app's grants (its KV record): which resources, and which businesses — or, for calls with
- * scope=project, which SOPS projects (`project:<id>`).
+ * scope=project, which SOPS projects (`project:<id>`). A call with an access token may do only what
+ * its scope allows as well.
  */
 export const permission =
   (): MiddlewareHandler<Gateway> =>
@@ -12,14 +13,15 @@ export const permission =
     const app = c.get('app')
     const resource = c.get('resource')
     const input = c.get('input')
-    const { resources, biz } = app.permissions
-    const deny = (what: string) =>
-      new GatewayError('APP_NO_PERMISSION', { reason: `no permission to ${what}, bk_app_code=${app.bk_app_code}` })
-
-    if (resources !== '*' && !resources.includes(resource)) throw deny(`resource ${resource}`)
+    const tokenScope = c.get('tokenScope')
     const grant = input.scope === 'project' ? `project:${input.bk_biz_id}` : input.bk_biz_id
-    if (biz !== '*' && !biz.includes(grant)) {
-      throw deny(input.scope === 'project' ? `project ${input.bk_biz_id}` : `business ${input.bk_biz_id}`)
+    for (const [{ resources, biz }, whose] of [[app.permissions, ''], ...(tokenScope ? [[tokenScope, " within the access_token's scope"] as const] : [])] as const) {
+      const deny = (what: string) =>
+        new GatewayError('APP_NO_PERMISSION', { reason: `no permission to ${what}${whose}, bk_app_code=${app.bk_app_code}` })
+      if (resources !== '*' && !resources.includes(resource)) throw deny(`resource ${resource}`)
+      if (biz !== '*' && !biz.includes(grant)) {
+        throw deny(input.scope === 'project' ? `project ${input.bk_biz_id}` : `business ${input.bk_biz_id}`)
+      }
     }
     return next()
   }

@@ -1,0 +1,69 @@
+/**
+ * Access tokens issued by the gateway's OAuth server (../oauth/), checked the way app secrets are: a
+ * per-isolate cache keyed by the token's digest, so the hot path rarely reads KV and never calls a
+ * Durable Object, and the credential feed, which drops a revoked token's entry within the revocation
+ * bound and refuses it where OAUTH_KV still shows it.
+ */
+import { ACCESS_TOKEN_MAX } from './records.ts'
+import { type Source, onCredentialChange, recentlyWritten } from './store.ts'
+import { oauthServer, usernameOf } from '../oauth/server.ts'
+import { grantRevokedKey, tokenDigest, tokenRevokedKey } from '../oauth/revocations.ts'
+import { type Grants, parseScope } from '../oauth/scope.ts'
+
+/** What a valid token proves: its client's app, its user, and its scope. */
+export interface TokenGrant {
+  appCode: string
+  username: string
+  scope: Grants
+  /** Unix time in milliseconds. */
+  expiresAt: number
+}
+
+export type TokenCheck = { grant: TokenGrant; from: Source } | { refused: string; from: Source }
+
+interface Entry {
+  grant: TokenGrant
+  /** Feed keys whose write revokes the token. */
+  revokedBy: [string, string]
+  cachedUntil: number
+}
+
+const DEFAULT_TTL_MS = 30_000
+const MAX_ENTRIES = 5_000
+/** The library's token: `<userId>:<grantId>:<secret>`. */
+const TOKEN_FORMAT = /^([A-Za-z0-9._~%-]+):([A-Za-z0-9_-]+):[A-Za-z0-9_-]+$/
+
+const cache = new Map<string, Entry>()
+onCredentialChange((key) => {
+  if (key === null) cache.clear()
+  else if (key.startsWith('oauth-')) for (const [digest, entry] of cache) if (entry.revokedBy.includes(key)) cache.delete(digest)
+})
+
+export const INVALID_TOKEN = 'access_token is invalid'
+
+const expired = (username: string) => `the access_token of the user(${username}) has expired, please re-authorize`
+
+const revoked = (keys: readonly string[]) => keys.some((key) => recentlyWritten(key) !== undefined)
+
+/** The token's grant, or BlueKing's reason to refuse it. `origin` is the issuer it must come from. */
+export async function checkAccessToken(env: Env, origin: string, token: string): Promise<TokenCheck> {
+  const parts = token.length <= ACCESS_TOKEN_MAX ? TOKEN_FORMAT.exec(token) : null
+  if (!parts) return { refused: INVALID_TOKEN, from: 'isolate' }
+  const digest = await tokenDigest(token)
+  const now = Date.now()
+  const cached = cache.get(digest)
+  // An expired token never comes back: its entry may say so for as long as it stays.
+  if (cached && cached.grant.expiresAt <= now) return { refused: expired(cached.grant.username), from: 'isolate' }
+  if (cached && cached.cachedUntil > now) return { grant: cached.grant, from: 'isolate' }
+  const revokedBy: [string, string] = [tokenRevokedKey(digest), grantRevokedKey(parts[1]!, parts[2]!)]
+  const valid = await oauthServer(origin).validateToken<{ bk_app_code: string }>(origin, token, env)
+  // OAUTH_KV may still show a token revoked a moment ago elsewhere; the feed has it already.
+  if (!valid || revoked(revokedBy)) return { refused: INVALID_TOKEN, from: 'kv' }
+  const scope = parseScope(valid.scope)
+  if (!('grants' in scope)) return { refused: INVALID_TOKEN, from: 'kv' }
+  const grant = { appCode: valid.props.bk_app_code, username: usernameOf(valid.userId), scope: scope.grants, expiresAt: valid.expiresAt * 1000 }
+  if (cache.size >= MAX_ENTRIES) cache.delete(cache.keys().next().value as string)
+  const ttl = Number(env.AUTH_CACHE_TTL_MS ?? DEFAULT_TTL_MS)
+  cache.set(digest, { grant, revokedBy, cachedUntil: now + (Number.isFinite(ttl) ? ttl : DEFAULT_TTL_MS) })
+  return { grant, from: 'kv' }
+}

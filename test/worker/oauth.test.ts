@@ -1,0 +1,252 @@
+/**
+ * Front-ends without an app secret (issue 18): the whole OAuth 2.1 + PKCE flow in workerd, access
+ * tokens in BlueKing's three forms on every resource, BlueKing's refusal texts, scope limits, refresh
+ * rotation and revocation through the credential feed.
+ */
+import { env } from 'cloudflare:workers'
+import { type MockInstance, afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { REVOCATION_BOUND_MS, replicaName, FEED_REPLICAS } from '../../src/credentials/feed.ts'
+import { resources } from '../../src/http/resources.ts'
+import { grantRevokedKey } from '../../src/oauth/revocations.ts'
+import { callWith, seedApp, uniqueCode } from './helpers.ts'
+import { ADMIN_TOKEN, BASE, REDIRECT_URI, addClient, authorize, exchange, form, pkce, refresh, send, signIn, signedIn, vars } from './oauth-support.ts'
+
+let quiet: MockInstance<typeof console.log>
+beforeAll(() => {
+  quiet = vi.spyOn(console, 'log').mockImplementation(() => {})
+})
+afterAll(() => quiet.mockRestore())
+
+/** A valid call of each resource, in its ESB form. */
+const SAMPLES: Record<string, Record<string, string>> = {
+  operate_node: { bk_biz_id: '2', task_id: '12', node_id: 'n1', action: 'skip' },
+  operate_task: { bk_biz_id: '2', task_id: '12', action: 'start' },
+  node_callback: { bk_biz_id: '2', task_id: '12', node_id: 'n1' },
+  get_task_status: { bk_biz_id: '2', task_id: '12' },
+}
+
+type Form = 'header' | 'param' | 'bearer'
+
+function callAs(name: string, token: string, how: Form, params: Record<string, string> = SAMPLES[name]!) {
+  const resource = resources.find((r) => r.name === name)!
+  const headers: Record<string, string> =
+    how === 'header' ? { 'X-Bkapi-Authorization': JSON.stringify({ access_token: token }) } : how === 'bearer' ? { Authorization: `Bearer ${token}` } : {}
+  const fields = how === 'param' ? { ...params, access_token: token } : params
+  if (resource.method === 'get') return send(`${resource.esbPath}/?${new URLSearchParams(fields)}`, { headers })
+  return send(`${resource.esbPath}/`, { method: 'POST', headers: { ...headers, 'Content-Type': 'application/json' }, body: JSON.stringify(fields) })
+}
+
+const envelope = async (res: Response) => (await res.json()) as { code: number; code_name: string; message: string; result: boolean }
+
+describe('discovery', () => {
+  it('publishes RFC 8414 and RFC 9728 metadata', async () => {
+    const as = (await (await send('/.well-known/oauth-authorization-server')).json()) as Record<string, unknown>
+    expect(as).toMatchObject({
+      issuer: BASE,
+      authorization_endpoint: `${BASE}/oauth/authorize`,
+      token_endpoint: `${BASE}/oauth/token`,
+      revocation_endpoint: `${BASE}/oauth/token`,
+      code_challenge_methods_supported: ['S256'],
+    })
+    const pr = (await (await send('/.well-known/oauth-protected-resource')).json()) as Record<string, unknown>
+    expect(pr).toMatchObject({ resource: BASE, authorization_servers: [BASE] })
+  })
+})
+
+describe('the whole flow', () => {
+  it('authorizes the cookie user, exchanges the code with PKCE and calls every resource in all three forms', async () => {
+    const code = uniqueCode('oauth')
+    await seedApp(code, { secrets: ['secret'] })
+    const clientId = await addClient(code)
+    const bkToken = await signedIn('alice')
+    const { verifier, challenge } = await pkce()
+
+    // No login cookie: off to BlueKing's login page, which comes back here.
+    const anonymous = await send(`/oauth/authorize?${new URLSearchParams({ response_type: 'code', client_id: clientId, redirect_uri: REDIRECT_URI, code_challenge: challenge, code_challenge_method: 'S256', state: 's' })}`)
+    expect(anonymous.status).toBe(302)
+    const login = new URL(anonymous.headers.get('Location')!)
+    expect(login.origin + login.pathname).toBe(vars.BK_LOGIN_URL)
+    expect(login.searchParams.get('c_url')).toContain('/oauth/authorize?')
+
+    const flow = await authorize(clientId, bkToken, { challenge })
+    expect(flow.page.status).toBe(200)
+    expect(flow.page.headers.get('Content-Security-Policy')).toContain("frame-ancestors 'none'")
+    for (const shown of ['Test front-end', code, 'alice', 'resource:*', 'Allow', 'Deny']) expect(flow.html).toContain(shown)
+    expect(flow.location?.origin + flow.location!.pathname).toBe(REDIRECT_URI)
+    expect(flow.location?.searchParams.get('state')).toBe('st')
+
+    const res = await exchange(clientId, flow.code!, verifier)
+    expect(res.status).toBe(200)
+    const tokens = (await res.json()) as { access_token: string; token_type: string; expires_in: number; refresh_token: string; scope: string }
+    expect(tokens.token_type.toLowerCase()).toBe('bearer')
+    expect(tokens.expires_in).toBeLessThanOrEqual(3600)
+    expect(tokens.refresh_token).toBeTruthy()
+    expect(tokens.scope).toBe('resource:* biz:*')
+
+    for (const resource of resources) {
+      expect(SAMPLES[resource.name], `a sample call of ${resource.name}`).toBeDefined()
+      for (const how of ['header', 'param', 'bearer'] as const) {
+        const answer = await callAs(resource.name, tokens.access_token, how)
+        expect(answer.status, `${resource.name} with the token as ${how}`).toBe(200)
+        expect((await envelope(answer)).result).toBe(true)
+      }
+    }
+  })
+
+  it('refuses a wrong code_verifier, a reused code and a foreign redirect_uri', async () => {
+    const code = uniqueCode('oauth')
+    await seedApp(code)
+    const clientId = await addClient(code)
+    const bkToken = await signedIn()
+    const { verifier, challenge } = await pkce()
+    const first = await authorize(clientId, bkToken, { challenge })
+    const wrong = await exchange(clientId, first.code!, (await pkce()).verifier)
+    expect(wrong.status).toBe(400)
+    expect(((await wrong.json()) as { error: string }).error).toBe('invalid_grant')
+
+    const second = await authorize(clientId, bkToken, { challenge })
+    expect((await exchange(clientId, second.code!, verifier)).status).toBe(200)
+    const reused = await exchange(clientId, second.code!, verifier)
+    expect(reused.status).toBe(400)
+
+    const foreign = await authorize(clientId, bkToken, { challenge, redirectUri: 'https://evil.example/callback' })
+    expect(foreign.page.status).toBe(400)
+    expect(foreign.page.headers.get('Location')).toBeNull()
+    const third = await authorize(clientId, bkToken, { challenge })
+    expect((await exchange(clientId, third.code!, verifier, 'https://evil.example/callback')).status).toBe(400)
+  })
+
+  it('sends the browser back with access_denied on Deny, and refuses a consent posted without its browser cookie', async () => {
+    const code = uniqueCode('oauth')
+    await seedApp(code)
+    const clientId = await addClient(code)
+    const bkToken = await signedIn()
+    const { challenge } = await pkce()
+    const query = new URLSearchParams({ response_type: 'code', client_id: clientId, redirect_uri: REDIRECT_URI, state: 'st', code_challenge: challenge, code_challenge_method: 'S256' })
+    const page = await send(`/oauth/authorize?${query}`, { headers: { Cookie: `bk_token=${bkToken}` } })
+    const handle = /name="handle" value="([^"]+)"/.exec(await page.text())![1]!
+    const forged = await send('/oauth/authorize', { ...form({ handle, decision: 'allow' }), headers: { ...form({}).headers, Cookie: `bk_token=${bkToken}` } })
+    expect(forged.headers.get('Location') ?? '').not.toContain('code=')
+
+    const again = await authorize(clientId, bkToken, { challenge })
+    const denied = await send('/oauth/authorize', { ...form({ handle: 'x', decision: 'deny' }), headers: { ...form({}).headers, Cookie: again.cookie ?? '' } })
+    expect(denied.headers.get('Location') ?? '').not.toContain('code=')
+  })
+
+  it('refuses a code older than 60 s', async () => {
+    const code = uniqueCode('oauth')
+    await seedApp(code)
+    const clientId = await addClient(code)
+    const { verifier, challenge } = await pkce()
+    const flow = await authorize(clientId, await signedIn(), { challenge })
+    const [userId, grantId] = flow.code!.split(':')
+    const key = `grant:${userId}:${grantId}`
+    const grant = (await env.OAUTH_KV.get<{ createdAt: number }>(key, 'json'))!
+    await env.OAUTH_KV.put(key, JSON.stringify({ ...grant, createdAt: grant.createdAt - 61 }))
+    const res = await exchange(clientId, flow.code!, verifier)
+    expect(res.status).toBe(400)
+    expect(((await res.json()) as { error_description: string }).error_description).toContain('expired')
+  })
+})
+
+describe('refusals in BlueKing words', () => {
+  it('400 1640001 "access_token is invalid" in the header and param forms; 401 with WWW-Authenticate as Bearer', async () => {
+    for (const bad of ['nope', 'a:b:c', 'x'.repeat(513)]) {
+      for (const how of ['header', 'param'] as const) {
+        const res = await callAs('get_task_status', bad, how)
+        expect(res.status).toBe(400)
+        const body = await envelope(res)
+        expect(body).toMatchObject({ code: 1640001, code_name: 'INVALID_ARGS', message: 'Parameters error [reason="access_token is invalid"]' })
+      }
+      const bearer = await callAs('get_task_status', bad, 'bearer')
+      expect(bearer.status).toBe(401)
+      expect(bearer.headers.get('WWW-Authenticate')).toBe('Bearer error="invalid_token"')
+      expect(await envelope(bearer)).toMatchObject({ code: 1640100, code_name: 'UNAUTHORIZED', message: 'Unauthorized [reason="access_token is invalid"]' })
+    }
+  })
+
+  it('uses the header alone when it is present, as BlueKing does', async () => {
+    const code = uniqueCode('oauth')
+    await seedApp(code)
+    const { tokens } = await signIn(code)
+    const res = await send(`/api/c/compapi/v2/sops/get_task_status/?bk_biz_id=2&task_id=12&access_token=${tokens.access_token}`, {
+      headers: { 'X-Bkapi-Authorization': '{}', Authorization: `Bearer ${tokens.access_token}` },
+    })
+    expect((await envelope(res)).message).toContain('app code cannot be empty')
+  })
+})
+
+describe('scope', () => {
+  it('allows only what both the app and the token allow', async () => {
+    const code = uniqueCode('oauth')
+    await seedApp(code, { resources: ['get_task_status', 'operate_node'], biz: ['2', '3'] })
+    const { tokens } = await signIn(code, { clientScope: ['resource:get_task_status', 'resource:operate_task', 'biz:*'], scope: 'resource:get_task_status resource:operate_task biz:2' })
+    expect(tokens.scope).toBe('resource:get_task_status resource:operate_task biz:2')
+    expect((await callAs('get_task_status', tokens.access_token, 'bearer')).status).toBe(200)
+    const otherBiz = await callAs('get_task_status', tokens.access_token, 'bearer', { bk_biz_id: '3', task_id: '12' })
+    expect(otherBiz.status).toBe(403)
+    expect((await envelope(otherBiz)).message).toContain("within the access_token's scope")
+    // In the token's scope, but not in the app's grants.
+    expect((await callAs('operate_task', tokens.access_token, 'bearer')).status).toBe(403)
+    // In the app's grants, but not in the token's scope.
+    expect((await callAs('operate_node', tokens.access_token, 'bearer')).status).toBe(403)
+  })
+
+  it('never grants more than the client was registered for', async () => {
+    const code = uniqueCode('oauth')
+    await seedApp(code)
+    const { tokens } = await signIn(code, { clientScope: ['resource:get_task_status', 'biz:2'], scope: 'resource:* biz:*' })
+    expect(tokens.scope).toBe('resource:get_task_status biz:2')
+    expect((await callAs('operate_node', tokens.access_token, 'header')).status).toBe(403)
+  })
+})
+
+describe('refresh and revocation', () => {
+  it('rotates refresh tokens and refuses a superseded one', async () => {
+    const code = uniqueCode('oauth')
+    await seedApp(code)
+    const { clientId, tokens } = await signIn(code)
+    const second = (await (await refresh(clientId, tokens.refresh_token)).json()) as { access_token: string; refresh_token: string }
+    expect(second.refresh_token).not.toBe(tokens.refresh_token)
+    expect((await callAs('get_task_status', second.access_token, 'bearer')).status).toBe(200)
+    // The first is still the grace token until its successor is used; once it is, the first is refused.
+    const third = await refresh(clientId, second.refresh_token)
+    expect(third.status).toBe(200)
+    const superseded = await refresh(clientId, tokens.refresh_token)
+    expect(superseded.status).toBe(400)
+    expect(((await superseded.json()) as { error: string }).error).toBe('invalid_grant')
+  })
+
+  it('refuses a token revoked through RFC 7009 at once, and a grant revoked by another isolate within the bound', { timeout: 30_000 }, async () => {
+    const code = uniqueCode('oauth')
+    await seedApp(code)
+    const { clientId, tokens } = await signIn(code)
+    expect((await callAs('get_task_status', tokens.access_token, 'bearer')).status).toBe(200)
+    expect((await send('/oauth/token', form({ token: tokens.refresh_token, token_type_hint: 'refresh_token', client_id: clientId }))).status).toBe(200)
+    expect((await callAs('get_task_status', tokens.access_token, 'bearer')).status).toBe(401)
+
+    // Another isolate revokes a grant: it writes the feed, and OAUTH_KV here still shows the token.
+    const other = await signIn(code, { username: 'dave' })
+    expect((await callAs('get_task_status', other.tokens.access_token, 'header')).status).toBe(200)
+    const [userId, grantId] = other.tokens.access_token.split(':') as [string, string]
+    const revokedAt = Date.now()
+    await Promise.all(Array.from({ length: FEED_REPLICAS }, (_, r) => env.CREDENTIAL_FEED.getByName(replicaName(r)).append([{ key: grantRevokedKey(userId, grantId), record: null }])))
+    while ((await callAs('get_task_status', other.tokens.access_token, 'header')).status === 200) {
+      expect(Date.now() - revokedAt).toBeLessThanOrEqual(REVOCATION_BOUND_MS + 1_000)
+      await new Promise((resolve) => setTimeout(resolve, 200))
+    }
+    const refused = await callAs('get_task_status', other.tokens.access_token, 'header')
+    expect((await envelope(refused)).message).toContain('access_token is invalid')
+  })
+
+  it('revokes a client\'s grants from the admin endpoint', async () => {
+    const code = uniqueCode('oauth')
+    await seedApp(code)
+    const { clientId, tokens } = await signIn(code, { username: 'erin' })
+    expect((await callAs('get_task_status', tokens.access_token, 'bearer')).status).toBe(200)
+    const res = await callWith({ ...vars, ADMIN_TOKEN }, `/_admin/clients/${clientId}/revoke-grants?user=erin`, { method: 'POST', headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } })
+    expect(((await res.json()) as { data: { revoked: number } }).data.revoked).toBe(1)
+    expect((await callAs('get_task_status', tokens.access_token, 'bearer')).status).toBe(401)
+    expect((await refresh(clientId, tokens.refresh_token)).status).toBe(400)
+  })
+})
