@@ -8,7 +8,7 @@ import { type MockInstance, afterAll, beforeAll, describe, expect, it, vi } from
 import { REVOCATION_BOUND_MS, replicaName, FEED_REPLICAS } from '../../src/credentials/feed.ts'
 import { resources } from '../../src/http/resources.ts'
 import { grantRevokedKey } from '../../src/oauth/revocations.ts'
-import { callWith, seedApp, uniqueCode } from './helpers.ts'
+import { callWith, recordedAtOrigin, seedApp, uniqueCode } from './helpers.ts'
 import { ADMIN_TOKEN, BASE, REDIRECT_URI, addClient, authorize, exchange, form, pkce, refresh, send, signIn, signedIn, vars } from './oauth-support.ts'
 
 let quiet: MockInstance<typeof console.log>
@@ -248,5 +248,30 @@ describe('refresh and revocation', () => {
     expect(((await res.json()) as { data: { revoked: number } }).data.revoked).toBe(1)
     expect((await callAs('get_task_status', tokens.access_token, 'bearer')).status).toBe(401)
     expect((await refresh(clientId, tokens.refresh_token)).status).toBe(400)
+  })
+})
+
+describe('no token leaves the edge', () => {
+  it('sends the origin and the access log nothing of the token, in any form', async () => {
+    const code = uniqueCode('oauth')
+    await seedApp(code)
+    const { tokens } = await signIn(code)
+    const secretPart = tokens.access_token.split(':')[2]!
+    for (const name of ['operate_node', 'get_task_status']) {
+      for (const how of ['header', 'param', 'bearer'] as const) {
+        quiet.mockClear()
+        const xRequestId = uniqueCode('leak')
+        const resource = resources.find((r) => r.name === name)!
+        const headers: Record<string, string> = { 'X-Request-ID': xRequestId, ...(how === 'header' ? { 'X-Bkapi-Authorization': JSON.stringify({ access_token: tokens.access_token }) } : how === 'bearer' ? { Authorization: `Bearer ${tokens.access_token}` } : {}) }
+        const fields = { ...SAMPLES[name]!, ...(how === 'param' ? { access_token: tokens.access_token } : {}) }
+        const res = await callWith({ ...vars, LOG_FORMAT: 'json' }, resource.method === 'get' ? `${resource.esbPath}/?${new URLSearchParams(fields)}` : `${resource.esbPath}/`, resource.method === 'get' ? { headers } : { headers, body: fields })
+        expect(res.status).toBe(200)
+        const seen = JSON.stringify(await recordedAtOrigin(xRequestId))
+        expect(seen).toContain(xRequestId)
+        expect(seen).not.toContain(secretPart)
+        expect(JSON.stringify(quiet.mock.calls)).toContain(xRequestId)
+        expect(JSON.stringify(quiet.mock.calls)).not.toContain(secretPart)
+      }
+    }
   })
 })
