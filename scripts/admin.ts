@@ -13,16 +13,17 @@ import { APP_COMMANDS } from './lib/commands/apps.ts'
 import { JWT_COMMANDS } from './lib/commands/jwt.ts'
 import { TASK_COMMANDS } from './lib/commands/tasks.ts'
 import { TOKEN_COMMANDS } from './lib/commands/tokens.ts'
+import { CLIENT_COMMANDS } from './lib/commands/clients.ts'
 import { consoleToStderr, printResult } from './lib/console.ts'
 import { runningDevServer } from './lib/devserver.ts'
 import { ensureDevVars } from './lib/devvars.ts'
 import { UserError, runCli } from './lib/errors.ts'
-import { adminKv, openLocalKv } from './lib/kv.ts'
+import { adminKv, adminRequest, openLocalKv } from './lib/kv.ts'
 import { localState } from './lib/state.ts'
 import type { LocalState } from './lib/state.ts'
 import type { KvStore } from './lib/store.ts'
 
-const COMMANDS: Record<string, Command> = { ...APP_COMMANDS, ...TOKEN_COMMANDS, ...TASK_COMMANDS, ...JWT_COMMANDS }
+const COMMANDS: Record<string, Command> = { ...APP_COMMANDS, ...TOKEN_COMMANDS, ...CLIENT_COMMANDS, ...TASK_COMMANDS, ...JWT_COMMANDS }
 
 const GLOBAL_OPTIONS: OptionSpec = {
   remote: { type: 'boolean' },
@@ -85,6 +86,10 @@ async function main(argv: string[]): Promise<void> {
     async kv() {
       return (store ??= await credentialStore(state, remote))
     },
+    admin(method, path, body) {
+      const { url, token } = adminEndpoint(state, remote)
+      return adminRequest(url, token, method, path, body === undefined ? undefined : JSON.stringify(body))
+    },
   }
   try {
     printResult(await command.run(ctx), values.json === true)
@@ -99,15 +104,23 @@ async function main(argv: string[]): Promise<void> {
  * isolate within 10 s; straight into the local state when nothing serves it.
  */
 async function credentialStore(state: LocalState, remote: boolean): Promise<KvStore> {
+  if (!remote && !runningDevServer(state)) return openLocalKv(state.persistPath)
+  const { url, token } = adminEndpoint(state, remote)
+  return adminKv(url, token)
+}
+
+/** The admin endpoint: the deployed gateway's with --remote, else that of the `npm run dev` serving the state. */
+function adminEndpoint(state: LocalState, remote: boolean): { url: string; token: string } {
   if (remote) {
     const { SOPS_EDGE_URL, ADMIN_TOKEN } = process.env
     if (!SOPS_EDGE_URL || !ADMIN_TOKEN) {
       throw new UserError("--remote needs the deployed gateway's URL in SOPS_EDGE_URL and its admin secret in ADMIN_TOKEN")
     }
-    return adminKv(SOPS_EDGE_URL, ADMIN_TOKEN)
+    return { url: SOPS_EDGE_URL, token: ADMIN_TOKEN }
   }
   const server = runningDevServer(state)
-  return server ? adminKv(server.url, ensureDevVars(state.devVarsPath).secrets.ADMIN_TOKEN) : openLocalKv(state.persistPath)
+  if (!server) throw new UserError('OAuth clients live in the gateway: start `npm run dev` first (or use --remote)')
+  return { url: server.url, token: ensureDevVars(state.devVarsPath).secrets.ADMIN_TOKEN }
 }
 
 consoleToStderr()

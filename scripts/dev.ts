@@ -14,6 +14,9 @@ import { parseArgs } from 'node:util'
 import { bootstrap } from './lib/bootstrap.ts'
 import { workerConfig } from './lib/config.ts'
 import { DEMO } from './lib/demo.ts'
+import { registerConsoleClient } from './lib/console-client.ts'
+import { ensureDevVars } from './lib/devvars.ts'
+import { DEV_LOGIN_PATH } from '../src/oauth/paths.ts'
 import { writeDevConfigs } from './lib/dev-config.ts'
 import { claimState, devRegistryEnv, runningDevServer } from './lib/devserver.ts'
 import { UserError, runCli } from './lib/errors.ts'
@@ -78,6 +81,8 @@ function serve(state: LocalState, address: Address, logFormat: string, extra: st
   const [gatewayConfig, engineConfig] = writeDevConfigs(state)
   const args = [join(PROJECT_ROOT, 'node_modules/wrangler/bin/wrangler.js'), 'dev', '--config', gatewayConfig, '--config', engineConfig]
   args.push('--persist-to', state.persistPath, '--env-file', state.devVarsPath, '--var', `LOG_FORMAT:${logFormat}`)
+  // BlueKing's login page, stood in for by the gateway's development one for the demo user.
+  args.push('--var', `BK_LOGIN_URL:${DEV_LOGIN_PATH}`, '--var', `DEV_LOGIN_USERS:${DEMO.username}=${DEMO.token}`)
   // Always explicit: given no port, wrangler would take the next free one without a word.
   if (!address.portInWranglerArgs) args.push('--port', String(address.port))
   const child = spawn(process.execPath, [...args, ...extra], {
@@ -90,6 +95,11 @@ function serve(state: LocalState, address: Address, logFormat: string, extra: st
   child.on('exit', (code, signal) => {
     process.exitCode = code ?? 128 + (signal ? constants.signals[signal] : 1)
   })
+  const url = `http://${address.host === '*' ? 'localhost' : address.host}:${address.port}/`
+  registerConsoleClient(url, ensureDevVars(state.devVarsPath).secrets.ADMIN_TOKEN).then(
+    (done) => console.log(done),
+    (err: Error) => console.error(`the console's OAuth client: ${err.message}`),
+  )
 }
 
 await runCli(async () => {

@@ -17,6 +17,8 @@ export interface Context {
    * the state (with --remote, the deployed one at SOPS_EDGE_URL), or the local state when none does.
    */
   kv(): Promise<KvStore>
+  /** A call of the admin endpoint of the gateway serving the state (the deployed one with --remote). */
+  admin(method: string, path: string, body?: unknown): Promise<unknown>
 }
 
 export interface Command {

@@ -28,24 +28,27 @@ export async function openLocalKv(persistPath: string): Promise<KvStore> {
   }
 }
 
+/** One call of the admin endpoint of the gateway at `baseUrl` (`path` under `/_admin/`): its `data`. */
+export async function adminRequest(baseUrl: string, token: string, method: string, path: string, body?: string): Promise<unknown> {
+  let res: Response
+  try {
+    res = await fetch(new URL(`_admin/${path}`, baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`), {
+      method,
+      headers: { Authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
+      ...(body === undefined ? {} : { body }),
+    })
+  } catch (err) {
+    throw new UserError(`cannot reach the gateway at ${baseUrl}: ${(err as Error).message}`)
+  }
+  const answer = (await res.json().catch(() => null)) as { data?: unknown; message?: string } | null
+  if (res.status === 404) throw new UserError(`the gateway at ${baseUrl} has no admin endpoint: set its ADMIN_TOKEN secret`)
+  if (!res.ok) throw new UserError(`the gateway's admin endpoint refused ${method}: HTTP ${res.status} ${answer?.message ?? ''}`.trim())
+  return answer?.data ?? null
+}
+
 /** The records through the admin endpoint of the gateway at `baseUrl`, with its bearer `token`. */
 export function adminKv(baseUrl: string, token: string): KvStore {
-  async function call(method: string, path: string, body?: string): Promise<unknown> {
-    let res: Response
-    try {
-      res = await fetch(new URL(`_admin/credentials${path}`, baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`), {
-        method,
-        headers: { Authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
-        ...(body === undefined ? {} : { body }),
-      })
-    } catch (err) {
-      throw new UserError(`cannot reach the gateway at ${baseUrl}: ${(err as Error).message}`)
-    }
-    const answer = (await res.json().catch(() => null)) as { data?: unknown; message?: string } | null
-    if (res.status === 404) throw new UserError(`the gateway at ${baseUrl} has no admin endpoint: set its ADMIN_TOKEN secret`)
-    if (!res.ok) throw new UserError(`the gateway's admin endpoint refused ${method}: HTTP ${res.status} ${answer?.message ?? ''}`.trim())
-    return answer?.data ?? null
-  }
+  const call = (method: string, path: string, body?: string) => adminRequest(baseUrl, token, method, `credentials${path}`, body)
   const key = (name: string) => `/${encodeURIComponent(name)}`
   return {
     async get(name) {

@@ -9,8 +9,6 @@ import { html } from 'hono/html'
 import type { Gateway } from '../http/context.ts'
 import { PAGE_HEADERS, page } from './pages.ts'
 
-export const DEV_LOGIN_PATH = '/_dev/login'
-
 const users = (env: Env) =>
   new Map(
     (env.DEV_LOGIN_USERS ?? '')

@@ -4,8 +4,9 @@ import type { Gateway } from '../http/context.ts'
 import { RESOURCE_NAMES } from '../credentials/records.ts'
 import { decideConsent, showConsent } from './authorize.ts'
 import { consoleClientId } from './clients.ts'
-import { DEV_LOGIN_PATH, devLogin } from './dev-login.ts'
-import { AUTHORIZE_PATH, TOKEN_PATH, serveOAuth } from './server.ts'
+import { devLogin } from './dev-login.ts'
+import { AUTHORIZE_PATH, CONSOLE_CLIENT_PATH, DEV_LOGIN_PATH, TOKEN_PATH } from './paths.ts'
+import { serveOAuth } from './server.ts'
 import { tokenEndpoint } from './token-endpoint.ts'
 
 /** RFC 9728: this gateway's resources, the server that issues their tokens and how to send one. */
@@ -24,7 +25,7 @@ export const oauthRoutes = new Hono<Gateway>()
   .post(AUTHORIZE_PATH, decideConsent)
   .post(TOKEN_PATH, tokenEndpoint)
   /** The console's own client, which `npm run dev` (or `npm run admin -- client add … --console`) registers. */
-  .get('/oauth/console-client', async (c) => {
+  .get(CONSOLE_CLIENT_PATH, async (c) => {
     const clientId = await consoleClientId(c.env)
     return clientId ? c.json({ client_id: clientId }) : c.json({ error: 'no console client is registered' }, 404)
   })

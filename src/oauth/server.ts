@@ -10,9 +10,8 @@
 import { OAuthAuthorizationServer } from '@cloudflare/workers-oauth-provider'
 import type { Context } from 'hono'
 import type { Gateway } from '../http/context.ts'
+import { AUTHORIZE_PATH, TOKEN_PATH } from './paths.ts'
 
-export const AUTHORIZE_PATH = '/oauth/authorize'
-export const TOKEN_PATH = '/oauth/token'
 /** BlueKing's auth service issues tokens of 2 h; the issue asks for at most one. */
 export const ACCESS_TOKEN_TTL_S = 3600
 export const REFRESH_TOKEN_TTL_S = 30 * 86_400
