@@ -3,7 +3,7 @@
  * `npm run build` (scripts/build.ts) turns this file into dist/client.js and a self-contained
  * dist/client.d.ts, where `Routes` is written out in full: a consumer's compiler never re-derives it.
  *
- *   const sops = sopsClient('https://sops-edge.example.com', { bk_app_code, bk_app_secret, bk_token })
+ *   const sops = sopsClient('https://sops-edge.example.com', { accessToken })   // or { bk_app_code, bk_app_secret, bk_token }
  *   const res = await sops.api['bk-sops'].prod.get_task_status[':task_id'][':bk_biz_id'].$get({
  *     param: { task_id: '12', bk_biz_id: '2' },
  *   })
@@ -32,12 +32,17 @@ interface AppCredentials {
  * from user verification), or `loginCookie: true` for a page on the gateway's own origin whose
  * browser holds the `bk_token` login cookie.
  */
-export type Credentials = AppCredentials &
+export type Credentials =
+  | {
+      /** An OAuth access token (./login.ts), or a function giving the current one: sent as `Authorization: Bearer`. */
+      accessToken: string | (() => string | Promise<string>)
+    }
+  | (AppCredentials &
   (
     | { bk_token: string; bk_username?: never; loginCookie?: never }
     | { bk_username: string; bk_token?: never; loginCookie?: never }
     | { loginCookie: true; bk_token?: never; bk_username?: never }
-  )
+  ))
 
 /**
  * A client for the gateway at `baseUrl` (an absolute URL, or a path such as `/` on the page's own
@@ -48,11 +53,12 @@ export function sopsClient(baseUrl: string, credentials: Credentials, init: Clie
   const sign = signer(credentials)
   return hc<Hono<BlankEnv, Routes>>(baseUrl, {
     ...init,
-    fetch: (input: RequestInfo | URL, requestInit?: RequestInit) => (init.fetch ?? fetch)(...sign(input, requestInit ?? {})),
+    fetch: async (input: RequestInfo | URL, requestInit?: RequestInit) => (init.fetch ?? fetch)(...(await sign(input, requestInit ?? {}))),
   })
 }
 
-type Signer = (input: RequestInfo | URL, init: RequestInit) => [RequestInfo | URL, RequestInit]
+type Signed = [RequestInfo | URL, RequestInit]
+type Signer = (input: RequestInfo | URL, init: RequestInit) => Signed | Promise<Signed>
 
 const present = (value: unknown): value is string => typeof value === 'string' && value !== ''
 
@@ -63,6 +69,14 @@ const present = (value: unknown): value is string => typeof value === 'string' &
  * gateway requires of a cookie-authenticated call).
  */
 function signer(credentials: Credentials): Signer {
+  if (credentials && 'accessToken' in credentials) {
+    const { accessToken } = credentials
+    return async (input, init) => {
+      const headers = new Headers(init.headers)
+      headers.set('Authorization', `Bearer ${typeof accessToken === 'function' ? await accessToken() : accessToken}`)
+      return [input, { ...init, headers }]
+    }
+  }
   const { bk_app_code, bk_app_secret } = credentials ?? {}
   if (!present(bk_app_code) || !present(bk_app_secret)) {
     throw new TypeError('sopsClient: credentials need bk_app_code and bk_app_secret (the gateway accepts no call without them)')

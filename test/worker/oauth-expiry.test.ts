@@ -12,7 +12,7 @@ describe('an expired access token', () => {
     await seedApp(code)
     const { tokens } = await signIn(code, { username: 'carol' })
     const call = (headers: Record<string, string>) => send('/api/c/compapi/v2/sops/get_task_status/?bk_biz_id=2&task_id=12', { headers })
-    const forms = [{ 'X-Bkapi-Authorization': JSON.stringify({ access_token: tokens.access_token }) }, { Authorization: `Bearer ${tokens.access_token}` }]
+    const forms: Record<string, string>[] = [{ 'X-Bkapi-Authorization': JSON.stringify({ access_token: tokens.access_token }) }, { Authorization: `Bearer ${tokens.access_token}` }]
     expect((await call(forms[0]!)).status).toBe(200)
     vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + (tokens.expires_in + 1) * 1000 })
     try {

@@ -75,7 +75,7 @@ export async function signIn(appCode: string, { username = 'alice', scope = '', 
   const clientId = await addClient(appCode, clientScope)
   const { verifier, challenge } = await pkce()
   const { code } = await authorize(clientId, await signedIn(username), { scope, challenge })
-  const res = await exchange(clientId, code, verifier)
+  const res = await exchange(clientId, code ?? '', verifier)
   expect(res.status).toBe(200)
   return { clientId, tokens: (await res.json()) as Tokens }
 }
