@@ -3,7 +3,8 @@ import { env, exports } from 'cloudflare:workers'
 import { inject } from 'vitest'
 import app from '../../src/app.ts'
 import { secretHash, tokenHash } from '../../src/credentials/hash.ts'
-import { type AppRecord, type RateWindow, type ResourceName, appKey, appRecordSchema, tokenKey, tokenRecordSchema } from '../../src/credentials/records.ts'
+import type { ResourceName } from '../../src/resources.ts'
+import { type AppRecord, type RateWindow, appKey, appRecordSchema, tokenKey, tokenRecordSchema } from '../../src/credentials/records.ts'
 import type { GatewayEnv } from '../../src/env.ts'
 
 export interface AppOptions {
