@@ -4,6 +4,7 @@ import type { EngineEnv } from './env.ts'
 import type { Json } from './json.ts'
 import type { Pipeline } from './pipeline.ts'
 import type { Project } from './registry.ts'
+import type { TaskCallback } from './task-callback.ts'
 import { parseWebTree } from './tree.ts'
 
 export const registryOf = (env: EngineEnv) => env.ENGINE_REGISTRY.get(env.ENGINE_REGISTRY.idFromName('registry'))
@@ -26,6 +27,10 @@ export interface NewTask {
   tree: Json
   pipeline: Pipeline
   creator: string
+  templateId?: number
+  /** SOPS's create_method; api unless said otherwise. */
+  createMethod?: string
+  callback?: TaskCallback
   /** Fixed ids are for the demo seed; creating the same one twice changes nothing. */
   taskId?: number
 }
@@ -40,6 +45,9 @@ export async function createTask(env: EngineEnv, task: NewTask): Promise<number>
     webTree: task.tree,
     pipeline: task.pipeline,
     creator: task.creator,
+    templateId: task.templateId,
+    createMethod: task.createMethod ?? 'api',
+    callback: task.callback,
   })
   return taskId
 }
