@@ -102,7 +102,7 @@ describe('a task from a template, through the gateway', () => {
     })
     const tooMany = await call('/api/bk-sops/prod/get_tasks_status/2/', { headers, body: { task_id_list: Array.from({ length: 51 }, (_, i) => i + 1) } })
     expect(tooMany.status).toBe(400)
-    expect((await tooMany.json()).errors).toEqual([{ path: 'task_id_list', message: 'must name at most 50 tasks (SOPS answers at most 50)' }])
+    expect(((await tooMany.json()) as Answer).errors).toEqual([{ path: 'task_id_list', message: 'must name at most 50 tasks (SOPS answers at most 50)' }])
   })
 
   it('lists the projects the user may see', async () => {
