@@ -4,7 +4,7 @@
  * Secrets and tokens are never stored in clear: see ./hash.ts.
  */
 import * as z from 'zod'
-import { RESOURCE_NAMES } from '../resources.ts'
+import { RESOURCE_NAMES } from '../http/resources.ts'
 
 /** BlueKing's own limits on the credential fields (bk-apigw-reference §3.1). */
 export const APP_CODE_MAX = 32

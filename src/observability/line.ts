@@ -5,8 +5,8 @@
  * cookie or a body.
  */
 import * as z from 'zod'
-import { RESOURCE_NAMES } from '../resources.ts'
-import { ERRORS, type ErrorName } from '../errors.ts'
+import { RESOURCE_NAMES } from '../http/resources.ts'
+import { ERRORS, type ErrorName } from '../lib/errors.ts'
 
 /**
  * `code_name` of every call: the gateway's own error, or the origin's answer — `OK`, or `ORIGIN_ERROR`

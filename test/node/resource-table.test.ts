@@ -9,8 +9,8 @@ import { describe, expect, it } from 'vitest'
 import { APP_COMMANDS } from '../../scripts/lib/commands/apps.ts'
 import { appRecordSchema } from '../../src/credentials/records.ts'
 import { accessLineSchema } from '../../src/observability/line.ts'
-import { openApiDocument } from '../../src/openapi.ts'
-import { ESB_PREFIX, GATEWAY_PREFIX, RESOURCE_NAMES, resources } from '../../src/resources.ts'
+import { openApiDocument } from '../../src/http/openapi.ts'
+import { ESB_PREFIX, GATEWAY_PREFIX, RESOURCE_NAMES, resources } from '../../src/http/resources.ts'
 
 const names = resources.map((r) => r.name)
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the document is walked as plain JSON
@@ -56,7 +56,7 @@ describe('a new resource', () => {
   const gatewayFiles = (dir: string): string[] =>
     readdirSync(join(root, dir), { withFileTypes: true }).flatMap((entry) => {
       const path = join(dir, entry.name)
-      if (entry.isDirectory()) return path === 'src/engine' ? [] : gatewayFiles(path)
+      if (entry.isDirectory()) return gatewayFiles(path)
       return /\.ts$/.test(entry.name) ? [path] : []
     })
 
@@ -70,6 +70,6 @@ describe('a new resource', () => {
     // Callers, not definitions: the bench workers load the gateway with operate_node calls, and the CLI's
     // task commands call the reference engine's SOPS API as any SOPS client would.
     const callers = (file: string) => file.startsWith('scripts/bench/') || file === 'scripts/lib/tasks.ts'
-    expect([...places].filter((file) => !callers(file)).sort()).toEqual(['src/resources.ts'])
+    expect([...places].filter((file) => !callers(file)).sort()).toEqual(['src/http/resources.ts'])
   })
 })
