@@ -1,7 +1,7 @@
 /** The OAuth endpoints on the public side of the gateway (CORS applies to them, as to the resources). */
 import { Hono } from 'hono'
 import type { Gateway } from '../http/context.ts'
-import { RESOURCE_NAMES } from '../credentials/records.ts'
+import { RESOURCE_NAMES } from '../http/resources.ts'
 import { decideConsent, showConsent } from './authorize.ts'
 import { consoleClientId } from './clients.ts'
 import { devLogin } from './dev-login.ts'

@@ -2,7 +2,8 @@
  * OAuth scopes as the gateway's grants: `resource:<name>` (or `resource:*`) and `biz:<id>`,
  * `biz:project:<id>` (or `biz:*`). A token may do what both its app's grants and its scope allow.
  */
-import { type AppRecord, RESOURCE_NAMES, type ResourceName } from '../credentials/records.ts'
+import type { AppRecord } from '../credentials/records.ts'
+import { RESOURCE_NAMES, type ResourceName } from '../http/resources.ts'
 
 export type Grants = AppRecord['permissions']
 
