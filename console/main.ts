@@ -2,7 +2,7 @@
  * The operator console at /console/: sign in, open a task by business and task id, watch its node
  * tree, and operate on it. Every call goes through `sops-edge/client` (./gateway.ts).
  */
-import type { Credentials, TaskStatus } from 'sops-edge/client'
+import type { SecretCredentials as Credentials, TaskStatus } from 'sops-edge/client'
 import { isMoving } from './actions.ts'
 import { askCallbackData, askFlow } from './dialogs.ts'
 import { byId, showProblem } from './dom.ts'

@@ -2,7 +2,7 @@
  * The operator's credentials: in this tab's sessionStorage only (never localStorage), gone when the
  * tab closes or the operator signs out.
  */
-import type { Credentials } from 'sops-edge/client'
+import type { SecretCredentials as Credentials } from 'sops-edge/client'
 
 const KEY = 'sops-console.credentials'
 

@@ -32,17 +32,19 @@ interface AppCredentials {
  * from user verification), or `loginCookie: true` for a page on the gateway's own origin whose
  * browser holds the `bk_token` login cookie.
  */
-export type Credentials =
-  | {
-      /** An OAuth access token (./login.ts), or a function giving the current one: sent as `Authorization: Bearer`. */
-      accessToken: string | (() => string | Promise<string>)
-    }
-  | (AppCredentials &
+export type Credentials = TokenCredentials | SecretCredentials
+
+/** An OAuth access token (README, Front-ends), or a function giving the current one: sent as `Authorization: Bearer`. */
+export interface TokenCredentials {
+  accessToken: string | (() => string | Promise<string>)
+}
+
+export type SecretCredentials = AppCredentials &
   (
     | { bk_token: string; bk_username?: never; loginCookie?: never }
     | { bk_username: string; bk_token?: never; loginCookie?: never }
     | { loginCookie: true; bk_token?: never; bk_username?: never }
-  ))
+  )
 
 /**
  * A client for the gateway at `baseUrl` (an absolute URL, or a path such as `/` on the page's own
