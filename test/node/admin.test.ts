@@ -283,6 +283,7 @@ beforeAll(async () => {
   expect(commands).toContain('app create')
 })
 
+// `client …` needs a running gateway (OAuth clients live in it): its endpoint is tested in test/worker/oauth.test.ts.
 it('every command was run with --json above (demo reset in admin-demo.test.ts)', () => {
-  expect([...jsonChecked].sort()).toEqual(commands.filter((c) => c !== 'demo reset').sort())
+  expect([...jsonChecked].sort()).toEqual(commands.filter((c) => c !== 'demo reset' && !c.startsWith('client ')).sort())
 })

@@ -51,7 +51,7 @@ describe('a line never holds a credential', () => {
       {
         headers: {
           Cookie: `bk_token=${s.cookieToken}; sessionid=${s.sessionCookie}`,
-          Authorization: `Bearer ${s.bearer}`,
+          Authorization: `Basic ${s.bearer}`, // a Bearer token would be an access token (oauth.test.ts checks those)
           'X-Request-ID': s.appSecret, // safe characters, so the gateway keeps and forwards it
           traceparent: `00-${s.token}-00f067aa0ba902b7-01`,
         },

@@ -22,7 +22,7 @@ describe('towards the origin', () => {
       {
         headers: {
           Cookie: 'bk_token=leak-check-token; sessionid=abc',
-          Authorization: 'Bearer leak-check-token',
+          Authorization: 'Basic leak-check-token', // not Bearer: that is an access token (oauth.test.ts)
           'X-Request-ID': 'leak-check',
           traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
         },
