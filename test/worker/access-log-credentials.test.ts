@@ -8,6 +8,7 @@ import type { AccessLine } from '../../src/observability/line.ts'
 import { REDACTED, credentialsIn, redactor } from '../../src/observability/redact.ts'
 import { oneLine } from './access-log-helpers.ts'
 import { authHeader, fakeOrigin, seedApp, seedToken, uniqueCode } from './helpers.ts'
+import { signIn } from './oauth-support.ts'
 
 const hex = (bytes: number) => Array.from(crypto.getRandomValues(new Uint8Array(bytes)), (b) => b.toString(16).padStart(2, '0')).join('')
 const base64url = (text: string) => btoa(text).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '')
@@ -45,6 +46,8 @@ describe('a line never holds a credential', () => {
     const code = uniqueCode()
     await seedApp(code, { secrets: [s.appSecret] })
     await seedToken(s.token, 'alice')
+    // A real access token (it is read before the secret, as BlueKing does), so the call goes through.
+    s.accessToken = (await signIn(code, { username: 'alice' })).tokens.access_token
     const query = new URLSearchParams({ bk_app_secret: s.querySecret, jwt: s.queryJwt })
     const { res, line } = await oneLine(
       `${OPERATE_NODE_ESB}?${query}`,
@@ -90,6 +93,7 @@ describe('a line never holds a credential', () => {
     const code = uniqueCode()
     await seedApp(code, { secrets: [s.appSecret] })
     await seedToken(s.token, 'carol')
+    s.accessToken = (await signIn(code, { username: 'carol' })).tokens.access_token
     const requestIdJwt = jwtLike()
     expect(requestIdJwt.length).toBeLessThanOrEqual(128)
     const { line } = await oneLine(
