@@ -22,6 +22,8 @@ export interface GatewayEnv {
   ORIGIN_TIMEOUT_MS?: string
   /** Largest origin answer read, in bytes; a larger one is a 502. */
   ORIGIN_MAX_BYTES?: string
+  /** Accept-Encoding sent to an ORIGIN_URL origin (default identity); a compressed answer is capped as decoded. */
+  ORIGIN_ACCEPT_ENCODING?: string
   BODY_LIMIT_BYTES?: string
   AUTH_CACHE_TTL_MS?: string
   /** Browser origins allowed to call (comma-separated, or `*`); empty means no CORS. */
