@@ -53,11 +53,15 @@ const flowIds = z
   .max(MAX_FLOWS, `must name at most ${MAX_FLOWS} flows`)
   .pipe(z.array(flowId))
 
-/** A JSON object; a number kept as its digits (../exact-json.ts) is an object only to JavaScript. */
-const jsonObject = (what: string) =>
-  z
-    .record(z.string(), z.unknown(), { error: `must be a JSON object (${what})` })
-    .refine((value) => !isRawNumber(value), `must be a JSON object (${what})`)
+/**
+ * A JSON object. A number kept as its digits (../exact-json.ts) is an object only to JavaScript: the
+ * record check is shown the text it stands for, and refuses it.
+ */
+const jsonObject = (what: string) => {
+  const record = z.record(z.string(), z.unknown(), { error: `must be a JSON object (${what})` })
+  // Typed as the record it checks with: callers send, and /openapi.json documents, that record.
+  return z.preprocess((value) => (isRawNumber(value) ? value.rawJSON : value), record) as unknown as typeof record
+}
 
 export const NODE_ACTIONS = [
   'callback',
