@@ -39,6 +39,8 @@ export interface GatewayEnv {
   IDEMPOTENCY_TIMEOUT_MS?: string
   /** The access log (src/observability, docs/observability.md): `json`, `pretty` or `none`. */
   LOG_FORMAT?: string
+  /** "true" where Cloudflare's edge sets CF-Connecting-IP (deployed); else no client IP is logged (src/observability/client-ip.ts). */
+  TRUST_CF_CONNECTING_IP?: string
   /** Share of successful calls whose access-log line is written (0 to 1); errors are always written. */
   LOG_SAMPLE_RATE?: string
 
