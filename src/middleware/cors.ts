@@ -1,6 +1,6 @@
 import { createMiddleware } from 'hono/factory'
-import type { Gateway } from '../context.ts'
-import { perEnv } from '../vars.ts'
+import type { Gateway } from '../http/context.ts'
+import { perEnv } from '../lib/vars.ts'
 
 const ALLOW_HEADERS = 'X-Bkapi-Authorization, Content-Type, X-Request-ID, traceparent, Idempotency-Key'
 const EXPOSE_HEADERS = [

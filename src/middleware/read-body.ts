@@ -1,12 +1,12 @@
 import { createMiddleware } from 'hono/factory'
-import { readBounded } from '../bounded-read.ts'
-import { ACCEPTED_ENCODINGS, decodedBody } from '../content-encoding.ts'
-import type { Gateway } from '../context.ts'
-import { type FieldProblem, GatewayError, bounded, invalidParameters } from '../errors.ts'
-import { DuplicateKey, parseExactJson } from '../exact-json.ts'
-import { MAX_JSON_DEPTH, jsonProblem } from '../json-limits.ts'
-import type { Resource } from '../resources.ts'
-import { perEnv, positiveInt, varOr } from '../vars.ts'
+import { readBounded } from '../origin/bounded-read.ts'
+import { ACCEPTED_ENCODINGS, decodedBody } from '../lib/content-encoding.ts'
+import type { Gateway } from '../http/context.ts'
+import { type FieldProblem, GatewayError, bounded, invalidParameters } from '../lib/errors.ts'
+import { DuplicateKey, parseExactJson } from '../lib/exact-json.ts'
+import { MAX_JSON_DEPTH, jsonProblem } from '../lib/json-limits.ts'
+import type { Resource } from '../http/resources.ts'
+import { perEnv, positiveInt, varOr } from '../lib/vars.ts'
 
 /** BODY_LIMIT_BYTES, read once per env. */
 export const bodyLimit = perEnv((env) => positiveInt('BODY_LIMIT_BYTES', varOr(env, 'BODY_LIMIT_BYTES', String(1024 * 1024))))

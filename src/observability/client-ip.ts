@@ -6,10 +6,9 @@
  * Hence a var: TRUST_CF_CONNECTING_IP "true" (wrangler.toml, for deployment) believes the header;
  * anything else, as local development should set, logs no IP rather than one a client chose.
  */
-import type { GatewayEnv } from '../env.ts'
-import { perEnv, varOr } from '../vars.ts'
+import { perEnv, varOr } from '../lib/vars.ts'
 
 const trusted = perEnv((env) => varOr(env, 'TRUST_CF_CONNECTING_IP', 'false') === 'true')
 
-export const clientIp = (request: Request, env: GatewayEnv): string | null =>
+export const clientIp = (request: Request, env: Env): string | null =>
   trusted(env) ? (request.headers.get('CF-Connecting-IP') ?? null) : null

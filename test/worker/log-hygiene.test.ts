@@ -51,6 +51,6 @@ describe('CF-Connecting-IP', () => {
   it('is believed only where TRUST_CF_CONNECTING_IP says Cloudflare sets it', () => {
     expect(clientIp(request, { ...env, TRUST_CF_CONNECTING_IP: 'true' })).toBe('203.0.113.7')
     expect(clientIp(request, { ...env, TRUST_CF_CONNECTING_IP: 'false' })).toBeNull()
-    expect(clientIp(request, { ...env, TRUST_CF_CONNECTING_IP: undefined })).toBeNull()
+    expect(clientIp(request, { ...env, TRUST_CF_CONNECTING_IP: '' })).toBeNull()
   })
 })
