@@ -8,23 +8,8 @@ import { verifyJwt } from './jwt.ts'
 import type { Project } from './registry.ts'
 import { CONTENT_NOT_EXIST, REQUEST_PARAM_INVALID, SUCCESS, UNKNOWN_ERROR, type CallbackCommand, type NodeCommand } from './sops.ts'
 import { createTask, parseTaskTree, registryOf, taskObject } from './tasks.ts'
-
-interface Call {
-  env: Env
-  traceId: string
-  operator: string
-  /** The ids in the path, in the path's order. */
-  ids: string[]
-  body: JsonObject
-  query: URLSearchParams
-  scope: string
-}
-
-interface Route {
-  method: 'GET' | 'POST'
-  path: RegExp
-  view: (call: Call) => Promise<Response>
-}
+import { TASK_ROUTES } from './task-views.ts'
+import { type Call, type Route, findProject, pick, projectMissing, reply } from './view.ts'
 
 const ROUTES: Route[] = [
   { method: 'POST', path: /\/apigw\/operate_node\/(\d+)\/(\d+)\/?$/, view: operateNode },
@@ -32,6 +17,7 @@ const ROUTES: Route[] = [
   { method: 'GET', path: /\/apigw\/get_task_status\/(\d+)\/(\d+)\/?$/, view: getTaskStatus },
   { method: 'POST', path: /\/apigw\/node_callback\/(\d+)\/(\d+)\/?$/, view: nodeCallback },
   { method: 'POST', path: /\/apigw\/fast_create_task\/(\d+)\/?$/, view: fastCreateTask },
+  ...TASK_ROUTES,
 ]
 
 const NOT_THROUGH_GATEWAY = 'This API can only be accessed through API gateway'
@@ -68,16 +54,6 @@ export async function handleEngineRequest(request: Request, env: Env): Promise<R
   return route.view({ env, traceId, operator: username, ids, body, query: url.searchParams, scope })
 }
 
-/** A JSON reply; the views' own answers carry trace_id, the inner decorators' and middleware's do not. */
-function reply(body: JsonObject, traceId: string, withTraceId = true): Response {
-  return new Response(JSON.stringify(withTraceId ? { ...body, trace_id: traceId } : body), {
-    headers: { 'Content-Type': 'application/json', 'Sops-Trace-Id': traceId },
-  })
-}
-
-const projectMissing = (call: Call, id: string) =>
-  reply({ result: false, message: `project(${id}) with scope(${call.scope}) does not exist.`, code: CONTENT_NOT_EXIST }, call.traceId, false)
-
 /** ObjectDoesNotExistExceptionMiddleware's answer. */
 const middlewareDoesNotExist = (call: Call, djangoMessage: string) =>
   reply(
@@ -87,10 +63,6 @@ const middlewareDoesNotExist = (call: Call, djangoMessage: string) =>
   )
 
 const TASK_DOES_NOT_EXIST = 'TaskFlowInstance matching query does not exist.'
-
-function findProject(call: Call, id: string): Promise<Project | null> {
-  return registryOf(call.env).findProject(id, call.scope)
-}
 
 // views -----------------------------------------------------------------------------------------------------
 
@@ -175,10 +147,6 @@ async function fastCreateTask(call: Call): Promise<Response> {
     { result: true, code: SUCCESS, message: 'success', data: { task_id: taskId, task_url: '', pipeline_tree: tree } },
     call.traceId,
   )
-}
-
-function pick<K extends string>(body: JsonObject, keys: readonly K[]): Partial<Record<K, Json>> {
-  return Object.fromEntries(keys.filter((key) => key in body).map((key) => [key, body[key] as Json])) as Partial<Record<K, Json>>
 }
 
 /** How Python's str.format shows a JSON value (None for a missing one). */
