@@ -13,6 +13,7 @@ import { accessLog } from '../middleware/access-log.ts'
 import { authenticate } from '../middleware/authenticate.ts'
 import { callHeaders } from '../middleware/call-headers.ts'
 import { cors } from '../middleware/cors.ts'
+import { drainBody } from '../middleware/drain-body.ts'
 import { idempotency } from '../middleware/idempotency.ts'
 import { permission } from '../middleware/permission.ts'
 import { rateLimit } from '../middleware/rate-limit.ts'
@@ -48,6 +49,7 @@ const pipeline = (resource: TableResource) =>
 const app = new Hono<Gateway>({ strict: false })
 
 app.use(accessLog()) // first, so it sees every call: 404s, preflights and faults included
+app.use(drainBody()) // so that every refusal reaches a caller still sending its body
 app.use(callHeaders()) // request ids and Server-Timing
 // Before CORS: the admin endpoint's requests end in it, so browsers never get to call it cross-origin.
 app.route('/_admin', admin)

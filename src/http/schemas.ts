@@ -3,6 +3,7 @@
  * is the one definition behind edge validation, the handler's types, the typed client and /openapi.json.
  */
 import * as z from 'zod'
+import { isRawNumber } from '../lib/exact-json.ts'
 
 /** BlueKing's ids are 64-bit integers: at most 18 digits keeps every one exact in JavaScript too. */
 const MAX_ID_DIGITS = 18
@@ -10,7 +11,10 @@ const MAX_ID_DIGITS = 18
 /** An id as text; /openapi.json documents the path's ids with it. */
 export const ID_PATTERN = `^\\d{1,${MAX_ID_DIGITS}}$`
 
-/** Ids arrive as JSON numbers or strings (path, query, ESB body); both are accepted. */
+/**
+ * Ids arrive as JSON numbers or strings (path, query, ESB body); both are accepted. A number a double
+ * cannot hold exactly (../lib/exact-json.ts) is refused, naming the field: an id must never be rounded.
+ */
 const digits = (what: string) =>
   z
     .union([z.string(), z.number()], { error: `must be a string of digits (${what})` })
@@ -49,8 +53,15 @@ const flowIds = z
   .max(MAX_FLOWS, `must name at most ${MAX_FLOWS} flows`)
   .pipe(z.array(flowId))
 
-const jsonObject = (what: string) =>
-  z.record(z.string(), z.unknown(), { error: `must be a JSON object (${what})` })
+/**
+ * A JSON object. A number kept as its digits (../lib/exact-json.ts) is an object only to JavaScript: the
+ * record check is shown the text it stands for, and refuses it.
+ */
+const jsonObject = (what: string) => {
+  const record = z.record(z.string(), z.unknown(), { error: `must be a JSON object (${what})` })
+  // Typed as the record it checks with: callers send, and /openapi.json documents, that record.
+  return z.preprocess((value) => (isRawNumber(value) ? value.rawJSON : value), record) as unknown as typeof record
+}
 
 export const NODE_ACTIONS = [
   'callback',

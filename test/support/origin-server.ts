@@ -11,6 +11,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { gzipSync } from 'node:zlib'
 import type { TestProject } from 'vitest/node'
 
 export interface RecordedRequest {
@@ -43,6 +44,14 @@ function largeAnswer(res: ServerResponse, bytes: number, chunked: boolean) {
   res.writeHead(200, chunked ? json : { ...json, 'Content-Length': Buffer.byteLength(body) })
   if (chunked) for (let i = 0; i < body.length; i += 65_536) res.write(body.slice(i, i + 65_536))
   res.end(chunked ? undefined : body)
+}
+
+/** A gzip bomb: a valid envelope 64 MiB long once decoded, about 64 KB as sent (made on first use). */
+let bomb: Buffer | undefined
+const gzipBomb = () => (bomb ??= gzipSync(JSON.stringify({ result: true, code: 0, message: 'success', data: 'x'.repeat(64 * 1024 * 1024) })))
+
+function gzipped(res: ServerResponse, body: Buffer) {
+  res.writeHead(200, { ...json, 'Content-Encoding': 'gzip', 'Content-Length': body.byteLength }).end(body)
 }
 
 const redirect = (status: number) => (res: ServerResponse, req: RecordedRequest) =>
@@ -129,6 +138,13 @@ const behaviours: Record<string, (res: ServerResponse, req: RecordedRequest) => 
   'success-401': (res) => res.writeHead(401, json).end(sopsSuccess),
   'success-500': (res) => res.writeHead(500, json).end(sopsSuccess),
   'sops-error-500': (res) => res.writeHead(500, json).end(JSON.stringify({ result: false, code: 3599999, message: 'fail: Traceback …', trace_id: 'e'.repeat(32) })),
+  'gzip-bomb': (res) => gzipped(res, gzipBomb()),
+  'gzip-ok': (res) => gzipped(res, gzipSync(sopsSuccess)),
+  /** SOPS's refusal with a message that would forge a terminal line: a newline, a fake line, ANSI codes. */
+  'forging-message': (res) =>
+    res
+      .writeHead(200, json)
+      .end(JSON.stringify({ result: false, code: 3599999, message: 'bad\nPOST /api/forged 200 OK 1ms admin\u001b[2K\u001b[1A\r\u001b]0;title\u0007' })),
   'large-length': (res) => largeAnswer(res, 3 * 1024 * 1024, false),
   'large-chunked': (res) => largeAnswer(res, 3 * 1024 * 1024, true),
 }
