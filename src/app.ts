@@ -21,7 +21,7 @@ import { validate } from './middleware/validate.ts'
 import { openApiDocument } from './openapi.ts'
 import { proxy } from './proxy.ts'
 import { type Resource, resources } from './resources.ts'
-import type { answerSchema, sopsErrorSchema } from './schemas.ts'
+import type { ActionRules, answerSchema, sopsErrorSchema } from './schemas.ts'
 
 const servesResource =
   (resource: Resource): MiddlewareHandler<Gateway> =>
@@ -77,7 +77,9 @@ interface EsbCredentials {
   bk_username?: string
 }
 
-type Params<R extends Resource> = z.input<R['schema']>
+type Params<R extends Resource> = ActionRules<z.input<R['schema']>>
+/** Omit over each member of a union (Omit itself merges the members first, losing the rules on `action`). */
+type OmitEach<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never
 type AsQuery<T> = { [K in keyof T]: T[K] extends string | undefined ? T[K] : string }
 type Fields<R extends Resource, T> = R['method'] extends 'get' ? ({} extends T ? { query?: AsQuery<T> } : { query: AsQuery<T> }) : { json: T }
 type IdParams = { bk_biz_id: string; task_id: string }
@@ -92,7 +94,7 @@ type Responses<R extends Resource> =
 /** Both URL forms of one resource (distributes over a union of resources). */
 type RoutesOf<R extends Resource> = R extends Resource
   ? ToSchema<R['method'], R['esbPath'], Fields<R, Params<R> & EsbCredentials>, Responses<R>> &
-      ToSchema<R['method'], R['gatewayPath'], { param: IdParams } & Fields<R, Omit<Params<R>, keyof IdParams>>, Responses<R>>
+      ToSchema<R['method'], R['gatewayPath'], { param: IdParams } & Fields<R, OmitEach<Params<R>, keyof IdParams>>, Responses<R>>
   : never
 
 type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never
