@@ -10,8 +10,7 @@
  * record as soon as the isolate learns it was written, within REVOCATION_BOUND_MS, and lays the new
  * record over KV until KV shows it everywhere.
  */
-import type { GatewayEnv } from '../env.ts'
-import { GatewayError } from '../errors.ts'
+import { GatewayError } from '../lib/errors.ts'
 import { type Background, FeedView } from './feed.ts'
 import { tokenHash } from './hash.ts'
 import { type AppRecord, type TokenRecord, appKey, appRecordSchema, tokenKey, tokenRecordSchema } from './records.ts'
@@ -61,12 +60,12 @@ const feed = new FeedView(forget)
  * Makes sure the isolate has heard of every credential write older than the revocation bound; a promise
  * only when the caller must wait for it.
  */
-export const confirmCredentials = (env: GatewayEnv, background: Background) => feed.confirm(env.CREDENTIAL_FEED, background)
+export const confirmCredentials = (env: Env, background: Background) => feed.confirm(env.CREDENTIAL_FEED, background)
 
 /** Brings the isolate's view of the feed up to now: the isolate that made a write honours it at once. */
-export const catchUpWithFeed = async (env: GatewayEnv) => feed.refresh(env.CREDENTIAL_FEED, 0)
+export const catchUpWithFeed = async (env: Env) => feed.refresh(env.CREDENTIAL_FEED, 0)
 
-async function read<T>(env: GatewayEnv, key: string, parse: (raw: unknown) => T | undefined): Promise<T | null> {
+async function read<T>(env: Env, key: string, parse: (raw: unknown) => T | undefined): Promise<T | null> {
   let raw: unknown
   try {
     raw = await env.CREDENTIALS.get(key, 'json')
@@ -98,7 +97,7 @@ function newer(fromFeed: unknown, fromKv: unknown): unknown {
 const parseApp = (raw: unknown) => appRecordSchema.safeParse(raw).data
 const parseToken = (raw: unknown) => tokenRecordSchema.safeParse(raw).data
 
-function expiry(env: GatewayEnv, now: number): number {
+function expiry(env: Env, now: number): number {
   const ttl = Number(env.AUTH_CACHE_TTL_MS ?? DEFAULT_TTL_MS)
   return now + (Number.isFinite(ttl) ? ttl : DEFAULT_TTL_MS)
 }
@@ -127,7 +126,7 @@ export interface Found<T> {
  * the same answer. `secretMatches` hashes and compares; it runs only for a secret not already matched.
  */
 export async function findAppFor(
-  env: GatewayEnv,
+  env: Env,
   appCode: string,
   secret: string,
   secretMatches: (record: AppRecord) => Promise<boolean>,
@@ -159,7 +158,7 @@ export async function findAppFor(
 }
 
 /** The token's record, or null when KV has none (expiry is the caller's check). */
-export async function findToken(env: GatewayEnv, bkToken: string): Promise<Found<TokenRecord>> {
+export async function findToken(env: Env, bkToken: string): Promise<Found<TokenRecord>> {
   const now = Date.now()
   const entry = tokens.get(bkToken)
   if (entry && isFresh(entry, now)) return { record: entry.record, from: 'isolate' }

@@ -3,8 +3,7 @@
  * replica of the credential feed, so a revocation reaches all isolates within REVOCATION_BOUND_MS
  * instead of KV's minute. A write the feed did not take is reported, so the operator can repeat it.
  */
-import type { GatewayEnv } from '../env.ts'
-import { GatewayError, toProblems } from '../errors.ts'
+import { GatewayError, toProblems } from '../lib/errors.ts'
 import { FEED_REPLICAS, replicaName } from './feed.ts'
 import { APP_CODE_MAX, appRecordSchema, tokenRecordSchema } from './records.ts'
 import { catchUpWithFeed } from './store.ts'
@@ -24,7 +23,7 @@ export function checkRecord(key: string, record: unknown): string | undefined {
 }
 
 /** Puts (a JSON text) or deletes (null) the record under `key`, in KV and in the feed. */
-export async function writeCredential(env: GatewayEnv, key: string, record: string | null): Promise<void> {
+export async function writeCredential(env: Env, key: string, record: string | null): Promise<void> {
   try {
     await (record === null ? env.CREDENTIALS.delete(key) : env.CREDENTIALS.put(key, record))
   } catch {
