@@ -133,8 +133,9 @@ function serve(state: LocalState, address: Address, { logFormat, originUrlVar, e
       ...(process.stdout.isTTY && { FORCE_COLOR: '1' }),
     },
   })
-  child.stdout.pipe(devOutput()).pipe(process.stdout)
-  child.stderr.pipe(devOutput()).pipe(process.stderr)
+  const { name } = workerConfig()
+  child.stdout.pipe(devOutput(name)).pipe(process.stdout)
+  child.stderr.pipe(devOutput(name)).pipe(process.stderr)
   const forward = (signal: NodeJS.Signals) => child.exitCode === null && child.kill(signal)
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, forward)
   child.on('exit', (code, signal) => {

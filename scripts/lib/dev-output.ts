@@ -1,7 +1,9 @@
 /**
  * What `npm run dev` passes on of wrangler's output: one line per call (the gateway's access line), so
  * wrangler's own request line, which repeats it with another time, is dropped; and an object the
- * Worker logs (an admin audit line), which workerd prints over several lines, arrives on one.
+ * Worker logs (an admin audit line), which workerd prints over several lines, arrives on one. With two
+ * Workers wrangler prefixes each one's lines with its name: the gateway's lines go without it (they
+ * are the terminal's main voice), the engine's keep theirs.
  */
 import { Transform, type TransformCallback } from 'node:stream'
 import { stripVTControlCharacters } from 'node:util'
@@ -15,7 +17,10 @@ const OBJECT_END = '}'
 /** An object longer than this is not folded any further: it is passed on as it came. */
 const MAX_FOLDED_LINES = 200
 
-export function devOutput(): Transform {
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+
+export function devOutput(gatewayName: string): Transform {
+  const gatewayPrefix = new RegExp(`^\\[${escapeRegExp(gatewayName)}\\] `)
   let partial = ''
   let object: string[] | undefined
   return new Transform({
@@ -24,7 +29,7 @@ export function devOutput(): Transform {
       partial = lines.pop() ?? ''
       const out: string[] = []
       for (const line of lines) {
-        const plain = stripVTControlCharacters(line).trimEnd()
+        const plain = stripVTControlCharacters(line).trimEnd().replace(gatewayPrefix, '')
         if (object) {
           object.push(plain.trim())
           if (plain === OBJECT_END || object.length >= MAX_FOLDED_LINES) {
@@ -32,7 +37,7 @@ export function devOutput(): Transform {
             object = undefined
           }
         } else if (plain === OBJECT_START) object = [OBJECT_START]
-        else if (!WRANGLER_REQUEST_LINE.test(plain)) out.push(line)
+        else if (!WRANGLER_REQUEST_LINE.test(plain)) out.push(gatewayPrefix.test(stripVTControlCharacters(line)) ? plain : line)
       }
       done(null, out.map((line) => `${line}\n`).join(''))
     },
