@@ -133,9 +133,8 @@ function serve(state: LocalState, address: Address, { logFormat, originUrlVar, e
       ...(process.stdout.isTTY && { FORCE_COLOR: '1' }),
     },
   })
-  const { name } = workerConfig()
-  child.stdout.pipe(devOutput(name)).pipe(process.stdout)
-  child.stderr.pipe(devOutput(name)).pipe(process.stderr)
+  child.stdout.pipe(devOutput()).pipe(process.stdout)
+  child.stderr.pipe(devOutput()).pipe(process.stderr)
   const forward = (signal: NodeJS.Signals) => child.exitCode === null && child.kill(signal)
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, forward)
   child.on('exit', (code, signal) => {

@@ -118,8 +118,8 @@ it('dev --help shows how to choose the port', async () => {
   expect(help.stdout).toContain('--port N')
 })
 
-/** A line the gateway prints for a call: `GET /healthz 200 OK 1ms -`. */
-const CALL_LINE = /^[A-Z]+ \/\S* \d{3} /
+/** A line the gateway prints for a call: `[sops-edge] GET /healthz 200 OK 1ms -`. */
+const CALL_LINE = /^\[sops-edge\] [A-Z]+ \/\S* \d{3} /
 const callLines = (text: string) => stripVTControlCharacters(text).split('\n').filter((line) => CALL_LINE.test(line))
 
 it('prints one line per call, an admin audit line on one line, and no error or warning line', async () => {
@@ -131,10 +131,10 @@ it('prints one line per call, an admin audit line on one line, and no error or w
   await expect.poll(() => callLines(dev.output().slice(start)).length, { timeout: 30_000, interval: 100 }).toBeGreaterThanOrEqual(10)
   // A last call fences the session: its line comes after every line of the ten before it.
   await fetch(`${dev.base}/openapi.json`)
-  await expect.poll(() => callLines(dev.output().slice(start)).at(-1), { timeout: 30_000, interval: 100 }).toMatch(/^GET \/openapi\.json 200 /)
+  await expect.poll(() => callLines(dev.output().slice(start)).at(-1), { timeout: 30_000, interval: 100 }).toMatch(/^\[sops-edge\] GET \/openapi\.json 200 /)
   const session = stripVTControlCharacters(dev.output().slice(start)).trimEnd().split('\n')
   expect(session.filter((line) => CALL_LINE.test(line))).toHaveLength(11)
-  expect(session.filter((line) => line.includes("audit: 'admin'"))).toEqual([expect.stringMatching(/^\{ audit: 'admin', .* outcome: 'authorized', .*\}$/)])
+  expect(session.filter((line) => line.includes("audit: 'admin'"))).toEqual([expect.stringMatching(/^\[sops-edge\] \{ audit: 'admin', .* outcome: 'authorized', .*\}$/)])
   expect(session).toHaveLength(12)
   expect(dev.output()).not.toMatch(/error|\[wrangler:warn\]|✘/i)
 })
