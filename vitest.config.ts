@@ -1,7 +1,14 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto'
+import { existsSync } from 'node:fs'
 import { defineConfig } from 'vitest/config'
 import { cloudflareTest } from '@cloudflare/vitest-plugin'
 import { ENGINE_CONFIG, engineWorker } from './test/support/engine-worker.ts'
+
+// The workerd pool reads a .dev.vars beside wrangler.toml whatever it is told: the tests would run with
+// a developer's secrets and settings. `npm run dev` keeps its own in .wrangler/dev.vars, and moves an old one.
+if (existsSync(new URL('.dev.vars', import.meta.url))) {
+  throw new Error('.dev.vars beside wrangler.toml would reach the tests: `npm run dev -- --setup-only` moves it to .wrangler/dev.vars')
+}
 
 // Fresh keys per run: nothing secret is committed, and the tests never depend on a particular key.
 const { privateKey, publicKey } = generateKeyPairSync('rsa', {

@@ -1,7 +1,7 @@
 /**
  * The two Workers' configurations as `npm run dev` serves them, written into the state's .wrangler and
  * never committed: the gateway's wrangler.toml with the reference engine bound as ENGINE, and the
- * engine's engine/wrangler.toml with its settings from the state's .dev.vars (wrangler hands
+ * engine's engine/wrangler.toml with its settings from the state's .wrangler/dev.vars (wrangler hands
  * `--env-file` to the first Worker only). A deployment reads wrangler.toml alone, so it binds no engine.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
@@ -12,7 +12,7 @@ import { readDevVars } from './devvars.ts'
 import { ENGINE_CONFIG, WRANGLER_CONFIG } from './state.ts'
 import type { LocalState } from './state.ts'
 
-/** What the engine reads of the state's .dev.vars: a public key and a flag, nothing secret. */
+/** What the engine reads of the state's .wrangler/dev.vars: a public key and a flag, nothing secret. */
 const ENGINE_VARS = ['APIGW_PUBLIC_KEY', 'ENGINE_DEMO_SEED']
 
 interface Config {

@@ -57,20 +57,53 @@ it('reads a task status without a query', async () => {
   expect(res.status).toBe(200)
 })
 
-it('sends the credentials the ESB way with the login cookie: query of a GET, JSON body of a POST, no header', async () => {
+it('sends the app credentials in the JSON body of a POST with the login cookie, and refuses a GET rather than put them in its URL', async () => {
   const seen: Request[] = []
   const browser = sopsClient('https://gateway.test', { bk_app_code: code, bk_app_secret: 'secret', loginCookie: true }, { fetch: appFetch(seen, 'bk_token=client-login-token') })
-  const status = await browser.api['bk-sops'].prod.get_task_status[':task_id'][':bk_biz_id'].$get({ param: { task_id: '12', bk_biz_id: '2' } })
   const operated = await browser.api['bk-sops'].prod.operate_node[':bk_biz_id'][':task_id'].$post({
     param: { bk_biz_id: '2', task_id: '12' },
     json: { node_id: 'node_id', action: 'skip' },
   })
-  expect([status.status, operated.status]).toEqual([200, 200])
-  const [get, post] = seen
-  expect(new URL(get!.url).searchParams.get('bk_app_code')).toBe(code)
+  expect(operated.status).toBe(200)
+  const [post] = seen
   expect(await post!.json()).toMatchObject({ node_id: 'node_id', bk_app_code: code, bk_app_secret: 'secret' })
   expect(post!.headers.get('Content-Type')).toBe('application/json')
-  for (const request of seen) expect(request.headers.has('X-Bkapi-Authorization')).toBe(false)
+  expect(post!.headers.has('X-Bkapi-Authorization')).toBe(false)
+  await expect(browser.api['bk-sops'].prod.get_task_status[':task_id'][':bk_biz_id'].$get({ param: { task_id: '12', bk_biz_id: '2' } })).rejects.toThrow(
+    /loginCookie a GET would carry the app secret in its URL/,
+  )
+  expect(seen).toHaveLength(1)
+})
+
+/** A credential's name or value anywhere in a URL. */
+const CREDENTIAL_IN_URL = /bk_app_secret|bk_token|access_token|bk_app_code|bk_username|secret-value|token-value/
+
+it('puts no credential in any URL it builds, in every call shape', async () => {
+  const seen: Request[] = []
+  const shapes = [
+    { bk_app_code: code, bk_app_secret: 'secret-value', bk_token: 'token-value' },
+    { bk_app_code: code, bk_app_secret: 'secret-value', bk_username: 'admin' },
+    { bk_app_code: code, bk_app_secret: 'secret-value', loginCookie: true },
+  ] as const
+  for (const credentials of shapes) {
+    const client = sopsClient('https://gateway.test', credentials, { fetch: appFetch(seen, 'bk_token=token-value') })
+    const { prod } = client.api['bk-sops']
+    const { sops: esb } = client.api.c.compapi.v2
+    const param = { bk_biz_id: '2', task_id: '12' }
+    const calls: (() => Promise<unknown>)[] = [
+      () => prod.operate_node[':bk_biz_id'][':task_id'].$post({ param, json: { node_id: 'n', action: 'retry' } }),
+      () => prod.operate_task[':task_id'][':bk_biz_id'].$post({ param, json: { action: 'start' } }),
+      () => prod.node_callback[':task_id'][':bk_biz_id'].$post({ param, json: { node_id: 'n', callback_data: {} } }),
+      () => prod.get_task_status[':task_id'][':bk_biz_id'].$get({ param, query: { with_ex_data: 'true' } }),
+      () => esb.operate_node.$post({ json: { ...param, node_id: 'n', action: 'retry' } }),
+      () => esb.operate_task.$post({ json: { ...param, action: 'start' } }),
+      () => esb.node_callback.$post({ json: { ...param, node_id: 'n' } }),
+      () => esb.get_task_status.$get({ query: param }),
+    ]
+    for (const call of calls) await call().catch((error: unknown) => expect(error).toBeInstanceOf(TypeError))
+  }
+  expect(seen).toHaveLength(22) // every call of every shape, but the login cookie's two GETs, refused before sending
+  for (const request of seen) expect(request.url).not.toMatch(CREDENTIAL_IN_URL)
 })
 
 it('keeps the caller\'s own headers beside X-Bkapi-Authorization', async () => {
@@ -107,10 +140,31 @@ it('rejects wrong calls at compile time', () => {
     () => operateNode.$post({ json: { node_id: 'n', action: 'skip' } }),
     // @ts-expect-error: inputs must be an object
     () => operateNode.$post({ param: { bk_biz_id: '2', task_id: '12' }, json: { node_id: 'n', action: 'retry', inputs: 'x' } }),
+    // @ts-expect-error: skip_exg names the flow to take
+    () => operateNode.$post({ param: { bk_biz_id: '2', task_id: '12' }, json: { node_id: 'n', action: 'skip_exg' } }),
+    // @ts-expect-error: skip_cpg names its flows…
+    () => operateNode.$post({ param: { bk_biz_id: '2', task_id: '12' }, json: { node_id: 'n', action: 'skip_cpg', converge_gateway_id: 'c' } }),
+    // @ts-expect-error: … and its converging gateway
+    () => operateNode.$post({ param: { bk_biz_id: '2', task_id: '12' }, json: { node_id: 'n', action: 'skip_cpg', flow_ids: ['f'] } }),
+    // @ts-expect-error: a callback carries its data
+    () => operateNode.$post({ param: { bk_biz_id: '2', task_id: '12' }, json: { node_id: 'n', action: 'callback' } }),
+    // @ts-expect-error: the ESB form holds the same rules
+    () => sops.api.c.compapi.v2.sops.operate_node.$post({ json: { bk_biz_id: '2', task_id: 12, node_id: 'n', action: 'skip_exg' } }),
     // @ts-expect-error: a bk_token and a bk_username are never sent together
     () => sopsClient('https://gateway.test', { bk_app_code: 'a', bk_app_secret: 's', bk_token: 't', bk_username: 'u' }),
     // @ts-expect-error: there is no call without the app's credentials
     () => sopsClient('https://gateway.test', { bk_token: 't' }),
   ]
-  expect(calls).toHaveLength(6)
+  expect(calls).toHaveLength(11)
+})
+
+it('accepts each action with the fields it requires', () => {
+  const param = { bk_biz_id: '2', task_id: '12' }
+  const calls = [
+    () => operateNode.$post({ param, json: { node_id: 'n', action: 'skip_exg', flow_id: 'f' } }),
+    () => operateNode.$post({ param, json: { node_id: 'n', action: 'skip_cpg', flow_ids: ['f'], converge_gateway_id: 'c' } }),
+    () => operateNode.$post({ param, json: { node_id: 'n', action: 'callback', data: {} } }),
+    () => operateNode.$post({ param, json: { node_id: 'n', action: 'retry' } }),
+  ]
+  expect(calls).toHaveLength(4)
 })
