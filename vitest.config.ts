@@ -22,6 +22,12 @@ export const testSecrets = {
   CREDENTIAL_PEPPER: randomBytes(32).toString('base64url'),
 }
 
+/**
+ * How long one test may run before it counts as hung: a guard, never a measure. A workerd test file's
+ * first call starts its Workers, which on a loaded 2-core machine took over vitest's 5 s default.
+ */
+const HANG_GUARD_MS = 30_000
+
 export default defineConfig({
   test: {
     projects: [
@@ -43,6 +49,7 @@ export default defineConfig({
         ],
         test: {
           name: 'worker',
+          testTimeout: HANG_GUARD_MS,
           include: ['test/worker/**/*.test.ts'],
           provide: { testSecrets },
           globalSetup: ['test/support/origin-server.ts'],
@@ -51,7 +58,7 @@ export default defineConfig({
       {
         // The engine's own tests run inside the engine Worker; they sign calls as the gateway would.
         plugins: [cloudflareTest({ wrangler: { configPath: ENGINE_CONFIG }, miniflare: { bindings: testSecrets } })],
-        test: { name: 'engine', include: ['engine/test/**/*.test.ts'] },
+        test: { name: 'engine', include: ['engine/test/**/*.test.ts'], testTimeout: HANG_GUARD_MS },
       },
       {
         test: {
