@@ -27,7 +27,7 @@ const taskMissing = (call: Call, view: string, taskId: string, project: Project)
 // creating and starting --------------------------------------------------------------------------------------
 
 async function createFromTemplate(call: Call, start: boolean): Promise<Response> {
-  const [templateId = '', projectKey = ''] = call.ids
+  const { template_id: templateId = '', project_id: projectKey = '' } = call.params
   const project = await projectOf(call, projectKey)
   if (!project) return projectMissing(call, projectKey)
   const { body } = call
@@ -54,7 +54,7 @@ async function createFromTemplate(call: Call, start: boolean): Promise<Response>
 }
 
 async function startTask(call: Call): Promise<Response> {
-  const [taskId = '', projectKey = ''] = call.ids
+  const { task_id: taskId = '', project_id: projectKey = '' } = call.params
   const project = await findProject(call, projectKey)
   if (!project) return projectMissing(call, projectKey)
   const answer = await taskObject(call.env, Number(taskId)).start(project.id, call.operator)
@@ -67,7 +67,7 @@ async function startTask(call: Call): Promise<Response> {
 // reading one task -------------------------------------------------------------------------------------------
 
 async function getTaskDetail(call: Call): Promise<Response> {
-  const [taskId = '', projectKey = ''] = call.ids
+  const { task_id: taskId = '', project_id: projectKey = '' } = call.params
   const project = await findProject(call, projectKey)
   if (!project) return projectMissing(call, projectKey)
   const answer = await taskObject(call.env, Number(taskId)).detail(project.id)
@@ -77,7 +77,7 @@ async function getTaskDetail(call: Call): Promise<Response> {
 }
 
 async function getTaskNodeDetail(call: Call): Promise<Response> {
-  const [taskId = '', projectKey = ''] = call.ids
+  const { task_id: taskId = '', project_id: projectKey = '' } = call.params
   const project = await findProject(call, projectKey)
   if (!project) return projectMissing(call, projectKey)
   const nodeId = call.query.get('node_id') ?? ''
@@ -93,7 +93,7 @@ const DEFAULT_PAGE_SIZE = 30
 const drf = (body: JsonObject) => new Response(JSON.stringify(body), { headers: { 'Content-Type': 'application/json' } })
 
 async function getTaskNodeLog(call: Call): Promise<Response> {
-  const [taskId = '', projectKey = ''] = call.ids
+  const { task_id: taskId = '', project_id: projectKey = '' } = call.params
   const project = await findProject(call, projectKey)
   if (!project) return projectMissing(call, projectKey)
   const nodeId = call.query.get('node_id') ?? ''
@@ -122,7 +122,7 @@ function taskIdList(call: Call): number[] | Response {
 }
 
 async function getTasksStatus(call: Call): Promise<Response> {
-  const [projectKey = ''] = call.ids
+  const { project_id: projectKey = '' } = call.params
   const project = await findProject(call, projectKey)
   if (!project) return projectMissing(call, projectKey)
   const ids = taskIdList(call)
@@ -152,7 +152,7 @@ async function getTasksStatus(call: Call): Promise<Response> {
 }
 
 async function getTasksManualInterventionState(call: Call): Promise<Response> {
-  const [projectKey = ''] = call.ids
+  const { project_id: projectKey = '' } = call.params
   const project = await findProject(call, projectKey)
   if (!project) return projectMissing(call, projectKey)
   const ids = taskIdList(call)
@@ -187,7 +187,7 @@ function listFilter(query: URLSearchParams): (task: TaskSummary) => boolean {
 }
 
 async function getTaskList(call: Call): Promise<Response> {
-  const [projectKey = ''] = call.ids
+  const { project_id: projectKey = '' } = call.params
   const project = await findProject(call, projectKey)
   if (!project) return projectMissing(call, projectKey)
   const ids = await registryOf(call.env).taskIds(project.id)
@@ -226,7 +226,7 @@ const templateSummary = (template: Template, project: Project): JsonObject => ({
 })
 
 async function getTemplateList(call: Call): Promise<Response> {
-  const [projectKey = ''] = call.ids
+  const { project_id: projectKey = '' } = call.params
   const project = await projectOf(call, projectKey)
   if (!project) return projectMissing(call, projectKey)
   const ids = call.query.get('id_in')?.split(',')
@@ -238,7 +238,7 @@ async function getTemplateList(call: Call): Promise<Response> {
 }
 
 async function getTemplateInfo(call: Call): Promise<Response> {
-  const [templateId = '', projectKey = ''] = call.ids
+  const { template_id: templateId = '', project_id: projectKey = '' } = call.params
   const project = await projectOf(call, projectKey)
   if (!project) return projectMissing(call, projectKey)
   const template = findTemplate(project.bizId, templateId)
@@ -254,16 +254,16 @@ async function getUserProjectList(call: Call): Promise<Response> {
 }
 
 export const TASK_ROUTES: Route[] = [
-  { method: 'POST', path: /\/apigw\/create_task\/(\d+)\/(\d+)\/?$/, view: (call) => createFromTemplate(call, false) },
-  { method: 'POST', path: /\/apigw\/create_and_start_task\/(\d+)\/(\d+)\/?$/, view: (call) => createFromTemplate(call, true) },
-  { method: 'POST', path: /\/apigw\/start_task\/(\d+)\/(\d+)\/?$/, view: startTask },
-  { method: 'GET', path: /\/apigw\/get_task_detail\/(\d+)\/(\d+)\/?$/, view: getTaskDetail },
-  { method: 'GET', path: /\/apigw\/get_task_node_detail\/(\d+)\/(\d+)\/?$/, view: getTaskNodeDetail },
-  { method: 'GET', path: /\/apigw\/get_task_node_log\/(\d+)\/(\d+)\/?$/, view: getTaskNodeLog },
-  { method: 'POST', path: /\/apigw\/get_tasks_status\/(\d+)\/?$/, view: getTasksStatus },
-  { method: 'POST', path: /\/apigw\/get_tasks_manual_intervention_state\/(\d+)\/?$/, view: getTasksManualInterventionState },
-  { method: 'GET', path: /\/apigw\/get_task_list\/(\d+)\/?$/, view: getTaskList },
-  { method: 'GET', path: /\/apigw\/get_template_list\/(\d+)\/?$/, view: getTemplateList },
-  { method: 'GET', path: /\/apigw\/get_template_info\/(\d+)\/(\d+)\/?$/, view: getTemplateInfo },
-  { method: 'GET', path: /\/apigw\/get_user_project_list\/?$/, view: getUserProjectList },
+  { method: 'POST', path: '/apigw/create_task/:template_id{\\d+}/:project_id{\\d+}', view: (call) => createFromTemplate(call, false) },
+  { method: 'POST', path: '/apigw/create_and_start_task/:template_id{\\d+}/:project_id{\\d+}', view: (call) => createFromTemplate(call, true) },
+  { method: 'POST', path: '/apigw/start_task/:task_id{\\d+}/:project_id{\\d+}', view: startTask },
+  { method: 'GET', path: '/apigw/get_task_detail/:task_id{\\d+}/:project_id{\\d+}', view: getTaskDetail },
+  { method: 'GET', path: '/apigw/get_task_node_detail/:task_id{\\d+}/:project_id{\\d+}', view: getTaskNodeDetail },
+  { method: 'GET', path: '/apigw/get_task_node_log/:task_id{\\d+}/:project_id{\\d+}', view: getTaskNodeLog },
+  { method: 'POST', path: '/apigw/get_tasks_status/:project_id{\\d+}', view: getTasksStatus },
+  { method: 'POST', path: '/apigw/get_tasks_manual_intervention_state/:project_id{\\d+}', view: getTasksManualInterventionState },
+  { method: 'GET', path: '/apigw/get_task_list/:project_id{\\d+}', view: getTaskList },
+  { method: 'GET', path: '/apigw/get_template_list/:project_id{\\d+}', view: getTemplateList },
+  { method: 'GET', path: '/apigw/get_template_info/:template_id{\\d+}/:project_id{\\d+}', view: getTemplateInfo },
+  { method: 'GET', path: '/apigw/get_user_project_list', view: getUserProjectList },
 ]

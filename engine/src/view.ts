@@ -6,8 +6,8 @@ import { registryOf } from './tasks.ts'
 
 export interface Route {
   method: 'GET' | 'POST'
-  /** The ids it captures are the view's `ids`, in the path's order. */
-  path: RegExp
+  /** Below `/apigw/`, as SOPS's urls.py names it; the ids it captures are the view's `params`. */
+  path: string
   view: (call: Call) => Promise<Response>
 }
 
@@ -18,8 +18,8 @@ export interface Call {
   env: Env
   traceId: string
   operator: string
-  /** The ids in the path, in the path's order. */
-  ids: string[]
+  /** The ids in the path, by SOPS's names (project_id, task_id, template_id). */
+  params: Record<string, string>
   body: JsonObject
   query: URLSearchParams
   scope: string
