@@ -6,9 +6,11 @@
  */
 import * as z from 'zod'
 
+/** Every credential value is at most this long (CONTRACT §3), checked before any lookup. */
+export const CREDENTIAL_VALUE_MAX = 128
 /** BlueKing's own limits on the credential fields (bk-apigw-reference §3.1). */
 export const APP_CODE_MAX = 32
-export const APP_SECRET_MAX = 128
+export const APP_SECRET_MAX = CREDENTIAL_VALUE_MAX
 /** Every rate window is enforced; an app record holds at most this many. */
 export const RATE_WINDOWS_MAX = 4
 
@@ -74,7 +76,7 @@ export type AppRecord = z.infer<typeof appRecordSchema>
 
 export const tokenRecordSchema = z.strictObject({
   version: z.literal(1),
-  username: z.string().min(1).max(128),
+  username: z.string().min(1).max(CREDENTIAL_VALUE_MAX),
   /** Unix time in milliseconds; the token is refused from then on. */
   expires_at: z.number().int().positive(),
   created_at: isoTime,
