@@ -44,15 +44,17 @@ const appEntryBytes = (key: string, entry: Entry<AppRecord>) => entryBytes(key, 
  * Every cache is keyed by a digest, never by what the caller sent, and bounded in bytes. Apps that do
  * not exist have a cache of their own, so a flood of unknown codes never evicts a known app.
  */
-/** App records by the SHA-256 of the app code, each with the digests of the secrets seen to match it. */
-const apps = new BoundedCache<Entry<AppRecord> & { matched: Set<string> }>(4 * 1024 * 1024, appEntryBytes)
-/** Token records by the token's SHA-256 (its KV key). */
-const tokens = new BoundedCache<Entry<TokenRecord>>(2 * 1024 * 1024, entryBytes)
-/** When each absent record was last read, by `app:<digest>` or `token:<digest>`. */
-const absent = new BoundedCache<number>(512 * 1024, (key) => stringBytes(key) + ENTRY_OVERHEAD_BYTES)
+export const CACHE_MAX_BYTES = { apps: 4 * 1024 * 1024, tokens: 2 * 1024 * 1024, absent: 512 * 1024 }
 
-/** The bytes the credential caches hold, by the estimate that bounds them. */
-export const cachedBytes = () => apps.bytes + tokens.bytes + absent.bytes
+/** App records by the SHA-256 of the app code, each with the digests of the secrets seen to match it. */
+const apps = new BoundedCache<Entry<AppRecord> & { matched: Set<string> }>(CACHE_MAX_BYTES.apps, appEntryBytes)
+/** Token records by the token's SHA-256 (its KV key). */
+const tokens = new BoundedCache<Entry<TokenRecord>>(CACHE_MAX_BYTES.tokens, entryBytes)
+/** When each absent record was last read, by `app:<digest>` or `token:<digest>`. */
+const absent = new BoundedCache<number>(CACHE_MAX_BYTES.absent, (key) => stringBytes(key) + ENTRY_OVERHEAD_BYTES)
+
+/** The bytes each credential cache holds, by the estimate that bounds it. */
+export const cachedBytes = () => ({ apps: apps.bytes, tokens: tokens.bytes, absent: absent.bytes })
 
 /**
  * Drops what the isolate holds of a record the feed says was written (of every record, for null). A
