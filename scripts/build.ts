@@ -20,9 +20,9 @@ const CONSOLE_SOURCE = join(PROJECT_ROOT, 'console')
 const BUNDLE = { bundle: true, format: 'esm', target: 'es2022', platform: 'neutral', logLevel: 'error' } as const
 
 async function buildClient() {
-  await build({ ...BUNDLE, entryPoints: [join(PROJECT_ROOT, 'src/client.ts')], outfile: join(DIST, 'client.js') })
+  await build({ ...BUNDLE, entryPoints: [join(PROJECT_ROOT, 'src/http/client.ts')], outfile: join(DIST, 'client.js') })
   const declarations = join(DIST, 'client.d.ts')
-  await writeFile(declarations, selfContainedDeclarations(join(PROJECT_ROOT, 'src/client.ts'), join(PROJECT_ROOT, 'tsconfig.json')))
+  await writeFile(declarations, selfContainedDeclarations(join(PROJECT_ROOT, 'src/http/client.ts'), join(PROJECT_ROOT, 'tsconfig.json')))
   checkDeclarations(declarations)
 }
 

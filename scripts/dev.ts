@@ -14,10 +14,11 @@ import { parseArgs } from 'node:util'
 import { bootstrap } from './lib/bootstrap.ts'
 import { workerConfig } from './lib/config.ts'
 import { DEMO } from './lib/demo.ts'
+import { writeDevConfigs } from './lib/dev-config.ts'
 import { claimState, devRegistryEnv, runningDevServer } from './lib/devserver.ts'
 import { UserError, runCli } from './lib/errors.ts'
 import { nextFreePort, portIsFree } from './lib/port.ts'
-import { PROJECT_ROOT, WRANGLER_CONFIG, localState } from './lib/state.ts'
+import { PROJECT_ROOT, localState } from './lib/state.ts'
 import type { LocalState } from './lib/state.ts'
 
 const USAGE = 'usage: npm run dev -- [--port N] [--state DIR] [--setup-only] [--log-format pretty|json] [-- <wrangler dev arguments>]'
@@ -73,10 +74,10 @@ async function requireFreePort({ host, port }: Address): Promise<void> {
 
 /** Runs wrangler dev in the foreground; signals sent to this process reach it, and its exit is ours. */
 function serve(state: LocalState, address: Address, logFormat: string, extra: string[]): void {
-  const args = [join(PROJECT_ROOT, 'node_modules/wrangler/bin/wrangler.js'), 'dev', '--config', WRANGLER_CONFIG]
-  args.push('--persist-to', state.persistPath, '--var', `LOG_FORMAT:${logFormat}`)
-  // wrangler reads .dev.vars beside wrangler.toml by itself; another state directory names its own.
-  if (state.dir !== PROJECT_ROOT) args.push('--env-file', state.devVarsPath)
+  // Two Workers in one runtime: the gateway first (it serves the port), then the engine it binds.
+  const [gatewayConfig, engineConfig] = writeDevConfigs(state)
+  const args = [join(PROJECT_ROOT, 'node_modules/wrangler/bin/wrangler.js'), 'dev', '--config', gatewayConfig, '--config', engineConfig]
+  args.push('--persist-to', state.persistPath, '--env-file', state.devVarsPath, '--var', `LOG_FORMAT:${logFormat}`)
   // Always explicit: given no port, wrangler would take the next free one without a word.
   if (!address.portInWranglerArgs) args.push('--port', String(address.port))
   const child = spawn(process.execPath, [...args, ...extra], {

@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
 import { bundleWorker } from './lib/worker.ts'
 
-export const BUDGET_GZIP_KIB = 150
+export const BUDGET_GZIP_KIB = 100
 
 export async function measureBundle(): Promise<{ rawKiB: number; gzipKiB: number }> {
   const bundle = await bundleWorker()

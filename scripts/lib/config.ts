@@ -1,14 +1,15 @@
 /**
- * What the scripts need of wrangler.toml: the Worker's name and compatibility date, the gateway name,
- * the CREDENTIALS namespace, the ENGINE service and the `[dev]` address. Read with a TOML parser rather
- * than wrangler's own reader, which takes a second to import: most admin commands need nothing else of
- * wrangler.
+ * What the scripts need of the two Workers' configurations: the gateway's name and compatibility date,
+ * the gateway name, the CREDENTIALS namespace and the `[dev]` address (wrangler.toml), and the engine
+ * Worker's name (engine/wrangler.toml), which local development binds to the gateway as ENGINE. Read
+ * with a TOML parser rather than wrangler's own reader, which takes a second to import: most admin
+ * commands need nothing else of wrangler.
  */
 import { readFileSync } from 'node:fs'
 import { parse } from 'smol-toml'
 import * as z from 'zod'
 import { UserError } from './errors.ts'
-import { WRANGLER_CONFIG } from './state.ts'
+import { ENGINE_CONFIG, WRANGLER_CONFIG } from './state.ts'
 
 export const CREDENTIALS_BINDING = 'CREDENTIALS'
 /** The service binding through which the gateway reaches the reference engine. */
@@ -19,7 +20,6 @@ const configSchema = z.object({
   compatibility_date: z.string(),
   vars: z.record(z.string(), z.unknown()).default({}),
   kv_namespaces: z.array(z.object({ binding: z.string(), id: z.string() })).default([]),
-  services: z.array(z.object({ binding: z.string(), service: z.string(), entrypoint: z.string().optional() })).default([]),
   dev: z.object({ port: z.int().min(1).max(65_535).optional(), ip: z.string().optional() }).default({}),
 })
 
@@ -29,8 +29,8 @@ export interface WorkerConfig {
   /** The `kid` of the gateway's X-Bkapi-Jwt, as src/proxy.ts defaults it. */
   gatewayName: string
   credentialsNamespaceId: string
-  /** The Worker and entrypoint of the ENGINE binding (the `Engine` entrypoint of this same Worker). */
-  engine: { service: string; entrypoint?: string }
+  /** The engine Worker's name: the service of the ENGINE binding. */
+  engineName: string
   dev: { port?: number; ip?: string }
 }
 
@@ -40,26 +40,28 @@ export function workerConfig(): WorkerConfig {
   return (cached ??= readConfig())
 }
 
-function readConfig(): WorkerConfig {
+function readToml<T extends z.ZodType>(path: string, schema: T): z.output<T> {
   let parsed
   try {
-    parsed = configSchema.safeParse(parse(readFileSync(WRANGLER_CONFIG, 'utf8')))
+    parsed = schema.safeParse(parse(readFileSync(path, 'utf8')))
   } catch (err) {
-    throw new UserError(`cannot read ${WRANGLER_CONFIG}: ${(err as Error).message}`)
+    throw new UserError(`cannot read ${path}: ${(err as Error).message}`)
   }
-  if (!parsed.success) throw new UserError(`${WRANGLER_CONFIG} is not as expected: ${z.prettifyError(parsed.error)}`)
-  const { name, compatibility_date, vars, kv_namespaces, services, dev } = parsed.data
+  if (!parsed.success) throw new UserError(`${path} is not as expected: ${z.prettifyError(parsed.error)}`)
+  return parsed.data
+}
+
+function readConfig(): WorkerConfig {
+  const { name, compatibility_date, vars, kv_namespaces, dev } = readToml(WRANGLER_CONFIG, configSchema)
   const credentials = kv_namespaces.find((ns) => ns.binding === CREDENTIALS_BINDING)
   if (!credentials) throw new UserError(`${WRANGLER_CONFIG} has no KV namespace bound as ${CREDENTIALS_BINDING}`)
-  const engine = services.find((service) => service.binding === ENGINE_BINDING)
-  if (!engine) throw new UserError(`${WRANGLER_CONFIG} has no service bound as ${ENGINE_BINDING}`)
   const gatewayName = typeof vars.GATEWAY_NAME === 'string' && vars.GATEWAY_NAME !== '' ? vars.GATEWAY_NAME : 'bk-sops'
   return {
     name,
     compatibilityDate: compatibility_date,
     gatewayName,
     credentialsNamespaceId: credentials.id,
-    engine,
+    engineName: readToml(ENGINE_CONFIG, z.object({ name: z.string().min(1) })).name,
     dev,
   }
 }

@@ -1,9 +1,9 @@
 /**
- * Puts the engine's demo tasks (src/engine/demo: DEMO_TASKS) back in the state they are seeded in, so
+ * Puts the engine's demo tasks (engine/src/demo: DEMO_TASKS) back in the state they are seeded in, so
  * the README's examples can be run again: the engine's own reset (its `resetDemo` RPC), through the
  * `npm run dev` serving the state if one does. Tasks created by hand are left as they are.
  */
-import { DEMO_TASKS } from '../../src/engine/demo/index.ts'
+import { DEMO_TASKS } from '../../engine/src/demo/index.ts'
 import { withEngine } from './engine.ts'
 import { UserError } from './errors.ts'
 import type { LocalState } from './state.ts'

@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { dirname, join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import * as z from 'zod'
-import { workerConfig } from './config.ts'
+import { ENGINE_BINDING, workerConfig } from './config.ts'
 import { UserError } from './errors.ts'
 import { bindingsOnly } from './miniflare.ts'
 import type { LocalState } from './state.ts'
@@ -63,18 +63,18 @@ function isAlive(pid: number): boolean {
   }
 }
 
-/** The ENGINE binding of the server's Worker, as the gateway itself calls it. */
+/** The server's engine Worker, bound as the gateway binds it. */
 export async function serverEngine(state: LocalState, server: DevServer): Promise<{ engine: EngineBinding; close(): Promise<void> }> {
-  const { engine } = workerConfig()
-  await registration(state, server, engine.service)
+  const { engineName } = workerConfig()
+  await registration(state, server, engineName)
   // Miniflare lets this variable win over its option; a registry the developer set elsewhere must not.
   process.env.CLOUDFLARE_DEV_REGISTRY_PATH = state.devRegistryPath
   const mf = await bindingsOnly({
-    serviceBindings: { ENGINE: { name: engine.service, entrypoint: engine.entrypoint } },
+    serviceBindings: { [ENGINE_BINDING]: engineName },
     unsafeDevRegistryPath: state.devRegistryPath,
   })
   const bindings = await mf.getBindings()
-  return { engine: bindings.ENGINE as EngineBinding, close: () => mf.dispose() }
+  return { engine: bindings[ENGINE_BINDING] as EngineBinding, close: () => mf.dispose() }
 }
 
 /** Waits until the server's Worker is in the registry: `npm run dev` records itself before wrangler is ready. */

@@ -3,13 +3,14 @@
  * `npm run dev` serving the state when one does, so the server's runtime alone runs the tasks and their
  * timers; else run here on the state, which then belongs to this process until it closes.
  */
-import { ENGINE_BINDING, workerConfig } from './config.ts'
+import { workerConfig } from './config.ts'
 import { ensureDevVars } from './devvars.ts'
 import { runningDevServer, serverEngine } from './devserver.ts'
 import type { LocalState } from './state.ts'
 import { engineClient } from './tasks.ts'
 import type { EngineBinding, EngineClient } from './tasks.ts'
-import { bundleWorker, startLocalWorker } from './worker.ts'
+import { ENGINE_CONFIG } from './state.ts'
+import { bundleWorker, startLocalEngine } from './worker.ts'
 
 export async function withEngine<T>(state: LocalState, use: (engine: EngineClient) => Promise<T>): Promise<T> {
   const { secrets } = ensureDevVars(state.devVarsPath)
@@ -23,19 +24,14 @@ export async function withEngine<T>(state: LocalState, use: (engine: EngineClien
 }
 
 async function localEngine(state: LocalState): Promise<{ engine: EngineBinding; close(): Promise<void> }> {
-  const bundle = await bundleWorker()
-  const worker = await startLocalWorker(state, bundle).catch(async (err: unknown) => {
+  const bundle = await bundleWorker(ENGINE_CONFIG)
+  const engine = await startLocalEngine(state, bundle).catch(async (err: unknown) => {
     await bundle.dispose()
     throw err
   })
   const close = async () => {
-    await worker.close()
+    await engine.close()
     await bundle.dispose()
   }
-  try {
-    return { engine: (await worker.binding(ENGINE_BINDING)) as EngineBinding, close }
-  } catch (err) {
-    await close()
-    throw err
-  }
+  return { engine: engine.binding as EngineBinding, close }
 }

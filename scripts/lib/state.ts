@@ -8,6 +8,8 @@ import { resolve } from 'node:path'
 
 export const PROJECT_ROOT = resolve(import.meta.dirname, '../..')
 export const WRANGLER_CONFIG = resolve(PROJECT_ROOT, 'wrangler.toml')
+/** The reference engine's own Worker, which local development binds to the gateway as ENGINE. */
+export const ENGINE_CONFIG = resolve(PROJECT_ROOT, 'engine/wrangler.toml')
 
 export interface LocalState {
   dir: string
@@ -18,6 +20,8 @@ export interface LocalState {
   devServerPath: string
   /** The dev registry of that `npm run dev`, one per state, through which the CLI reaches its Worker. */
   devRegistryPath: string
+  /** The two Workers' configurations as `npm run dev` serves them (./dev-config.ts). */
+  devConfigDir: string
 }
 
 export function localState(dir = process.env.SOPS_EDGE_STATE || PROJECT_ROOT): LocalState {
@@ -28,5 +32,6 @@ export function localState(dir = process.env.SOPS_EDGE_STATE || PROJECT_ROOT): L
     persistPath: resolve(root, '.wrangler/state'),
     devServerPath: resolve(root, '.wrangler/dev-server.json'),
     devRegistryPath: resolve(root, '.wrangler/dev-registry'),
+    devConfigDir: resolve(root, '.wrangler/dev-config'),
   }
 }

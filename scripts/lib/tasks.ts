@@ -2,7 +2,7 @@
  * Tasks through the reference engine's real SOPS API (fast_create_task, operate_task,
  * get_task_status), signed with the dev JWT key exactly as the gateway signs its calls.
  */
-import { JwtSigner } from '../../src/jwt.ts'
+import { JwtSigner } from '../../src/origin/jwt.ts'
 import { UserError } from './errors.ts'
 import type { ServiceFetcher } from './worker.ts'
 

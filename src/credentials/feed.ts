@@ -9,7 +9,7 @@
  * is shared. If the feed cannot be reached the isolate falls back to KV and its cache, retrying a second
  * later, so an outage of the feed costs the revocation bound, never availability.
  */
-import { withDeadline } from '../deadline.ts'
+import { withDeadline } from '../lib/deadline.ts'
 import { type FeedPage, RETENTION_MS } from './feed-object.ts'
 
 /** How stale the view may be before a credential check waits for a fresh one. */

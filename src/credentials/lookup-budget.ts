@@ -4,7 +4,7 @@
  * lookup that finds its app gives its token back, and concurrent lookups of one app cost one token, so
  * a client's burst of calls for its own app on a cold isolate is never refused for it.
  */
-import { BoundedCache, ENTRY_OVERHEAD_BYTES, stringBytes } from '../bounded-cache.ts'
+import { BoundedCache, ENTRY_OVERHEAD_BYTES, stringBytes } from '../lib/bounded-cache.ts'
 
 export const LOOKUP_BURST = 20
 export const LOOKUPS_PER_SECOND = 1

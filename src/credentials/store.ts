@@ -14,9 +14,8 @@
  * record as soon as the isolate learns it was written, within REVOCATION_BOUND_MS, and lays the new
  * record over KV until KV shows it everywhere.
  */
-import { BoundedCache, ENTRY_OVERHEAD_BYTES, stringBytes } from '../bounded-cache.ts'
-import type { GatewayEnv } from '../env.ts'
-import { GatewayError } from '../errors.ts'
+import { BoundedCache, ENTRY_OVERHEAD_BYTES, stringBytes } from '../lib/bounded-cache.ts'
+import { GatewayError } from '../lib/errors.ts'
 import { type Background, FeedView } from './feed.ts'
 import { sha256Hex, tokenHash } from './hash.ts'
 import { beginLookup, endLookup } from './lookup-budget.ts'
@@ -79,12 +78,12 @@ const feed = new FeedView(forget)
  * Makes sure the isolate has heard of every credential write older than the revocation bound; a promise
  * only when the caller must wait for it.
  */
-export const confirmCredentials = (env: GatewayEnv, background: Background) => feed.confirm(env.CREDENTIAL_FEED, background)
+export const confirmCredentials = (env: Env, background: Background) => feed.confirm(env.CREDENTIAL_FEED, background)
 
 /** Brings the isolate's view of the feed up to now: the isolate that made a write honours it at once. */
-export const catchUpWithFeed = async (env: GatewayEnv) => feed.refresh(env.CREDENTIAL_FEED, 0)
+export const catchUpWithFeed = async (env: Env) => feed.refresh(env.CREDENTIAL_FEED, 0)
 
-async function read<T>(env: GatewayEnv, key: string, parse: (raw: unknown) => T | undefined): Promise<T | null> {
+async function read<T>(env: Env, key: string, parse: (raw: unknown) => T | undefined): Promise<T | null> {
   let raw: unknown
   try {
     raw = await env.CREDENTIALS.get(key, 'json')
@@ -115,7 +114,7 @@ function newer(fromFeed: unknown, fromKv: unknown): unknown {
 
 const parseApp = (raw: unknown) => appRecordSchema.safeParse(raw).data
 const parseToken = (raw: unknown) => tokenRecordSchema.safeParse(raw).data
-function expiry(env: GatewayEnv, now: number): number {
+function expiry(env: Env, now: number): number {
   const ttl = Number(env.AUTH_CACHE_TTL_MS ?? DEFAULT_TTL_MS)
   return now + (Number.isFinite(ttl) ? ttl : DEFAULT_TTL_MS)
 }
@@ -146,7 +145,7 @@ export interface Found<T> {
  * `client` (e.g. the caller's address) pays for the lookups of apps the isolate does not hold.
  */
 export async function findAppFor(
-  env: GatewayEnv,
+  env: Env,
   { appCode, secretHash, client }: { appCode: string; secretHash: string; client: string },
   secretMatches: (record: AppRecord) => Promise<boolean>,
 ): Promise<Found<AppRecord>> {
@@ -184,13 +183,13 @@ export async function findAppFor(
 }
 
 /** A cached app's record read again, the entry answering meanwhile. */
-function reread(env: GatewayEnv, appCode: string, entry: Entry<AppRecord>, now: number) {
+function reread(env: Env, appCode: string, entry: Entry<AppRecord>, now: number) {
   claim(entry, now)
   return read(env, appKey(appCode), parseApp)
 }
 
 /** An app the isolate does not hold, read if the client's lookup budget allows; undefined if not. */
-async function lookUp(env: GatewayEnv, appCode: string, id: string, client: string, now: number): Promise<AppRecord | null | undefined> {
+async function lookUp(env: Env, appCode: string, id: string, client: string, now: number): Promise<AppRecord | null | undefined> {
   if (!beginLookup(client, id, now)) return undefined
   let record: AppRecord | null = null
   try {
@@ -202,7 +201,7 @@ async function lookUp(env: GatewayEnv, appCode: string, id: string, client: stri
 }
 
 /** The token's record, or null when KV has none (expiry is the caller's check). */
-export async function findToken(env: GatewayEnv, bkToken: string): Promise<Found<TokenRecord>> {
+export async function findToken(env: Env, bkToken: string): Promise<Found<TokenRecord>> {
   const now = Date.now()
   const hash = await tokenHash(bkToken)
   const entry = tokens.get(hash)

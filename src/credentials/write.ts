@@ -4,8 +4,7 @@
  * instead of KV's minute. A write the feed did not take is reported, so the operator can repeat it.
  */
 import * as z from 'zod'
-import type { GatewayEnv } from '../env.ts'
-import { GatewayError } from '../errors.ts'
+import { GatewayError } from '../lib/errors.ts'
 import { FEED_REPLICAS, replicaName } from './feed.ts'
 import { APP_CODE_MAX } from './records.ts'
 import { catchUpWithFeed } from './store.ts'
@@ -19,7 +18,7 @@ export const credentialKeySchema = z
   .regex(new RegExp(`^(?:${APP_KEY_PATTERN}|${TOKEN_KEY_PATTERN})$`), 'must be app:<bk_app_code> or token:<sha256 hex>')
 
 /** Puts (a JSON text) or deletes (null) the record under `key`, in KV and in the feed. */
-export async function writeCredential(env: GatewayEnv, key: string, record: string | null): Promise<void> {
+export async function writeCredential(env: Env, key: string, record: string | null): Promise<void> {
   try {
     await (record === null ? env.CREDENTIALS.delete(key) : env.CREDENTIALS.put(key, record))
   } catch {

@@ -1,6 +1,6 @@
 /** The Worker's side of the store: which object holds a key, and each call to it within a deadline. */
 import { sha256Hex } from '../credentials/hash.ts'
-import { withDeadline } from '../deadline.ts'
+import { withDeadline } from '../lib/deadline.ts'
 import type { Claim, ClaimResult, IdempotencyKeys, StoredOutcome } from './record.ts'
 
 /**

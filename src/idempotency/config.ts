@@ -1,6 +1,6 @@
 /** Idempotency-Key configuration, read from the Worker's vars (wrangler.toml [vars]). */
-import { originTimeoutMs } from '../origin.ts'
-import { perEnv, positiveInt, varOr } from '../vars.ts'
+import { originTimeoutMs } from '../origin/origin.ts'
+import { perEnv, positiveInt, varOr } from '../lib/vars.ts'
 
 interface IdempotencyConfig {
   /** How long an outcome is kept and replayed. */

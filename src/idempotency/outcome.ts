@@ -1,5 +1,5 @@
 /** The first call's answer, as kept for replays, and a replay made from it. */
-import { GatewayError, errorResponse, jsonResponse } from '../errors.ts'
+import { GatewayError, errorResponse, jsonResponse } from '../lib/errors.ts'
 import type { StoredOutcome } from './record.ts'
 
 /** What a caller needs again; request ids, rate-limit and timing headers belong to each call. */

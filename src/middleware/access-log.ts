@@ -3,7 +3,7 @@
  * point — refused calls, preflights, 404s and faults included (src/observability, docs/observability.md).
  */
 import { createMiddleware } from 'hono/factory'
-import type { Gateway } from '../context.ts'
+import type { Gateway } from '../http/context.ts'
 import { accessLine } from '../observability/access-line.ts'
 import { logConfig } from '../observability/config.ts'
 import { recordMetrics } from '../observability/metrics.ts'

@@ -6,13 +6,13 @@
 import { getCookie } from 'hono/cookie'
 import { createMiddleware } from 'hono/factory'
 import { timingSafeEqual } from 'hono/utils/buffer'
-import { background } from '../background.ts'
-import type { Gateway, GatewayContext } from '../context.ts'
+import { background } from '../lib/background.ts'
+import type { Gateway, GatewayContext } from '../http/context.ts'
 import { type Credentials, readCredentials } from '../credentials/extract.ts'
 import { secretHash } from '../credentials/hash.ts'
 import { APP_CODE_MAX, APP_SECRET_MAX, type AppRecord, CREDENTIAL_VALUE_MAX } from '../credentials/records.ts'
 import { type Source, confirmCredentials, findAppFor, findToken } from '../credentials/store.ts'
-import { GatewayError } from '../errors.ts'
+import { GatewayError } from '../lib/errors.ts'
 
 const refuse = (reason: string) => new GatewayError('INVALID_ARGS', { reason })
 

@@ -1,7 +1,7 @@
 import { createMiddleware } from 'hono/factory'
-import type { Gateway } from '../context.ts'
-import type { Timings } from '../timing.ts'
-import { serverTimingHeader } from '../timing.ts'
+import type { Gateway } from '../http/context.ts'
+import type { Timings } from '../observability/timing.ts'
+import { serverTimingHeader } from '../observability/timing.ts'
 
 /** A caller's X-Request-ID is kept only when it is short and of characters safe in any log or header. */
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/

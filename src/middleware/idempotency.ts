@@ -8,8 +8,8 @@
  * A call without the header costs nothing here: no object is asked.
  */
 import type { MiddlewareHandler, Next } from 'hono'
-import type { Gateway, GatewayContext } from '../context.ts'
-import { GatewayError } from '../errors.ts'
+import type { Gateway, GatewayContext } from '../http/context.ts'
+import { GatewayError } from '../lib/errors.ts'
 import { type KeyRecord, StoreUnavailable, keyRecord } from '../idempotency/client.ts'
 import { idempotencyConfig } from '../idempotency/config.ts'
 import { fingerprint } from '../idempotency/fingerprint.ts'

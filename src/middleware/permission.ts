@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from 'hono'
-import type { Gateway } from '../context.ts'
-import { GatewayError } from '../errors.ts'
+import type { Gateway } from '../http/context.ts'
+import { GatewayError } from '../lib/errors.ts'
 
 /**
  * The app's grants (its KV record): which resources, and which businesses — or, for calls with

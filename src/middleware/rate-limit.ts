@@ -4,9 +4,9 @@
  * are answered by the isolate's lease on the key's quota, from memory, with nothing to await.
  */
 import type { MiddlewareHandler } from 'hono'
-import { background } from '../background.ts'
-import type { Gateway } from '../context.ts'
-import { GatewayError } from '../errors.ts'
+import { background } from '../lib/background.ts'
+import type { Gateway } from '../http/context.ts'
+import { GatewayError } from '../lib/errors.ts'
 import { LimiterUnavailable, admit } from '../ratelimit/client.ts'
 import type { Verdict } from '../ratelimit/client.ts'
 import { limiterConfig } from '../ratelimit/config.ts'

@@ -1,10 +1,10 @@
 import { createMiddleware } from 'hono/factory'
-import { readBounded } from '../bounded-read.ts'
-import type { Gateway } from '../context.ts'
-import { GatewayError, invalidParameters } from '../errors.ts'
-import { jsonProblem } from '../json-limits.ts'
-import type { Resource } from '../resources.ts'
-import { perEnv, positiveInt, varOr } from '../vars.ts'
+import { readBounded } from '../origin/bounded-read.ts'
+import type { Gateway } from '../http/context.ts'
+import { GatewayError, invalidParameters } from '../lib/errors.ts'
+import { jsonProblem } from '../lib/json-limits.ts'
+import type { Resource } from '../http/resources.ts'
+import { perEnv, positiveInt, varOr } from '../lib/vars.ts'
 
 /** BODY_LIMIT_BYTES, read once per env. */
 const bodyLimit = perEnv((env) => positiveInt('BODY_LIMIT_BYTES', varOr(env, 'BODY_LIMIT_BYTES', String(1024 * 1024))))

@@ -5,11 +5,11 @@
  * (an X-Request-ID, a path, a message) go through `text()`, which bounds them and takes out any credential
  * the call carried (./redact.ts).
  */
-import type { GatewayContext, GatewayVariables } from '../context.ts'
-import { ERRORS, type ErrorName, GatewayError, MAX_FIELD_CHARS, MAX_MESSAGE_CHARS, bounded } from '../errors.ts'
-import { resources } from '../resources.ts'
-import { type Timings, round } from '../timing.ts'
-import { traceIdOf } from '../traceparent.ts'
+import type { GatewayContext, GatewayVariables } from '../http/context.ts'
+import { ERRORS, type ErrorName, GatewayError, MAX_FIELD_CHARS, MAX_MESSAGE_CHARS, bounded } from '../lib/errors.ts'
+import { resources } from '../http/resources.ts'
+import { type Timings, round } from './timing.ts'
+import { traceIdOf } from '../origin/traceparent.ts'
 import type { AccessLine } from './line.ts'
 import { credentialsIn, redactor } from './redact.ts'
 

@@ -1,5 +1,5 @@
 /** The access log's configuration, from the Worker's vars (wrangler.toml [vars], docs/observability.md). */
-import { perEnv, varOr } from '../vars.ts'
+import { perEnv, varOr } from '../lib/vars.ts'
 
 const LOG_FORMATS = ['json', 'pretty', 'none'] as const
 type LogFormat = (typeof LOG_FORMATS)[number]

@@ -6,7 +6,7 @@
  */
 import * as z from 'zod'
 import { RESOURCE_NAMES } from '../credentials/records.ts'
-import { ERRORS, type ErrorName } from '../errors.ts'
+import { ERRORS, type ErrorName } from '../lib/errors.ts'
 
 /**
  * `code_name` of every call: the gateway's own error, or the origin's answer — `OK`, or `ORIGIN_ERROR`

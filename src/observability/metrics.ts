@@ -2,7 +2,7 @@
  * One Workers Analytics Engine data point per call (binding METRICS). The order of the blobs and doubles
  * is the dataset's schema — `blob1`…`blob5`, `double1`…`double4` in the SQL of docs/observability.md.
  */
-import { bounded } from '../errors.ts'
+import { bounded } from '../lib/errors.ts'
 import type { AccessLine } from './line.ts'
 
 /** The blobs and doubles, named in the order they are written. */

@@ -5,7 +5,7 @@
  * renewals and closes run in the background (waitUntil) and only leave their answers in memory.
  */
 import type { RateWindow } from '../credentials/records.ts'
-import { withDeadline } from '../deadline.ts'
+import { withDeadline } from '../lib/deadline.ts'
 import { DenyCache } from './deny-cache.ts'
 import { Leases } from './lease.ts'
 import type { Lease } from './lease.ts'

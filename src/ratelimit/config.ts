@@ -1,7 +1,7 @@
 /** The limiter's configuration, read from the Worker's vars (wrangler.toml [vars]). */
 import { parseRateWindows } from '../credentials/records.ts'
 import type { RateWindow } from '../credentials/records.ts'
-import { configError, intUpTo, oneOf, perEnv, positiveInt, varOr } from '../vars.ts'
+import { configError, intUpTo, oneOf, perEnv, positiveInt, varOr } from '../lib/vars.ts'
 import { MAX_LEASE_MS } from './protocol.ts'
 
 export interface LimiterConfig {

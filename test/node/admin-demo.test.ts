@@ -3,7 +3,7 @@
  * demo workspace is as `npm run dev` first seeds it, judged through the real gateway.
  */
 import { expect, it } from 'vitest'
-import { DEMO_TASKS } from '../../src/engine/demo/index.ts'
+import { DEMO_TASKS } from '../../engine/src/demo/index.ts'
 import { DEMO_AUTH, cli, startGateway, tempStateDir } from './admin-helpers.ts'
 
 const state = tempStateDir()

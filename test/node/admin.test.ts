@@ -158,7 +158,7 @@ describe('app and token lifecycle through the gateway', () => {
   })
 
   it('task create makes a task the running gateway then serves', async () => {
-    const { json } = await adminJson(['task', 'create', 'src/engine/demo/task-12-failed-activity.json', '--biz', '2', '--start'])
+    const { json } = await adminJson(['task', 'create', 'engine/src/demo/task-12-failed-activity.json', '--biz', '2', '--start'])
     expect(json).toEqual({ task_id: expect.any(Number), biz: '2', started: true })
     expect(await call({ bk_app_code: 'esb_test', bk_app_secret: 'xxx', bk_token: 'xxx' }, json.task_id)).toMatchObject(passes)
   })
@@ -168,7 +168,7 @@ describe('app and token lifecycle through the gateway', () => {
     expect((await cli('dev', idle, '--setup-only')).code).toBe(0)
     // Makes wrangler say where it read secrets from (and from where: this project's .dev.vars if any).
     const env = { CLOUDFLARE_INCLUDE_PROCESS_ENV: 'true', FORCE_COLOR: '1' }
-    const result = await runScript('admin', ['task', 'create', 'src/engine/demo/task-12-failed-activity.json', '--biz', '2', '--json', '--state', idle], env)
+    const result = await runScript('admin', ['task', 'create', 'engine/src/demo/task-12-failed-activity.json', '--biz', '2', '--json', '--state', idle], env)
     expect(result.code, result.stderr).toBe(0)
     expect(result.stderr).toContain('Using secrets defined in')
     expect(result.stderr).not.toMatch(ANSI)

@@ -197,7 +197,7 @@ it(`runs it in Chromium on the gateway's origin with the login cookie${browserSk
   if (browserSkipReason) return skip()
   const { base } = await gateway()
   // A task of its own with a failed activity, made as an operator would (the CLI, on the same state).
-  const created = await cli('admin', stateDir, 'task', 'create', 'src/engine/demo/task-12-failed-activity.json', '--biz', '2', '--start')
+  const created = await cli('admin', stateDir, 'task', 'create', 'engine/src/demo/task-12-failed-activity.json', '--biz', '2', '--start')
   expect(created.code, created.stderr).toBe(0)
   await tsc('tsconfig.json') // out/front-end.js, should the Node 20 test have been skipped
   const scripts: Record<string, string> = {

@@ -59,7 +59,7 @@ describe.skipIf(browserSkipReason)(`the operator console${browserSkipReason ? ` 
     stateDir = await mkdtemp(join(tmpdir(), 'sops-edge-console-'))
     dev = await startDev(stateDir)
     ;[createdTask] = await Promise.all([
-      admin('task', 'create', 'src/engine/demo/task-12-failed-activity.json', '--biz', '2', '--start', '--name', 'Console test'),
+      admin('task', 'create', 'engine/src/demo/task-12-failed-activity.json', '--biz', '2', '--start', '--name', 'Console test'),
       admin('app', 'create', LIMITED_APP.code, '--secret', LIMITED_APP.secret, '--user-exempt', '--biz', '*', '--resources', 'get_task_status', '--rate', '2/60s'),
     ])
     browser = await launchChromium()

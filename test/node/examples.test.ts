@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { NODE_ACTIONS, TASK_ACTIONS } from '../../src/schemas.ts'
+import { NODE_ACTIONS, TASK_ACTIONS } from '../../src/http/schemas.ts'
 import { type DevServer, startDev } from './dev-server.ts'
 
 const DOC = join(import.meta.dirname, '../../docs/demo.md')

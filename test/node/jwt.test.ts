@@ -4,7 +4,7 @@
  */
 import { createPublicKey, createVerify, generateKeyPairSync } from 'node:crypto'
 import { describe, expect, inject, it } from 'vitest'
-import { JwtSigner } from '../../src/jwt.ts'
+import { JwtSigner } from '../../src/origin/jwt.ts'
 
 const { JWT_PRIVATE_KEY, APIGW_PUBLIC_KEY } = inject('testSecrets')
 

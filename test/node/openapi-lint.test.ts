@@ -4,7 +4,7 @@
  */
 import { createConfig, lintFromString } from '@redocly/openapi-core'
 import { expect, it } from 'vitest'
-import { openApiDocument } from '../../src/openapi.ts'
+import { openApiDocument } from '../../src/http/openapi.ts'
 
 const lint = async (rules: Record<string, 'off'> = {}) =>
   lintFromString({

@@ -1,9 +1,9 @@
 /** Calls through the real app that capture its access log and metrics instead of printing them. */
 import { env } from 'cloudflare:workers'
 import { expect, vi } from 'vitest'
-import app from '../../src/app.ts'
-import type { GatewayEnv } from '../../src/env.ts'
+import app from '../../src/http/app.ts'
 import { type AccessLine, accessLineSchema } from '../../src/observability/line.ts'
+import type { DevelopmentBindings } from '../../src/origin/origin.ts'
 import { type CallInit, toRequest } from './helpers.ts'
 
 export interface Logged {
@@ -20,7 +20,7 @@ export interface Logged {
  * One call through the app (with the access log as in production: LOG_FORMAT json, and a METRICS
  * binding that records), capturing everything it printed.
  */
-export async function logged(path: string, init: CallInit = {}, overrides: Partial<GatewayEnv> = {}): Promise<Logged> {
+export async function logged(path: string, init: CallInit = {}, overrides: Partial<Env & DevelopmentBindings> = {}): Promise<Logged> {
   const points: AnalyticsEngineDataPoint[] = []
   const metrics: AnalyticsEngineDataset = { writeDataPoint: (point) => void points.push(point ?? {}) }
   const printed = (['log', 'warn', 'error', 'info', 'debug'] as const).map((level) => vi.spyOn(console, level).mockImplementation(() => {}))
@@ -42,7 +42,7 @@ export async function logged(path: string, init: CallInit = {}, overrides: Parti
 }
 
 /** The call's one access-log line: exactly one line, and nothing else printed. */
-export async function oneLine(path: string, init: CallInit = {}, overrides: Partial<GatewayEnv> = {}) {
+export async function oneLine(path: string, init: CallInit = {}, overrides: Partial<Env & DevelopmentBindings> = {}) {
   const result = await logged(path, init, overrides)
   expect(result.otherOutput).toEqual([])
   expect(result.lines).toHaveLength(1)

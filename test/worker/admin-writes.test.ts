@@ -4,7 +4,7 @@
  */
 import { env } from 'cloudflare:workers'
 import { type MockInstance, afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { CLOCK_AHEAD_MAX_MS, RECORD_BYTES_MAX } from '../../src/admin.ts'
+import { CLOCK_AHEAD_MAX_MS, RECORD_BYTES_MAX } from '../../src/http/admin.ts'
 import { tokenHash } from '../../src/credentials/hash.ts'
 import { appKey, tokenKey } from '../../src/credentials/records.ts'
 import { callWith, seedApp, uniqueCode } from './helpers.ts'

@@ -1,6 +1,6 @@
 /** The per-isolate caches' bound: in bytes, whatever the entries, the oldest forgotten first. */
 import { describe, expect, it } from 'vitest'
-import { BoundedCache } from '../../src/bounded-cache.ts'
+import { BoundedCache } from '../../src/lib/bounded-cache.ts'
 
 const sized = (maxBytes: number) => new BoundedCache<string>(maxBytes, (key, value) => key.length + value.length)
 

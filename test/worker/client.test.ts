@@ -4,8 +4,8 @@
  */
 import { env } from 'cloudflare:workers'
 import { expect, it } from 'vitest'
-import app from '../../src/app.ts'
-import { sopsClient } from '../../src/client.ts'
+import app from '../../src/http/app.ts'
+import { sopsClient } from '../../src/http/client.ts'
 import { fakeOrigin, seedApp, seedToken, uniqueCode } from './helpers.ts'
 
 const code = uniqueCode()

@@ -4,8 +4,8 @@
  * on the engine directly (fast_create_task is not a gateway resource); every operation and status
  * read goes through the gateway.
  */
-import { type EngineDriver, type Envelope, engineDriver } from './engine/driver.ts'
-import { engineScenarios } from './engine/scenarios.ts'
+import { type EngineDriver, type Envelope, engineDriver } from '../../engine/test/engine/driver.ts'
+import { engineScenarios } from '../../engine/test/engine/scenarios.ts'
 import { authHeader, call, seedApp, seedToken, uniqueCode } from './helpers.ts'
 
 const code = uniqueCode('scenarios')

@@ -5,7 +5,7 @@
  */
 import { env } from 'cloudflare:workers'
 import { expect, it } from 'vitest'
-import app from '../../src/app.ts'
+import app from '../../src/http/app.ts'
 import { authHeader, fakeOrigin, seedApp, seedToken, toRequest, uniqueCode } from './helpers.ts'
 
 const CALLS = 10_000

@@ -1,10 +1,10 @@
 /** Test helpers for calling the real gateway app in workerd with real KV records. */
 import { env, exports } from 'cloudflare:workers'
 import { inject } from 'vitest'
-import app from '../../src/app.ts'
+import app from '../../src/http/app.ts'
+import type { DevelopmentBindings } from '../../src/origin/origin.ts'
 import { secretHash, tokenHash } from '../../src/credentials/hash.ts'
 import { type AppRecord, type RateWindow, type ResourceName, appKey, appRecordSchema, tokenKey, tokenRecordSchema } from '../../src/credentials/records.ts'
-import type { GatewayEnv } from '../../src/env.ts'
 
 export interface AppOptions {
   secrets?: string[]
@@ -82,7 +82,7 @@ export function toRequest(path: string, init: CallInit): Request {
 export const call = (path: string, init: CallInit = {}) => exports.default.fetch(toRequest(path, init))
 
 /** A call to the same app with some configuration changed (e.g. ORIGIN_URL to a faulty origin). */
-export const callWith = (overrides: Partial<GatewayEnv>, path: string, init: CallInit = {}) =>
+export const callWith = (overrides: Partial<Env & DevelopmentBindings>, path: string, init: CallInit = {}) =>
   app.fetch(toRequest(path, init), { ...env, ...overrides })
 
 /** Base URL of the stand-in origin with the given behaviour (test/support/origin-server.ts). */

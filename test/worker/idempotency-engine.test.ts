@@ -3,9 +3,9 @@
  * one Idempotency-Key retry it once, where the same retries without a key each run it again.
  */
 import { describe, expect, it } from 'vitest'
-import { engineDriver } from './engine/driver.ts'
-import { findEntry } from './engine/scenarios.ts'
-import { single } from './engine/trees.ts'
+import { engineDriver } from '../../engine/test/engine/driver.ts'
+import { findEntry } from '../../engine/test/engine/scenarios.ts'
+import { single } from '../../engine/test/engine/trees.ts'
 import { call, exemptApp, uniqueCode } from './helpers.ts'
 
 const { headers } = await exemptApp({ rateLimits: [{ tokens: 1000, period: 1 }] }, uniqueCode('idem-engine'))

@@ -4,9 +4,8 @@
  */
 import { env } from 'cloudflare:workers'
 import { afterEach, describe, expect, inject, it, vi } from 'vitest'
-import app from '../../src/app.ts'
-import { sopsClient } from '../../src/client.ts'
-import type { GatewayEnv } from '../../src/env.ts'
+import app from '../../src/http/app.ts'
+import { sopsClient } from '../../src/http/client.ts'
 import { keyRecord } from '../../src/idempotency/client.ts'
 import { fingerprint } from '../../src/idempotency/fingerprint.ts'
 import type { Claim } from '../../src/idempotency/record.ts'
@@ -21,7 +20,7 @@ const executions = async (code: string) => (await (await fetch(`${inject('origin
 const NODE_PATH = '/api/bk-sops/prod/operate_node/2/12/'
 const skip = { node_id: 'n1', action: 'skip' }
 
-async function operateNode(config: Partial<GatewayEnv>, headers: Record<string, string>, key?: string, body: Record<string, unknown> = skip) {
+async function operateNode(config: Partial<Env>, headers: Record<string, string>, key?: string, body: Record<string, unknown> = skip) {
   return await callWith(config, NODE_PATH, { headers: { ...headers, ...(key === undefined ? {} : { 'Idempotency-Key': key }) }, body })
 }
 
@@ -52,7 +51,7 @@ function countingNamespace() {
 
 /** A namespace whose objects fail every call in the given way. */
 const failingNamespace = (fail: () => Promise<never>) =>
-  ({ getByName: () => ({ claim: fail, complete: fail, release: fail }) }) as unknown as GatewayEnv['IDEMPOTENCY_KEYS']
+  ({ getByName: () => ({ claim: fail, complete: fail, release: fail }) }) as unknown as Env['IDEMPOTENCY_KEYS']
 
 afterEach(() => vi.restoreAllMocks())
 
@@ -387,7 +386,7 @@ describe('when the store cannot be reached', () => {
           complete: () => Promise.reject(new Error('storage reset')),
         }
       },
-    } as unknown as GatewayEnv['IDEMPOTENCY_KEYS']
+    } as unknown as Env['IDEMPOTENCY_KEYS']
     const res = await operateNode({ ...OK, IDEMPOTENCY_KEYS: failsToStore }, headers, 'unstored')
     expect(await answer(res)).toMatchObject({ status: 200, replayed: null, body: { result: true, data: 'success' } })
     expect(error).toHaveBeenCalledWith('idempotency: claim not settled: complete: storage reset')

@@ -4,11 +4,11 @@
  * (test/node/openapi-lint.test.ts lints the same document.)
  */
 import { describe, expect, it } from 'vitest'
-import { ERRORS, type ErrorName, errorEnvelopeSchema } from '../../src/errors.ts'
-import { openApiDocument } from '../../src/openapi.ts'
-import { taskStatusSchema } from '../../src/schemas.ts'
-import { DEMO_TASKS } from '../../src/engine/demo/index.ts'
-import { engineDriver } from './engine/driver.ts'
+import { ERRORS, type ErrorName, errorEnvelopeSchema } from '../../src/lib/errors.ts'
+import { openApiDocument } from '../../src/http/openapi.ts'
+import { taskStatusSchema } from '../../src/http/schemas.ts'
+import { DEMO_TASKS } from '../../engine/src/demo/index.ts'
+import { engineDriver } from '../../engine/test/engine/driver.ts'
 import { authHeader, call, seedApp, uniqueCode } from './helpers.ts'
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the document is walked as plain JSON

@@ -33,6 +33,9 @@ describe('CORS', () => {
     expect((await call('/healthz', { headers: { Origin: 'https://ops.example.com' } })).headers.get('Access-Control-Allow-Origin')).toBeNull()
     const res = await callWith({ CORS_ORIGINS: '*' }, '/healthz', { headers: { Origin: 'https://ops.example.com' } })
     expect(res.headers.get('Access-Control-Expose-Headers')).toContain('X-Bkapi-Request-ID')
+    expect(res.headers.get('Access-Control-Allow-Origin')).toBe('https://ops.example.com')
+    expect(res.headers.get('Timing-Allow-Origin')).toBe('https://ops.example.com')
+    expect(res.headers.get('Vary')).toContain('Origin')
   })
 })
 

@@ -8,17 +8,16 @@
  */
 import { admit } from '../../../src/ratelimit/client.ts'
 import type { LimiterNamespace } from '../../../src/ratelimit/client.ts'
-import type { GatewayEnv } from '../../../src/env.ts'
-import { perEnv } from '../../../src/vars.ts'
+import { perEnv } from '../../../src/lib/vars.ts'
 
-interface Env extends GatewayEnv {
+interface EdgeEnv extends Env {
   /** The limit under test, e.g. `300/1`. */
   EDGE_LIMIT: string
 }
 
 /** Parsed once per env, as the gateway's config is: the same array each request, which a lease matches by identity. */
 const edgeWindows = perEnv((env) => {
-  const [tokens = 0, period = 0] = (env as Env).EDGE_LIMIT.split('/').map(Number)
+  const [tokens = 0, period = 0] = (env as EdgeEnv).EDGE_LIMIT.split('/').map(Number)
   return [{ tokens, period }]
 })
 

@@ -3,27 +3,26 @@
  * that reach a limiter object: `GET /__bench/limiter-calls` answers the count. Only the benchmarks
  * load this entry; production code has no counter.
  */
-import app from '../../../src/app.ts'
-import type { GatewayEnv } from '../../../src/env.ts'
-import { perEnv } from '../../../src/vars.ts'
+import app from '../../../src/http/app.ts'
+import { perEnv } from '../../../src/lib/vars.ts'
 
-export { CredentialFeed, Engine, EngineRegistry, EngineTask, IdempotencyKeys, RateLimiter } from '../../../src/index.ts'
+export { CredentialFeed, IdempotencyKeys, RateLimiter } from '../../../src/index.ts'
 
 let calls = 0
 /** One wrapped env per env object, so the gateway's per-env caches (its parsed config) keep working. */
-const counted = perEnv((env): GatewayEnv => {
+const counted = perEnv((env): Env => {
   const namespace = env.RATE_LIMITER
   const RATE_LIMITER = {
     getByName: (name: string) => {
       const stub = namespace.getByName(name)
       return { acquire: (request: Parameters<typeof stub.acquire>[0]) => (calls++, stub.acquire(request)) }
     },
-  } as unknown as GatewayEnv['RATE_LIMITER']
+  } as unknown as Env['RATE_LIMITER']
   return { ...env, RATE_LIMITER }
 })
 
 export default {
-  fetch(request: Request, env: GatewayEnv, ctx: ExecutionContext) {
+  fetch(request: Request, env: Env, ctx: ExecutionContext) {
     if (request.url.endsWith('/__bench/limiter-calls')) return Response.json({ calls })
     return app.fetch(request, counted(env), ctx)
   },

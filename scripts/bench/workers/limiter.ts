@@ -3,7 +3,6 @@
  * to the gateway's RateLimiter (bound from the gateway Worker), keyed by `?key=`, admitting without a
  * lease, and the call's own duration in Server-Timing.
  */
-import type { GatewayEnv } from '../../../src/env.ts'
 
 /** Never exhausted during a run, so every decision takes the write path of an admitted request. */
 const windows = [
@@ -12,7 +11,7 @@ const windows = [
 ]
 
 export default {
-  async fetch(request: Request, env: GatewayEnv): Promise<Response> {
+  async fetch(request: Request, env: Env): Promise<Response> {
     const key = new URL(request.url).searchParams.get('key') ?? 'one'
     const started = performance.now()
     const answer = await env.RATE_LIMITER.getByName(`bench/${key}`).acquire({ windows, admit: true })

@@ -4,10 +4,9 @@ import { createExecutionContext } from 'cloudflare:test'
 import { Hono } from 'hono'
 import { parseList } from 'structured-headers'
 import { describe, expect, it } from 'vitest'
-import type { Gateway } from '../../../src/context.ts'
+import type { Gateway } from '../../../src/http/context.ts'
 import type { AppRecord, RateWindow } from '../../../src/credentials/records.ts'
-import type { GatewayEnv } from '../../../src/env.ts'
-import { GatewayError } from '../../../src/errors.ts'
+import { GatewayError } from '../../../src/lib/errors.ts'
 import { rateLimit } from '../../../src/middleware/rate-limit.ts'
 import { callHeaders } from '../../../src/middleware/call-headers.ts'
 import type { LimiterNamespace } from '../../../src/ratelimit/client.ts'
@@ -54,10 +53,10 @@ function gateway(record: AppRecord) {
   return app
 }
 
-const call = (record: AppRecord, vars: Partial<GatewayEnv> = {}) =>
+const call = (record: AppRecord, vars: Partial<Env> = {}) =>
   gateway(record).request('/op', { method: 'POST' }, { ...env, ...vars }, createExecutionContext())
 
-const asBinding = (namespace: LimiterNamespace) => namespace as unknown as GatewayEnv['RATE_LIMITER']
+const asBinding = (namespace: LimiterNamespace) => namespace as unknown as Env['RATE_LIMITER']
 const namespaceThat = (acquire: () => Promise<never>) => asBinding({ getByName: () => ({ acquire }) })
 
 const tier = (res: Response) => /ratelimit;desc="([a-z-]+)"/.exec(res.headers.get('Server-Timing') ?? '')?.[1]
@@ -217,7 +216,7 @@ describe('rateLimit()', () => {
   })
 
   it('names a bad configuration value instead of crashing', async () => {
-    const cases: [Partial<GatewayEnv>, RegExp][] = [
+    const cases: [Partial<Env>, RegExp][] = [
       [{ RATE_LIMIT_DEFAULT: '10 per second' }, /invalid RATE_LIMIT_DEFAULT: '10 per second' is not/],
       [{ RATE_LIMIT_DEFAULT: '0/1s' }, /invalid RATE_LIMIT_DEFAULT/],
       [{ RATE_LIMIT_FAIL_MODE: 'sometimes' }, /invalid RATE_LIMIT_FAIL_MODE: must be one of open, closed/],

@@ -1,0 +1,101 @@
+/**
+ * The gateway: every SOPS resource runs the same pipeline, top to bottom (CONTRACT §4).
+ * Each step is one middleware in ./middleware; the resource table is ./resources.ts.
+ */
+import { Hono } from 'hono'
+import type { MiddlewareHandler } from 'hono'
+import type { ToSchema, TypedResponse } from 'hono/types'
+import type * as z from 'zod'
+import type { Gateway } from './context.ts'
+import { admin } from './admin.ts'
+import { type ErrorEnvelope, type ErrorStatus, GatewayError, bounded, errorResponse, jsonResponse } from '../lib/errors.ts'
+import { accessLog } from '../middleware/access-log.ts'
+import { authenticate } from '../middleware/authenticate.ts'
+import { callHeaders } from '../middleware/call-headers.ts'
+import { cors } from '../middleware/cors.ts'
+import { idempotency } from '../middleware/idempotency.ts'
+import { permission } from '../middleware/permission.ts'
+import { rateLimit } from '../middleware/rate-limit.ts'
+import { readBody } from '../middleware/read-body.ts'
+import { validate } from '../middleware/validate.ts'
+import { openApiDocument } from './openapi.ts'
+import { proxy } from '../origin/proxy.ts'
+import { type Resource, resources } from './resources.ts'
+import type { answerSchema, sopsErrorSchema } from './schemas.ts'
+
+const servesResource =
+  (resource: Resource): MiddlewareHandler<Gateway> =>
+  (c, next) => {
+    c.set('resource', resource.name)
+    return next()
+  }
+
+/** What every resource call goes through, in this order. */
+const pipeline = (resource: Resource) =>
+  [
+    servesResource(resource),
+    readBody(resource), // body size limit, and a POST body must be a JSON object
+    authenticate(), // credentials → app check → user check
+    validate(resource), // the parameters, and a POST's Idempotency-Key
+    permission(),
+    rateLimit(),
+    idempotency(), // a call with a key runs once; its repeats get the stored answer
+    proxy(resource),
+  ] as const
+
+const app = new Hono<Gateway>({ strict: false })
+
+app.use(accessLog()) // first, so it sees every call: 404s, preflights and faults included
+app.use(callHeaders()) // request ids and Server-Timing
+// Before CORS: the admin endpoint's requests end in it, so browsers never get to call it cross-origin.
+app.route('/_admin', admin)
+app.use(cors())
+app.get('/healthz', (c) => jsonResponse(200, { result: true, code: 0, message: 'ok', data: 'ok', request_id: c.get('requestId') }))
+app.get('/openapi.json', () => jsonResponse(200, openApiDocument()))
+for (const resource of resources) app.on(resource.method, [resource.esbPath, resource.gatewayPath], ...pipeline(resource))
+
+app.notFound((c) =>
+  errorResponse(new GatewayError('API_NOT_FOUND', { method: bounded(c.req.method), path: bounded(new URL(c.req.url).pathname) }), c.get('requestId')),
+)
+// What the caller must not see (an error's logDetail, a fault's stack) goes to the access-log line, from c.error.
+app.onError((err, c) =>
+  errorResponse(
+    err instanceof GatewayError ? err : new GatewayError('INTERNAL_SERVER_ERROR', { reason: 'unexpected error' }),
+    c.get('requestId'),
+  ),
+)
+
+export default app
+
+// ---- The app's type for hono/client, derived from the same resource table ----
+
+/** Credentials an ESB-form caller may put beside the parameters (the header is preferred). */
+interface EsbCredentials {
+  bk_app_code?: string
+  bk_app_secret?: string
+  bk_token?: string
+  bk_username?: string
+}
+
+type Params<R extends Resource> = z.input<R['schema']>
+type AsQuery<T> = { [K in keyof T]: T[K] extends string | undefined ? T[K] : string }
+type Fields<R extends Resource, T> = R['method'] extends 'get' ? ({} extends T ? { query?: AsQuery<T> } : { query: AsQuery<T> }) : { json: T }
+type IdParams = { bk_biz_id: string; task_id: string }
+
+/** SOPS's own answer: success with the resource's data, or SOPS's error (HTTP 200, result false). */
+export type OriginAnswer<R extends Resource> = z.output<ReturnType<typeof answerSchema<R['data']>>> | z.output<typeof sopsErrorSchema>
+
+type Responses<R extends Resource> =
+  | TypedResponse<OriginAnswer<R>, 200, 'json'>
+  | { [S in ErrorStatus]: TypedResponse<ErrorEnvelope, S, 'json'> }[ErrorStatus]
+
+/** Both URL forms of one resource (distributes over a union of resources). */
+type RoutesOf<R extends Resource> = R extends Resource
+  ? ToSchema<R['method'], R['esbPath'], Fields<R, Params<R> & EsbCredentials>, Responses<R>> &
+      ToSchema<R['method'], R['gatewayPath'], { param: IdParams } & Fields<R, Omit<Params<R>, keyof IdParams>>, Responses<R>>
+  : never
+
+type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never
+
+/** Every route of the resource table, typed for `hc<AppType>()` (see ./client.ts). */
+export type AppType = Hono<Gateway, UnionToIntersection<RoutesOf<(typeof resources)[number]>>>

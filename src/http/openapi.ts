@@ -1,0 +1,282 @@
+/**
+ * /openapi.json (OpenAPI 3.1), generated: the operations from the resource table and its zod schemas,
+ * the error responses from the error catalogue, the envelopes from the schemas that type them
+ * (./errors.ts for the gateway's own, ./schemas.ts for SOPS's).
+ */
+import * as z from 'zod'
+import {
+  ERRORS,
+  ERROR_NAMES,
+  type ErrorEnvelope,
+  type ErrorName,
+  type ErrorStatus,
+  GatewayError,
+  errorEnvelopeSchema,
+  fieldProblemSchema,
+  invalidParameters,
+} from '../lib/errors.ts'
+import { IDEMPOTENCY_KEY_MAX } from '../idempotency/key.ts'
+import { type Resource, resources } from './resources.ts'
+import { ID_PATTERN, answerSchema, sopsErrorSchema, taskStatusSchema } from './schemas.ts'
+
+// ---- Headers: the one place to document another one ----
+
+type Status = 200 | ErrorStatus
+
+interface ResponseHeader {
+  /** Which responses carry it: all, the gateway's own errors, or those of the statuses listed. */
+  on: 'all' | 'errors' | readonly Status[]
+  required?: boolean
+  description: string
+  schema: object
+}
+
+const text = { type: 'string' }
+const count = { type: 'integer', minimum: 0 }
+
+/** Every response header the gateway documents, and on which responses: a new header is one line here. */
+const RESPONSE_HEADERS: Record<string, ResponseHeader> = {
+  'X-Bkapi-Request-ID': { on: 'all', required: true, description: 'the id of this call (UUID v4), also the request_id of the body', schema: { type: 'string', format: 'uuid' } },
+  'X-Request-ID': { on: 'all', required: true, description: 'the X-Request-ID the caller sent when short and safe, else the request id without dashes', schema: text },
+  'X-Bkapi-Error-Code': { on: 'errors', description: 'the code of the error, as in the body', schema: text },
+  'X-Bkapi-Error-Message': { on: 'errors', description: 'the message of the error, non-ASCII characters percent-encoded', schema: text },
+  'X-Bkapi-RateLimit-Limit': { on: 'all', description: 'calls allowed in the tightest window (once the call reached the rate limiter)', schema: count },
+  'X-Bkapi-RateLimit-Remaining': { on: 'all', description: 'calls left in that window', schema: count },
+  'X-Bkapi-RateLimit-Reset': { on: 'all', description: 'seconds until that window frees quota', schema: count },
+  'X-Bkapi-RateLimit-Plugin': { on: 'all', description: 'the limiting plugin, `bk-resource-rate-limit`', schema: text },
+  'RateLimit-Policy': { on: 'all', description: 'every window, as an RFC 9651 list: `"60s";q=600;w=60`', schema: text },
+  RateLimit: { on: 'all', description: 'the tightest window: `"1s";r=9;t=1` (remaining, seconds to reset)', schema: text },
+  'Retry-After': { on: [409, 429], required: true, description: 'seconds to wait before calling again', schema: count },
+  'Idempotent-Replayed': {
+    on: [200, 502, 504],
+    description: '`true` on the stored answer to an earlier call with the same Idempotency-Key (SOPS was not called again)',
+    schema: { type: 'string', enum: ['true'] },
+  },
+  'Sops-Trace-Id': { on: [200], description: "SOPS's trace id of the call, when SOPS sent one", schema: text },
+  'Server-Timing': {
+    on: 'all',
+    required: true,
+    description: 'what each step waited for and which tier answered: `auth;desc="isolate";dur=0, ratelimit;desc="lease";dur=0, origin;desc="200";dur=41.2, total;dur=42`',
+    schema: text,
+  },
+}
+
+interface RequestHeader {
+  methods: readonly Resource['method'][]
+  description: string
+  schema: object
+}
+
+/** Request headers beside the credentials, and the methods that read them: a new header is one line here. */
+const REQUEST_HEADERS: Record<string, RequestHeader> = {
+  'X-Request-ID': { methods: ['get', 'post'], description: 'your own id for the call, echoed back and passed to SOPS', schema: text },
+  'Idempotency-Key': {
+    methods: ['post'],
+    description:
+      'a retry with the key of an earlier call gets that call\'s answer (Idempotent-Replayed: true) instead of running the operation again; kept 24 hours, per app',
+    schema: { type: 'string', minLength: 1, maxLength: IDEMPOTENCY_KEY_MAX },
+  },
+}
+
+const headersOf = (status: Status) =>
+  Object.fromEntries(
+    Object.entries(RESPONSE_HEADERS)
+      .filter(([, h]) => h.on === 'all' || (h.on === 'errors' ? status !== 200 : h.on.includes(status)))
+      .map(([name]) => [name, { $ref: `#/components/headers/${name}` }]),
+  )
+
+// ---- Credentials (CONTRACT §3) ----
+
+const apiKey = (where: 'header' | 'query' | 'cookie', name: string, description: string) => ({ type: 'apiKey', in: where, name, description })
+
+const SECURITY_SCHEMES = {
+  bkapiAuthorization: apiKey(
+    'header',
+    'X-Bkapi-Authorization',
+    'JSON object: `{"bk_app_code", "bk_app_secret", and "bk_token" or (apps exempt from user verification) "bk_username"}`. When present, the only source of credentials.',
+  ),
+  bkAppCode: apiKey('query', 'bk_app_code', 'ESB form, without the header; in a POST it may be a body field instead'),
+  bkAppSecret: apiKey('query', 'bk_app_secret', 'ESB form, without the header; in a POST it may be a body field instead'),
+  bkToken: apiKey('query', 'bk_token', "the user's login token (ESB form); in a POST it may be a body field instead"),
+  bkUsername: apiKey('query', 'bk_username', 'the user, for apps exempt from user verification (ESB form); or a body field'),
+  bkTokenCookie: apiKey(
+    'cookie',
+    'bk_token',
+    'the login cookie, read when no bk_token is given; such a call must be a GET or carry Content-Type: application/json',
+  ),
+}
+
+type Scheme = keyof typeof SECURITY_SCHEMES
+
+/** Any one of these: the header, or the app's code and secret with a user. */
+const SECURITY: Partial<Record<Scheme, []>>[] = [
+  { bkapiAuthorization: [] },
+  { bkAppCode: [], bkAppSecret: [], bkToken: [] },
+  { bkAppCode: [], bkAppSecret: [], bkUsername: [] },
+  { bkAppCode: [], bkAppSecret: [], bkTokenCookie: [] },
+]
+
+/** ESB credentials as body fields of a POST. */
+const BODY_CREDENTIALS = Object.fromEntries(
+  ['bk_app_code', 'bk_app_secret', 'bk_token', 'bk_username'].map((field) => [
+    field,
+    { type: 'string', description: 'ESB credentials: read only when X-Bkapi-Authorization is absent' },
+  ]),
+)
+
+// ---- Operations ----
+
+type JsonSchema = { properties?: Record<string, object>; required?: string[]; [key: string]: unknown }
+
+/** How zod schemas become JSON Schema here: as the caller writes them, integers without zod's safe-integer bounds. */
+const TO_JSON_SCHEMA = {
+  io: 'input',
+  unrepresentable: 'any',
+  override: ({ jsonSchema }) => {
+    if (jsonSchema.type !== 'integer') return
+    if (jsonSchema.minimum === Number.MIN_SAFE_INTEGER) delete jsonSchema.minimum
+    if (jsonSchema.maximum === Number.MAX_SAFE_INTEGER) delete jsonSchema.maximum
+  },
+} satisfies z.core.ToJSONSchemaParams
+
+/** A zod schema as JSON Schema inside the document (no `$schema` of its own). */
+function jsonSchema(schema: z.ZodType): JsonSchema {
+  const { $schema: _, ...rest } = z.toJSONSchema(schema, TO_JSON_SCHEMA) as JsonSchema
+  return rest
+}
+
+const ID_FIELDS = ['bk_biz_id', 'task_id']
+
+function operation(resource: Resource, form: 'esb' | 'gateway') {
+  const params = jsonSchema(resource.schema)
+  const inPath = form === 'gateway' ? ID_FIELDS : []
+  const fields = Object.fromEntries(Object.entries(params.properties ?? {}).filter(([k]) => !inPath.includes(k)))
+  const required = (params.required ?? []).filter((k) => !inPath.includes(k))
+  const parameters = [
+    ...inPath.map((name) => ({ name, in: 'path', required: true, schema: { type: 'string', pattern: ID_PATTERN } })),
+    ...(resource.method === 'get' ? Object.entries(fields).map(([name, schema]) => ({ name, in: 'query', required: required.includes(name), schema })) : []),
+    ...Object.entries(REQUEST_HEADERS)
+      .filter(([, h]) => h.methods.includes(resource.method))
+      .map(([name, h]) => ({ name, in: 'header', required: false, description: h.description, schema: h.schema })),
+  ]
+  const body = { type: 'object', properties: { ...fields, ...BODY_CREDENTIALS }, required }
+  return {
+    operationId: `${resource.name}_${form}`,
+    summary: `${resource.summary} (${form === 'esb' ? 'ESB form' : 'API-gateway form'})`,
+    tags: [resource.name],
+    security: SECURITY,
+    parameters,
+    ...(resource.method === 'post' ? { requestBody: { required: true, content: { 'application/json': { schema: body } } } } : {}),
+    responses: {
+      '200': { $ref: `#/components/responses/${resource.name}` },
+      ...Object.fromEntries(errorStatuses().map((status) => [String(status), { $ref: `#/components/responses/error_${status}` }])),
+    },
+  }
+}
+
+// ---- Responses ----
+
+const errorStatuses = () => [...new Set(Object.values(ERRORS).map((e) => e.status))].sort() as ErrorStatus[]
+
+const EXAMPLE_REQUEST_ID = '6c1e5b9e-2f4a-4c39-9b0e-1f0c2d3e4a5b'
+
+function errorResponse(status: ErrorStatus) {
+  const names = ERROR_NAMES.filter((name) => ERRORS[name].status === status)
+  const ref = (name: ErrorName) => ({ $ref: `#/components/schemas/${name}` })
+  return {
+    description: names.map((name) => `${name} (${ERRORS[name].code}): ${ERRORS[name].message}`).join('; '),
+    headers: headersOf(status),
+    content: {
+      'application/json': {
+        schema: names.length === 1 ? ref(names[0]!) : { oneOf: names.map(ref) },
+        examples: Object.fromEntries(names.map((name) => [name, { summary: ERRORS[name].message, value: exampleError(name) }])),
+      },
+    },
+  }
+}
+
+/** The envelope the gateway answers with, made by its own error class. */
+const exampleError = (name: ErrorName): ErrorEnvelope =>
+  (name === 'REQUEST_PARAM_INVALID'
+    ? invalidParameters([{ path: 'task_id', message: 'must be a positive integer' }])
+    : new GatewayError(name)
+  ).envelope(EXAMPLE_REQUEST_ID)
+
+/** Each error code's own schema: the envelope with that code and code_name. */
+const errorSchemas = () =>
+  Object.fromEntries(
+    ERROR_NAMES.map((name) => [
+      name,
+      {
+        description: ERRORS[name].message,
+        allOf: [
+          { $ref: '#/components/schemas/ErrorEnvelope' },
+          { type: 'object', properties: { code: { const: ERRORS[name].code }, code_name: { const: name } } },
+        ],
+      },
+    ]),
+  )
+
+/** The answers' schemas, with the shared ones (TaskStatus) once under components. */
+function answerSchemas() {
+  const registry = z.registry<{ id: string }>()
+  registry.add(errorEnvelopeSchema, { id: 'ErrorEnvelope' })
+  registry.add(fieldProblemSchema, { id: 'FieldProblem' })
+  registry.add(sopsErrorSchema, { id: 'SopsError' })
+  registry.add(taskStatusSchema, { id: 'TaskStatus' })
+  for (const resource of resources) registry.add(answerSchema(resource.data), { id: `${resource.name}_answer` })
+  const { schemas } = z.toJSONSchema(registry, { ...TO_JSON_SCHEMA, uri: (id) => `#/components/schemas/${id}` })
+  return Object.fromEntries(Object.entries(schemas).map(([id, { $schema: _, $id: __, ...schema }]) => [id, schema]))
+}
+
+const answerResponse = (resource: Resource) => ({
+  description: `SOPS's answer: \`result: true\` with the ${resource.name} data, or SOPS's own refusal (\`result: false\`, SOPS's code)`,
+  headers: headersOf(200),
+  content: {
+    'application/json': {
+      schema: { oneOf: [{ $ref: `#/components/schemas/${resource.name}_answer` }, { $ref: '#/components/schemas/SopsError' }] },
+    },
+  },
+})
+
+// ---- The document ----
+
+/** OpenAPI paths use {name} where Hono uses :name, and BlueKing's paths end with a slash. */
+const openApiPath = (path: string) => `${path.replace(/:(\w+)/g, '{$1}')}/`
+
+const LICENSE = { name: 'MIT', identifier: 'MIT' }
+
+let document: object | undefined
+
+export function openApiDocument(): object {
+  document ??= {
+    openapi: '3.1.0',
+    info: {
+      title: 'sops-edge',
+      version: '1',
+      description:
+        'Edge gateway for BlueKing SOPS task and node operations. Every answer is the envelope `{result, code, message, data, request_id}`; errors the gateway makes also carry `code_name`.',
+      license: LICENSE,
+    },
+    servers: [{ url: '/', description: 'the gateway that serves this document' }],
+    tags: resources.map((r) => ({ name: r.name, description: r.summary })),
+    paths: Object.fromEntries(
+      resources.flatMap((r) => [
+        [openApiPath(r.gatewayPath), { [r.method]: operation(r, 'gateway') }],
+        [openApiPath(r.esbPath), { [r.method]: operation(r, 'esb') }],
+      ]),
+    ),
+    components: {
+      securitySchemes: SECURITY_SCHEMES,
+      schemas: { ...answerSchemas(), ...errorSchemas() },
+      responses: {
+        ...Object.fromEntries(resources.map((r) => [r.name, answerResponse(r)])),
+        ...Object.fromEntries(errorStatuses().map((status) => [`error_${status}`, errorResponse(status)])),
+      },
+      headers: Object.fromEntries(
+        Object.entries(RESPONSE_HEADERS).map(([name, h]) => [name, { description: h.description, required: h.required ?? false, schema: h.schema }]),
+      ),
+    },
+  }
+  return document
+}
