@@ -9,13 +9,10 @@ import { FEED_REPLICAS, replicaName } from './feed.ts'
 import { APP_CODE_MAX } from './records.ts'
 import { catchUpWithFeed } from './store.ts'
 
-/** `app:<code>` and `token:<sha256 of the token>`: the only keys the store holds. */
-export const APP_KEY_PATTERN = `app:[A-Za-z0-9_.-]{1,${APP_CODE_MAX}}`
-export const TOKEN_KEY_PATTERN = 'token:[0-9a-f]{64}'
-
+/** `app:<code>` or `token:<sha256 of the token>`: the only keys the store holds. */
 export const credentialKeySchema = z
   .string()
-  .regex(new RegExp(`^(?:${APP_KEY_PATTERN}|${TOKEN_KEY_PATTERN})$`), 'must be app:<bk_app_code> or token:<sha256 hex>')
+  .regex(new RegExp(`^(?:app:[A-Za-z0-9_.-]{1,${APP_CODE_MAX}}|token:[0-9a-f]{64})$`), 'must be app:<bk_app_code> or token:<sha256 hex>')
 
 /** Puts (a JSON text) or deletes (null) the record under `key`, in KV and in the feed. */
 export async function writeCredential(env: Env, key: string, record: string | null): Promise<void> {

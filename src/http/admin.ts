@@ -9,15 +9,15 @@
  * dates the write itself, so no record can claim a later date than the writes that follow it.
  */
 import { zValidator } from '@hono/zod-validator'
-import { Hono } from 'hono'
+import { Hono, type MiddlewareHandler } from 'hono'
 import { bearerAuth } from 'hono/bearer-auth'
 import { createMiddleware } from 'hono/factory'
 import * as z from 'zod'
 import { readBounded } from '../origin/bounded-read.ts'
 import type { Gateway, GatewayContext } from './context.ts'
 import { listKeyNames } from '../credentials/list.ts'
-import { appRecordSchema, tokenRecordSchema } from '../credentials/records.ts'
-import { APP_KEY_PATTERN, TOKEN_KEY_PATTERN, credentialKeySchema, writeCredential } from '../credentials/write.ts'
+import { type AppRecord, type TokenRecord, appRecordSchema, tokenRecordSchema } from '../credentials/records.ts'
+import { credentialKeySchema, writeCredential } from '../credentials/write.ts'
 import { GatewayError, bounded, invalidParameters, jsonResponse, toProblems } from '../lib/errors.ts'
 import { perEnv } from '../lib/vars.ts'
 
@@ -93,6 +93,17 @@ function refuseFuture(createdAt: string): void {
   }
 }
 
+/**
+ * The body checked with the schema of the key's kind (the key itself is checked before). zod-validator
+ * types its middleware for Hono's default env; called here, it runs in the gateway's.
+ */
+const validByKind = {
+  app: valid('json', appRecordSchema) as unknown as MiddlewareHandler<Gateway>,
+  token: valid('json', tokenRecordSchema) as unknown as MiddlewareHandler<Gateway>,
+}
+const validRecord: MiddlewareHandler<Gateway, '/credentials/:key', { out: { json: AppRecord | TokenRecord } }> = (c, next) =>
+  validByKind[c.req.param('key').startsWith('app:') ? 'app' : 'token'](c, next)
+
 const ok = (data: unknown, requestId: string) => jsonResponse(200, { result: true, code: 0, message: 'success', data, request_id: requestId })
 const keyParam = valid('param', z.object({ key: credentialKeySchema }))
 
@@ -106,22 +117,18 @@ export const admin = new Hono<Gateway>()
     const record = await c.env.CREDENTIALS.get(c.req.valid('param').key, 'json')
     return ok(record, c.get('requestId'))
   })
-  .put(`/credentials/:key{${APP_KEY_PATTERN}}`, jsonBody, valid('json', appRecordSchema), async (c) => {
-    const key = c.req.param('key')
-    const record = c.req.valid('json')
-    if (`app:${record.bk_app_code}` !== key) throw invalidParameters([{ path: 'bk_app_code', message: 'must match the key' }])
-    refuseFuture(record.created_at)
-    await writeCredential(c.env, key, JSON.stringify({ ...record, updated_at: new Date().toISOString() }))
-    return ok(null, c.get('requestId'))
-  })
-  .put(`/credentials/:key{${TOKEN_KEY_PATTERN}}`, jsonBody, valid('json', tokenRecordSchema), async (c) => {
+  .put('/credentials/:key', keyParam, jsonBody, validRecord, async (c) => {
+    const { key } = c.req.valid('param')
     const record = c.req.valid('json')
     refuseFuture(record.created_at)
-    await writeCredential(c.env, c.req.param('key'), JSON.stringify(record))
+    if ('bk_app_code' in record) {
+      if (`app:${record.bk_app_code}` !== key) throw invalidParameters([{ path: 'bk_app_code', message: 'must match the key' }])
+      await writeCredential(c.env, key, JSON.stringify({ ...record, updated_at: new Date().toISOString() }))
+    } else {
+      await writeCredential(c.env, key, JSON.stringify(record))
+    }
     return ok(null, c.get('requestId'))
   })
-  // Any other key: refused by keyParam, naming the key.
-  .put('/credentials/:key', keyParam)
   .delete('/credentials/:key', keyParam, async (c) => {
     await writeCredential(c.env, c.req.valid('param').key, null)
     return ok(null, c.get('requestId'))

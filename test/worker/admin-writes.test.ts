@@ -73,7 +73,8 @@ describe('a written record', () => {
     const { key, record } = await freshApp()
     const { disabled: _disabled, updated_at: _updatedAt, ...sent } = record
     const before = Date.now()
-    const res = await admin('PUT', `/credentials/${key}`, { body: { ...sent, updated_at: '2999-01-01T00:00:00.000Z' } })
+    // The key percent-encoded, as the CLI sends it.
+    const res = await admin('PUT', `/credentials/${encodeURIComponent(key)}`, { body: { ...sent, updated_at: '2999-01-01T00:00:00.000Z' } })
     expect(res.status).toBe(200)
     const { updated_at, ...kept } = (await stored(key))!
     expect(kept).toEqual({ ...sent, disabled: false })
