@@ -77,7 +77,12 @@ try {
   )
   console.log(`  limiter object calls: ${limiter.calls} for ${limiter.admitted} admitted requests (measured runs, after a warm-up)`)
   console.log(
+    `  printing a line: the gateway's access line ${µs(added('on', 'unprinted'))} µs/request (${spread('on', 'unprinted')}), ` +
+      `the floor's line of the same fields ${µs(added('floor', 'floorUnprinted'))} (${spread('floor', 'floorUnprinted')})`,
+  )
+  console.log(
     `bench: throughput ratio ${(rps('on') / rps('bare')).toFixed(2)}, added CPU ${µs(added('on', 'bare'))} µs/request, ` +
+      `checks over floor ${µs(added('on', 'floor'))} µs/request, ` +
       `limiter calls per admitted request ${(limiter.calls / limiter.admitted).toFixed(4)}`,
   )
 } finally {

@@ -5,6 +5,7 @@
  * gateway does not know is refused by name, never stored and carried along.
  */
 import * as z from 'zod'
+import { RESOURCE_NAMES } from '../http/resources.ts'
 
 /** Every credential value is at most this long (CONTRACT §3), checked before any lookup. */
 export const CREDENTIAL_VALUE_MAX = 128
@@ -13,9 +14,6 @@ export const APP_CODE_MAX = 32
 export const APP_SECRET_MAX = CREDENTIAL_VALUE_MAX
 /** Every rate window is enforced; an app record holds at most this many. */
 export const RATE_WINDOWS_MAX = 4
-
-export const RESOURCE_NAMES = ['operate_node', 'operate_task', 'node_callback', 'get_task_status'] as const
-export type ResourceName = (typeof RESOURCE_NAMES)[number]
 
 const hex64 = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits')
 const isoTime = z.iso.datetime()

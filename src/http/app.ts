@@ -4,7 +4,7 @@
  */
 import { Hono } from 'hono'
 import type { MiddlewareHandler } from 'hono'
-import type { ToSchema, TypedResponse } from 'hono/types'
+import type { ParamKeys, ToSchema, TypedResponse } from 'hono/types'
 import type * as z from 'zod'
 import type { Gateway } from './context.ts'
 import { admin } from './admin.ts'
@@ -23,15 +23,17 @@ import { proxy } from '../origin/proxy.ts'
 import { type Resource, resources } from './resources.ts'
 import type { answerSchema, sopsErrorSchema } from './schemas.ts'
 
+type TableResource = (typeof resources)[number]
+
 const servesResource =
-  (resource: Resource): MiddlewareHandler<Gateway> =>
+  (resource: TableResource): MiddlewareHandler<Gateway> =>
   (c, next) => {
     c.set('resource', resource.name)
     return next()
   }
 
 /** What every resource call goes through, in this order. */
-const pipeline = (resource: Resource) =>
+const pipeline = (resource: TableResource) =>
   [
     servesResource(resource),
     readBody(resource), // body size limit, and a POST body must be a JSON object
@@ -80,7 +82,8 @@ interface EsbCredentials {
 type Params<R extends Resource> = z.input<R['schema']>
 type AsQuery<T> = { [K in keyof T]: T[K] extends string | undefined ? T[K] : string }
 type Fields<R extends Resource, T> = R['method'] extends 'get' ? ({} extends T ? { query?: AsQuery<T> } : { query: AsQuery<T> }) : { json: T }
-type IdParams = { bk_biz_id: string; task_id: string }
+/** The ids in a resource's gateway path, as text. */
+type PathParams<R extends Resource> = Record<ParamKeys<R['gatewayPath']>, string>
 
 /** SOPS's own answer: success with the resource's data, or SOPS's error (HTTP 200, result false). */
 export type OriginAnswer<R extends Resource> = z.output<ReturnType<typeof answerSchema<R['data']>>> | z.output<typeof sopsErrorSchema>
@@ -92,7 +95,7 @@ type Responses<R extends Resource> =
 /** Both URL forms of one resource (distributes over a union of resources). */
 type RoutesOf<R extends Resource> = R extends Resource
   ? ToSchema<R['method'], R['esbPath'], Fields<R, Params<R> & EsbCredentials>, Responses<R>> &
-      ToSchema<R['method'], R['gatewayPath'], { param: IdParams } & Fields<R, Omit<Params<R>, keyof IdParams>>, Responses<R>>
+      ToSchema<R['method'], R['gatewayPath'], { param: PathParams<R> } & Fields<R, Omit<Params<R>, ParamKeys<R['gatewayPath']>>>, Responses<R>>
   : never
 
 type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never

@@ -31,6 +31,12 @@ export interface Claim {
   ttlMs: number
 }
 
+/**
+ * Every method takes the caller's time `at`, as the limiter does: the gateway leaves it out (the
+ * object's own clock), tests pass a clock of their own and never wait on the wall clock.
+ */
+type At = number | undefined
+
 export type ClaimResult =
   /** This call holds the key: it runs, then completes or releases the claim. */
   | { status: 'claimed' }
@@ -72,6 +78,9 @@ const SWEEP_INTERVAL_MS = 60_000
 
 export class IdempotencyKeys extends DurableObject {
   readonly #sql: SqlStorage
+  #lastNow = 0
+  /** When the alarm is set (null: none), once read: only this object sets it. */
+  #alarmAt: number | null | undefined
 
   constructor(ctx: DurableObjectState, env: Cloudflare.Env) {
     super(ctx, env)
@@ -79,8 +88,8 @@ export class IdempotencyKeys extends DurableObject {
     this.#sql.exec(SCHEMA)
   }
 
-  async claim({ key, fingerprint, token, inFlightMs, ttlMs }: Claim): Promise<ClaimResult> {
-    const now = Date.now()
+  async claim({ key, fingerprint, token, inFlightMs, ttlMs }: Claim, at?: At): Promise<ClaimResult> {
+    const now = this.#clock(at)
     const row = this.#live(key, now)
     if (!row) {
       const inFlightUntil = now + inFlightMs
@@ -102,8 +111,8 @@ export class IdempotencyKeys extends DurableObject {
    * Stores the claiming call's outcome, kept for the TTL from now. A call presumed lost that reports
    * after all still records what really happened. False when the claim is no longer this call's.
    */
-  async complete(key: string, token: string, outcome: StoredOutcome): Promise<boolean> {
-    const now = Date.now()
+  async complete(key: string, token: string, outcome: StoredOutcome, at?: At): Promise<boolean> {
+    const now = this.#clock(at)
     const row = this.#live(key, now)
     if (row?.token !== token || row.outcome !== null) return false
     const expiresAt = now + row.ttl_ms
@@ -113,17 +122,24 @@ export class IdempotencyKeys extends DurableObject {
   }
 
   /** Frees the key of a call that ended before reaching the origin, so a corrected retry can run. */
-  release(key: string, token: string): void {
-    const row = this.#live(key, Date.now())
+  release(key: string, token: string, at?: At): void {
+    const row = this.#live(key, this.#clock(at))
     if (row?.token === token && row.outcome === null) this.#sql.exec('DELETE FROM keys WHERE key = ?', key)
   }
 
   /** Sweeps the expired records, and comes back for the next ones. */
   override async alarm(): Promise<void> {
-    const now = Date.now()
+    const now = this.#clock(undefined)
     this.#sql.exec('DELETE FROM keys WHERE expires_at <= ?', now)
     const { next } = this.#sql.exec<{ next: number | null }>('SELECT MIN(expires_at) AS next FROM keys').one()
-    if (next !== null) await this.ctx.storage.setAlarm(Math.max(next, now + SWEEP_INTERVAL_MS))
+    this.#alarmAt = next === null ? null : Math.max(next, now + SWEEP_INTERVAL_MS)
+    if (this.#alarmAt !== null) await this.ctx.storage.setAlarm(this.#alarmAt)
+  }
+
+  /** Never goes backwards, so a clock step cannot bring an expired record back. */
+  #clock(at: At): number {
+    this.#lastNow = Math.max(at ?? Date.now(), this.#lastNow)
+    return this.#lastNow
   }
 
   /** The key's record, unless there is none or it has expired (the sweep may not have run yet). */
@@ -133,7 +149,9 @@ export class IdempotencyKeys extends DurableObject {
 
   /** Keeps an alarm set no later than `expiresAt`. */
   async #sweepBy(expiresAt: number): Promise<void> {
-    const alarm = await this.ctx.storage.getAlarm()
-    if (alarm === null || alarm > expiresAt) await this.ctx.storage.setAlarm(expiresAt)
+    if (this.#alarmAt === undefined) this.#alarmAt = await this.ctx.storage.getAlarm()
+    if (this.#alarmAt !== null && this.#alarmAt <= expiresAt) return
+    this.#alarmAt = expiresAt
+    await this.ctx.storage.setAlarm(expiresAt)
   }
 }

@@ -9,6 +9,7 @@
  */
 import type { MiddlewareHandler, Next } from 'hono'
 import type { Gateway, GatewayContext } from '../http/context.ts'
+import { background } from '../lib/background.ts'
 import { GatewayError } from '../lib/errors.ts'
 import { type KeyRecord, StoreUnavailable, keyRecord } from '../idempotency/client.ts'
 import { idempotencyConfig } from '../idempotency/config.ts'
@@ -34,8 +35,9 @@ async function once(c: GatewayContext, next: Next, key: string): Promise<Respons
     claimed = await record.claim(claim)
   } catch (error) {
     if (!(error instanceof StoreUnavailable)) throw error
-    // The claim may have landed all the same: free it, or the key would soon read as lost.
-    await record.release(token).catch(() => undefined)
+    // The claim may have landed all the same: free it, or the key would soon read as lost. In the
+    // background: the 500 need not wait on a store that just failed.
+    background(c)(record.release(token))
     timings.idempotency = { desc: 'unavailable', dur: performance.now() - started }
     throw new GatewayError('INTERNAL_SERVER_ERROR', { reason: 'idempotency store unavailable' }, { logDetail: error.message })
   }
@@ -68,7 +70,7 @@ async function once(c: GatewayContext, next: Next, key: string): Promise<Respons
  */
 async function settle(c: GatewayContext, record: KeyRecord, token: string): Promise<void> {
   try {
-    // The proxy step records the origin's timing as soon as it has called the origin (src/origin.ts).
+    // The proxy step records the origin's timing as soon as it has called the origin (src/origin/origin.ts).
     if (c.get('timings').origin === undefined) return await record.release(token)
     const body = await c.res.text()
     c.res = new Response(body, c.res)

@@ -8,11 +8,12 @@ import { background } from '../lib/background.ts'
 import type { Gateway } from '../http/context.ts'
 import { GatewayError } from '../lib/errors.ts'
 import { LimiterUnavailable, admit } from '../ratelimit/client.ts'
-import type { Verdict } from '../ratelimit/client.ts'
+import type { Clock, Verdict } from '../ratelimit/client.ts'
 import { limiterConfig } from '../ratelimit/config.ts'
 import { rateLimitHeaders } from '../ratelimit/headers.ts'
 
-export function rateLimit(): MiddlewareHandler<Gateway> {
+/** `clock`: a test's, as the limiter client takes one; the gateway runs on the isolate's own. */
+export function rateLimit({ clock }: { clock?: Clock } = {}): MiddlewareHandler<Gateway> {
   return async (c, next) => {
     const timings = c.get('timings')
     const config = limiterConfig(c.env)
@@ -30,6 +31,7 @@ export function rateLimit(): MiddlewareHandler<Gateway> {
         timeoutMs: config.timeoutMs,
         leaseMs: config.leaseMs,
         waitUntil: background(c),
+        clock,
       })
       verdict = outcome instanceof Promise ? await outcome : outcome
     } catch (error) {

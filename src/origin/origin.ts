@@ -17,6 +17,8 @@ const ENGINE_BASE = 'https://engine.internal/'
 /** The origin headers a caller may see, each only with a value of safe characters. */
 const PASSED_HEADERS = ['Sops-Trace-Id']
 const SAFE_HEADER_VALUE = /^[A-Za-z0-9._:-]{1,128}$/
+/** SOPS's UNKNOWN_ERROR, for a refusal it sent without a code. */
+const SOPS_UNKNOWN_ERROR = 3599999
 
 export interface OriginRequest {
   method: 'GET' | 'POST'
@@ -24,6 +26,8 @@ export interface OriginRequest {
   path: string
   /** The operation's fields: the JSON body of a POST, the query of a GET. */
   fields: Record<string, unknown>
+  /** Fields SOPS answers beside `data` for this resource (start_task's task_url, …), kept as sent. */
+  answerFields: readonly string[]
   headers: Record<string, string>
 }
 
@@ -34,6 +38,8 @@ export interface OriginEnvelope {
   message: string
   data: unknown
   trace_id?: string
+  /** The resource's answer fields beside `data`, those the origin sent. */
+  extra: Record<string, unknown>
 }
 
 export interface OriginReply {
@@ -151,7 +157,7 @@ export async function callOrigin(env: Env, call: OriginRequest, timings: Timings
   }
   record(String(res.status))
   if (text === null) throw badGateway(origin, `origin answered more than ${origin.maxBytes} bytes`)
-  return { status: res.status, headers: passedHeaders(res.headers), envelope: toEnvelope(origin, res.status, text) }
+  return { status: res.status, headers: passedHeaders(res.headers), envelope: toEnvelope(origin, res.status, text, call.answerFields) }
 }
 
 const badGateway = (origin: Origin, upstreamError: string, logDetail?: string) =>
@@ -167,10 +173,10 @@ function passedHeaders(headers: Headers): Record<string, string> {
 }
 
 /**
- * SOPS sends `{result, code, message, data?, trace_id?}`. Anything else is the origin failing us, and so
+ * SOPS sends `{result, code?, message, data?, trace_id?}`. Anything else is the origin failing us, and so
  * is a success claimed under an error status.
  */
-function toEnvelope(origin: Origin, status: number, text: string): OriginEnvelope {
+function toEnvelope(origin: Origin, status: number, text: string, answerFields: readonly string[]): OriginEnvelope {
   let body: unknown
   try {
     body = JSON.parse(text)
@@ -186,18 +192,20 @@ function toEnvelope(origin: Origin, status: number, text: string): OriginEnvelop
   const message = typeof body.message === 'string' ? body.message : ''
   return {
     result: body.result,
-    code: body.code,
+    // get_task_node_log answers through DRF without a code: SOPS's success, or its unknown error.
+    code: body.code ?? (body.result ? 0 : SOPS_UNKNOWN_ERROR),
     message,
     // SOPS answers node and task operations without `data`; the documented answer has data "success".
     data: 'data' in body ? body.data : body.result ? message : null,
     ...(typeof body.trace_id === 'string' ? { trace_id: body.trace_id } : {}),
+    extra: Object.fromEntries(answerFields.filter((field) => field in body).map((field) => [field, (body as Record<string, unknown>)[field]])),
   }
 }
 
-function isEnvelope(body: unknown): body is { result: boolean; code: number; message?: unknown; data?: unknown; trace_id?: unknown } {
+function isEnvelope(body: unknown): body is { result: boolean; code?: number; message?: unknown; data?: unknown; trace_id?: unknown } {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return false
   const { result, code } = body as Record<string, unknown>
-  return typeof result === 'boolean' && Number.isSafeInteger(code)
+  return typeof result === 'boolean' && (code === undefined || Number.isSafeInteger(code))
 }
 
 /** What the log keeps of an unusable answer. */

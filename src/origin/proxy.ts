@@ -4,7 +4,7 @@ import type { Gateway, GatewayContext } from '../http/context.ts'
 import { GatewayError, jsonResponse } from '../lib/errors.ts'
 import { jwtSigner } from './jwt.ts'
 import { callOrigin } from './origin.ts'
-import type { Resource } from '../http/resources.ts'
+import { type Resource, originPath } from '../http/resources.ts'
 import { traceIdOf } from './traceparent.ts'
 
 async function signIdentity(c: GatewayContext): Promise<string> {
@@ -39,13 +39,15 @@ export const proxy =
       c.env,
       {
         method: resource.method === 'get' ? 'GET' : 'POST',
-        path: resource.originPath(input),
+        path: originPath(resource, input),
         // Only the operation's own fields: no credential ever leaves the edge.
         fields: Object.fromEntries(resource.forward.map((field) => [field, input[field]])),
+        answerFields: resource.answerFields ?? [],
         headers,
       },
       c.get('timings'),
     )
     c.set('originAnswer', reply.envelope)
-    return jsonResponse(reply.status, { ...reply.envelope, request_id: c.get('requestId') }, reply.headers)
+    const { extra, ...envelope } = reply.envelope
+    return jsonResponse(reply.status, { ...envelope, ...extra, request_id: c.get('requestId') }, reply.headers)
   }

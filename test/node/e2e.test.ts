@@ -48,8 +48,8 @@ it("answers the seed document's example request as documented", async () => {
   expect(res.status).toBe(200)
   expect(body).toMatchObject({ result: true, data: 'success', code: 0 })
   expect(res.headers.get('X-Bkapi-Request-ID')).toBe(body.request_id)
-  // npm run dev prints one short access-log line per call (docs/observability.md).
-  await expect.poll(() => dev?.output()).toMatch(/^POST \/api\/c\/compapi\/v2\/sops\/operate_node\/ 200 OK [\d.]+ms esb_test$/m)
+  // npm run dev prints one short access-log line per call (docs/observability.md), named by its Worker.
+  await expect.poll(() => dev?.output()).toMatch(/^\[sops-edge\] POST \/api\/c\/compapi\/v2\/sops\/operate_node\/ 200 OK [\d.]+ms esb_test$/m)
 
   const status = await fetch(`${base}/api/bk-sops/prod/get_task_status/12/2/`, { headers: asAdmin })
   const tree = await status.json()
@@ -75,5 +75,5 @@ it('refuses the same request with a wrong secret, in the envelope', async () => 
   expect(await res.json()).toMatchObject({ result: false, code: 1640001, code_name: 'INVALID_ARGS' })
   await expect
     .poll(() => dev?.output())
-    .toMatch(/^POST \/api\/bk-sops\/prod\/operate_node\/2\/12\/ 400 INVALID_ARGS [\d.]+ms - · Parameters error \[reason="bk_app_code or bk_app_secret is incorrect"\]$/m)
+    .toMatch(/^\[sops-edge\] POST \/api\/bk-sops\/prod\/operate_node\/2\/12\/ 400 INVALID_ARGS [\d.]+ms - · Parameters error \[reason="bk_app_code or bk_app_secret is incorrect"\]$/m)
 })

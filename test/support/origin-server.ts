@@ -6,7 +6,8 @@
  * The first path segment picks the behaviour: /<behaviour>/apigw/...; `redirect-<status>` sends the
  * caller to /caught/…, which records what a followed redirect would deliver under `caught-<X-Request-ID>`.
  * `/__recorded/<X-Request-ID>` reads what a call sent; `/__executions/<app code>` how many calls of
- * that app (the JWT's app_code) reached the origin at all.
+ * that app (the JWT's app_code) reached the origin at all. `/__callbacks/<name>` is a task's
+ * callback_url: a POST there is kept, a GET reads it back.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -22,6 +23,7 @@ export interface RecordedRequest {
 
 const recorded = new Map<string, RecordedRequest>()
 const executions = new Map<string, number>()
+const callbacks = new Map<string, { contentType: string; body: string }>()
 
 /** The app_code of the gateway's X-Bkapi-Jwt (its signature is the reference engine's business). */
 function appCodeOf(jwt: string | undefined): string {
@@ -140,6 +142,14 @@ function handle(req: IncomingMessage, res: ServerResponse) {
     if (behaviour === '__recorded') {
       const entry = recorded.get(rest.join('/'))
       res.writeHead(entry ? 200 : 404, { 'Content-Type': 'application/json' }).end(JSON.stringify(entry ?? null))
+      return
+    }
+    if (behaviour === '__callbacks') {
+      const key = rest.join('/')
+      if (req.method === 'POST') {
+        callbacks.set(key, { contentType: req.headers['content-type'] ?? '', body: Buffer.concat(chunks).toString('utf8') })
+        res.writeHead(200, { 'Content-Type': 'text/plain' }).end('ok')
+      } else res.writeHead(callbacks.has(key) ? 200 : 404, json).end(JSON.stringify(callbacks.get(key) ?? null))
       return
     }
     if (behaviour === '__executions') {

@@ -9,8 +9,8 @@ import type { AppRecord, RateWindow } from '../../../src/credentials/records.ts'
 import { GatewayError } from '../../../src/lib/errors.ts'
 import { rateLimit } from '../../../src/middleware/rate-limit.ts'
 import { callHeaders } from '../../../src/middleware/call-headers.ts'
-import type { LimiterNamespace } from '../../../src/ratelimit/client.ts'
-import { countingNamespace } from './support.ts'
+import type { Clock, LimiterNamespace } from '../../../src/ratelimit/client.ts'
+import { TestClock, countingNamespace } from './support.ts'
 
 let apps = 0
 function appRecord(rate_limits?: RateWindow[]): AppRecord {
@@ -32,7 +32,7 @@ function appRecord(rate_limits?: RateWindow[]): AppRecord {
 const logDetails: (string | undefined)[] = []
 
 /** The steps before rate limiting set the app and resource; onError renders gateway errors as app.ts does. */
-function gateway(record: AppRecord) {
+function gateway(record: AppRecord, clock?: Clock) {
   const app = new Hono<Gateway>()
   app.use(async (c, next) => {
     await next()
@@ -44,7 +44,7 @@ function gateway(record: AppRecord) {
     c.set('resource', 'operate_node')
     await next()
   })
-  app.use(rateLimit())
+  app.use(rateLimit({ clock }))
   app.post('/op', (c) => c.json({ result: true, code: 0, message: 'success', data: 'success' }))
   app.onError((error, c) => {
     if (!(error instanceof GatewayError)) throw error
@@ -53,8 +53,11 @@ function gateway(record: AppRecord) {
   return app
 }
 
-const call = (record: AppRecord, vars: Partial<Env> = {}) =>
-  gateway(record).request('/op', { method: 'POST' }, { ...env, ...vars }, createExecutionContext())
+const call = (record: AppRecord, vars: Partial<Env> = {}, clock?: Clock) =>
+  gateway(record, clock).request('/op', { method: 'POST' }, { ...env, ...vars }, createExecutionContext())
+
+/** A clock of the test's, an hour ahead so no real alarm fires, that moves only when told: no lease expires under load. */
+const testClock = () => new TestClock(Date.now() + 3_600_000)
 
 const asBinding = (namespace: LimiterNamespace) => namespace as unknown as Env['RATE_LIMITER']
 const namespaceThat = (acquire: () => Promise<never>) => asBinding({ getByName: () => ({ acquire }) })
@@ -64,7 +67,8 @@ const tier = (res: Response) => /ratelimit;desc="([a-z-]+)"/.exec(res.headers.ge
 describe('rateLimit()', () => {
   it('admits exactly the limit out of 200 concurrent calls', async () => {
     const record = appRecord([{ tokens: 50, period: 60 }])
-    const responses = await Promise.all(Array.from({ length: 200 }, () => call(record)))
+    const clock = testClock()
+    const responses = await Promise.all(Array.from({ length: 200 }, () => call(record, {}, clock)))
     const statuses = responses.map((r) => r.status)
     expect(statuses.filter((s) => s === 200)).toHaveLength(50)
     expect(statuses.filter((s) => s === 429)).toHaveLength(150)
@@ -72,7 +76,8 @@ describe('rateLimit()', () => {
 
   it('admits exactly 5 out of 40 concurrent calls against 5/30 s, with BlueKing and draft-10 headers', async () => {
     const record = appRecord([{ tokens: 5, period: 30 }])
-    const all = await Promise.all(Array.from({ length: 40 }, () => call(record)))
+    const clock = testClock()
+    const all = await Promise.all(Array.from({ length: 40 }, () => call(record, {}, clock)))
     const admitted = all.filter((r) => r.status === 200)
     const refused = all.filter((r) => r.status === 429)
     expect(admitted).toHaveLength(5)
@@ -157,12 +162,15 @@ describe('rateLimit()', () => {
   })
 
   it('answers from a lease once traffic is steady, remaining counting down by one', async () => {
-    const { namespace, calls } = countingNamespace()
+    const { namespace, calls, settled } = countingNamespace()
     const record = appRecord([{ tokens: 10_000, period: 60 }])
+    // One call a millisecond on the test's clock, each one's renewal settled before the next.
+    const clock = testClock()
     const seen = []
     for (let i = 0; i < 60; i++) {
-      seen.push(await call(record, { RATE_LIMITER: asBinding(namespace) }))
-      await new Promise((resolve) => setTimeout(resolve, 1))
+      seen.push(await gateway(record, clock).request('/op', { method: 'POST' }, { ...env, RATE_LIMITER: asBinding(namespace) }, createExecutionContext()))
+      await settled()
+      clock.advance(1)
     }
     expect(seen.every((r) => r.status === 200)).toBe(true)
     expect(seen.slice(-20).map(tier)).toEqual(Array(20).fill('lease'))
