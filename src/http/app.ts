@@ -23,6 +23,7 @@ import { openApiDocument } from './openapi.ts'
 import { proxy } from '../origin/proxy.ts'
 import { type Resource, resources } from './resources.ts'
 import type { ActionRules, answerSchema, sopsErrorSchema } from './schemas.ts'
+import type { EsbCredentials } from '../credentials/fields.ts'
 
 type TableResource = (typeof resources)[number]
 
@@ -73,13 +74,6 @@ export default app
 
 // ---- The app's type for hono/client, derived from the same resource table ----
 
-/** Credentials an ESB-form caller may put beside the parameters (the header is preferred). */
-interface EsbCredentials {
-  bk_app_code?: string
-  bk_app_secret?: string
-  bk_token?: string
-  bk_username?: string
-}
 
 type Params<R extends Resource> = ActionRules<z.input<R['schema']>>
 /** Omit over each member of a union (Omit itself merges the members first, losing the rules on `action`). */
