@@ -5,6 +5,8 @@
  * `Authorization: Bearer` token counts as the header `{"access_token": …}` would (BlueKing's
  * bk-access-token-source plugin), so when X-Bkapi-Authorization is absent it is the only source too.
  */
+import { spellings } from './fields.ts'
+
 export interface Credentials {
   appCode: string
   appSecret: string
@@ -36,11 +38,11 @@ function pick(source: Source, ...keys: string[]): string {
 
 function fromSource(source: Source): Credentials {
   return {
-    appCode: pick(source, 'bk_app_code', 'app_code'),
-    appSecret: pick(source, 'bk_app_secret', 'app_secret'),
+    appCode: pick(source, ...spellings('bk_app_code')),
+    appSecret: pick(source, ...spellings('bk_app_secret')),
     // A token must be a JSON string; anything else counts as absent.
     bkToken: typeof source.bk_token === 'string' ? source.bk_token : '',
-    username: pick(source, 'bk_username', 'username'),
+    username: pick(source, ...spellings('bk_username')),
     accessToken: typeof source.access_token === 'string' ? source.access_token : '',
   }
 }
@@ -56,9 +58,21 @@ function merge(earlier: Credentials, later: Credentials): Credentials {
   }
 }
 
+/** X-Bkapi-Authorization's fields, or null when it is not a JSON object. Parsed once a call, and shared with the log's redactor. */
+export function parseAuthorizationHeader(header: string): Record<string, unknown> | null {
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(header)
+  } catch {
+    return null
+  }
+  return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : null
+}
+
 /** Where credentials may be; the query and the cookie are read only when the header is absent. */
 export interface CredentialSources {
-  header: string | undefined
+  /** X-Bkapi-Authorization as parsed, when it is present and not empty. */
+  header: Record<string, unknown> | null | undefined
   /** The Authorization header. */
   authorization: string | undefined
   /** The first value of each query parameter. */
@@ -70,18 +84,8 @@ export interface CredentialSources {
 const BEARER = /^Bearer +(\S+) *$/i
 
 export function readCredentials({ header, authorization, query, body, cookieToken }: CredentialSources): Credentials {
-  if (header) {
-    let parsed: unknown
-    try {
-      parsed = JSON.parse(header)
-    } catch {
-      parsed = undefined
-    }
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-      return { ...NONE, problem: 'request header X-Bkapi-Authorization is not a valid JSON' }
-    }
-    return fromSource(parsed as Source)
-  }
+  if (header === null) return { ...NONE, problem: 'request header X-Bkapi-Authorization is not a valid JSON' }
+  if (header) return fromSource(header)
   const bearer = BEARER.exec(authorization ?? '')?.[1]
   if (bearer) return { ...NONE, accessToken: bearer, bearer: true }
   const found = merge(fromSource(query()), fromSource(body))

@@ -4,6 +4,7 @@
  */
 import { Hono } from 'hono'
 import type { MiddlewareHandler } from 'hono'
+import type { ApplyGlobalResponse } from 'hono/client'
 import type { ParamKeys, ToSchema, TypedResponse } from 'hono/types'
 import type * as z from 'zod'
 import type { Gateway } from './context.ts'
@@ -13,6 +14,7 @@ import { accessLog } from '../middleware/access-log.ts'
 import { authenticate } from '../middleware/authenticate.ts'
 import { callHeaders } from '../middleware/call-headers.ts'
 import { cors } from '../middleware/cors.ts'
+import { drainBody } from '../middleware/drain-body.ts'
 import { idempotency } from '../middleware/idempotency.ts'
 import { permission } from '../middleware/permission.ts'
 import { rateLimit } from '../middleware/rate-limit.ts'
@@ -22,7 +24,8 @@ import { openApiDocument } from './openapi.ts'
 import { oauthRoutes } from '../oauth/routes.ts'
 import { proxy } from '../origin/proxy.ts'
 import { type Resource, resources } from './resources.ts'
-import type { answerSchema, sopsErrorSchema } from './schemas.ts'
+import type { ActionRules, answerSchema, sopsErrorSchema } from './schemas.ts'
+import type { EsbCredentials } from '../credentials/fields.ts'
 
 type TableResource = (typeof resources)[number]
 
@@ -49,6 +52,7 @@ const pipeline = (resource: TableResource) =>
 const app = new Hono<Gateway>({ strict: false })
 
 app.use(accessLog()) // first, so it sees every call: 404s, preflights and faults included
+app.use(drainBody()) // so that every refusal reaches a caller still sending its body
 app.use(callHeaders()) // request ids and Server-Timing
 // Before CORS: the admin endpoint's requests end in it, so browsers never get to call it cross-origin.
 app.route('/_admin', admin)
@@ -73,15 +77,9 @@ export default app
 
 // ---- The app's type for hono/client, derived from the same resource table ----
 
-/** Credentials an ESB-form caller may put beside the parameters (the header is preferred). */
-interface EsbCredentials {
-  bk_app_code?: string
-  bk_app_secret?: string
-  bk_token?: string
-  bk_username?: string
-}
-
-type Params<R extends Resource> = z.input<R['schema']>
+type Params<R extends Resource> = ActionRules<z.input<R['schema']>>
+/** Omit over each member of a union (Omit itself merges the members first, losing the rules on `action`). */
+type OmitEach<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never
 type AsQuery<T> = { [K in keyof T]: T[K] extends string | undefined ? T[K] : string }
 type Fields<R extends Resource, T> = R['method'] extends 'get' ? ({} extends T ? { query?: AsQuery<T> } : { query: AsQuery<T> }) : { json: T }
 /** The ids in a resource's gateway path, as text. */
@@ -90,17 +88,18 @@ type PathParams<R extends Resource> = Record<ParamKeys<R['gatewayPath']>, string
 /** SOPS's own answer: success with the resource's data, or SOPS's error (HTTP 200, result false). */
 export type OriginAnswer<R extends Resource> = z.output<ReturnType<typeof answerSchema<R['data']>>> | z.output<typeof sopsErrorSchema>
 
-type Responses<R extends Resource> =
-  | TypedResponse<OriginAnswer<R>, 200, 'json'>
-  | { [S in ErrorStatus]: TypedResponse<ErrorEnvelope, S, 'json'> }[ErrorStatus]
+type Responses<R extends Resource> = TypedResponse<OriginAnswer<R>, 200, 'json'>
 
 /** Both URL forms of one resource (distributes over a union of resources). */
 type RoutesOf<R extends Resource> = R extends Resource
   ? ToSchema<R['method'], R['esbPath'], Fields<R, Params<R> & EsbCredentials>, Responses<R>> &
-      ToSchema<R['method'], R['gatewayPath'], { param: PathParams<R> } & Fields<R, Omit<Params<R>, ParamKeys<R['gatewayPath']>>>, Responses<R>>
+      ToSchema<R['method'], R['gatewayPath'], { param: PathParams<R> } & Fields<R, OmitEach<Params<R>, ParamKeys<R['gatewayPath']>>>, Responses<R>>
   : never
 
 type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never
 
-/** Every route of the resource table, typed for `hc<AppType>()` (see ./client.ts). */
-export type AppType = Hono<Gateway, UnionToIntersection<RoutesOf<(typeof resources)[number]>>>
+/** The gateway's own refusals: any route may answer each of their statuses with the error envelope. */
+type Refusals = { [S in ErrorStatus]: { json: ErrorEnvelope } }
+
+/** Every route of the resource table, with the refusals (Hono's ApplyGlobalResponse), typed for `hc<AppType>()` (see ./client.ts). */
+export type AppType = ApplyGlobalResponse<Hono<Gateway, UnionToIntersection<RoutesOf<(typeof resources)[number]>>>, Refusals>

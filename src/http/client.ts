@@ -12,6 +12,7 @@
 import type { Hono } from 'hono'
 import { type ClientRequestOptions, hc } from 'hono/client'
 import type { BlankEnv, ExtractSchema } from 'hono/types'
+import type { EsbCredentials } from '../credentials/fields.ts'
 import type { AppType } from './app.ts'
 
 export type { ErrorEnvelope, ErrorName, FieldProblem } from '../lib/errors.ts'
@@ -22,15 +23,13 @@ export type Routes = ExtractSchema<AppType>
 
 export type SopsClient = ReturnType<typeof hc<Hono<BlankEnv, Routes>>>
 
-interface AppCredentials {
-  bk_app_code: string
-  bk_app_secret: string
-}
+/** The app's code and secret, named as every credential field is (../credentials/fields.ts). */
+export type AppCredentials = Required<Pick<EsbCredentials, 'bk_app_code' | 'bk_app_secret'>>
 
 /**
  * The app's code and secret, always, and the user: a login `bk_token`, a `bk_username` (apps exempt
  * from user verification), or `loginCookie: true` for a page on the gateway's own origin whose
- * browser holds the `bk_token` login cookie.
+ * browser holds the `bk_token` login cookie (POST calls only: see signer).
  */
 export type Credentials = TokenCredentials | SecretCredentials
 
@@ -65,10 +64,11 @@ type Signer = (input: RequestInfo | URL, init: RequestInit) => Signed | Promise<
 const present = (value: unknown): value is string => typeof value === 'string' && value !== ''
 
 /**
- * How each request carries the credentials. X-Bkapi-Authorization, when present, is the only source
- * the gateway reads (CONTRACT §3), so with the login cookie the app's code and secret go the ESB way
- * instead: in the query of a GET, in the JSON body of a POST (whose Content-Type is JSON, as the
- * gateway requires of a cookie-authenticated call).
+ * How each request carries the credentials: never in a URL, which proxies, the runtime's traces and
+ * error logs keep (CONTRACT §3). X-Bkapi-Authorization, when present, is the only source the gateway
+ * reads, so with the login cookie the app's code and secret go in the JSON body of a POST (whose
+ * Content-Type is JSON, as the gateway requires of a cookie-authenticated call); a GET has no body, and
+ * is refused before it is sent.
  */
 function signer(credentials: Credentials): Signer {
   if (credentials && 'accessToken' in credentials) {
@@ -85,7 +85,12 @@ function signer(credentials: Credentials): Signer {
   }
   const app = { bk_app_code, bk_app_secret }
   if ('loginCookie' in credentials && credentials.loginCookie === true) {
-    return (input, init) => (init.method === 'GET' || init.method === 'HEAD' ? [withQuery(input, app), init] : [input, withJsonFields(init, app)])
+    return (input, init) => {
+      if (init.method === 'GET' || init.method === 'HEAD') {
+        throw new TypeError('sopsClient: with loginCookie a GET would carry the app secret in its URL; read with a bk_token or bk_username instead')
+      }
+      return [input, withJsonFields(init, app)]
+    }
   }
   const user = present(credentials.bk_token)
     ? { bk_token: credentials.bk_token }
@@ -99,11 +104,6 @@ function signer(credentials: Credentials): Signer {
     headers.set('X-Bkapi-Authorization', authorization)
     return [input, { ...init, headers }]
   }
-}
-
-function withQuery(input: RequestInfo | URL, fields: Record<string, string>): string {
-  const url = input instanceof Request ? input.url : String(input)
-  return `${url}${url.includes('?') ? '&' : '?'}${new URLSearchParams(fields)}`
 }
 
 function withJsonFields(init: RequestInit, fields: Record<string, string>): RequestInit {

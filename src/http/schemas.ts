@@ -3,6 +3,7 @@
  * is the one definition behind edge validation, the handler's types, the typed client and /openapi.json.
  */
 import * as z from 'zod'
+import { isRawNumber } from '../lib/exact-json.ts'
 
 /** BlueKing's ids are 64-bit integers: at most 18 digits keeps every one exact in JavaScript too. */
 const MAX_ID_DIGITS = 18
@@ -10,7 +11,10 @@ const MAX_ID_DIGITS = 18
 /** An id as text; /openapi.json documents the path's ids with it. */
 export const ID_PATTERN = `^\\d{1,${MAX_ID_DIGITS}}$`
 
-/** Ids arrive as JSON numbers or strings (path, query, ESB body); both are accepted. */
+/**
+ * Ids arrive as JSON numbers or strings (path, query, ESB body); both are accepted. A number a double
+ * cannot hold exactly (../lib/exact-json.ts) is refused, naming the field: an id must never be rounded.
+ */
 const digits = (what: string) =>
   z
     .union([z.string(), z.number()], { error: `must be a string of digits (${what})` })
@@ -49,8 +53,15 @@ const flowIds = z
   .max(MAX_FLOWS, `must name at most ${MAX_FLOWS} flows`)
   .pipe(z.array(flowId))
 
-const jsonObject = (what: string) =>
-  z.record(z.string(), z.unknown(), { error: `must be a JSON object (${what})` })
+/**
+ * A JSON object. A number kept as its digits (../lib/exact-json.ts) is an object only to JavaScript: the
+ * record check is shown the text it stands for, and refuses it.
+ */
+const jsonObject = (what: string) => {
+  const record = z.record(z.string(), z.unknown(), { error: `must be a JSON object (${what})` })
+  // Typed as the record it checks with: callers send, and /openapi.json documents, that record.
+  return z.preprocess((value) => (isRawNumber(value) ? value.rawJSON : value), record) as unknown as typeof record
+}
 
 export const NODE_ACTIONS = [
   'callback',
@@ -70,8 +81,25 @@ export const TASK_ACTIONS = ['start', 'pause', 'resume', 'revoke'] as const
 
 const oneOf = (values: readonly string[]) => `must be one of ${values.join(', ')}`
 
+/**
+ * The fields a node action needs beside node_id (CONTRACT §2.1). The edge refuses a call without
+ * them; the typed client's types require them (a union on `action`, see ActionRules).
+ */
+export const NODE_ACTION_FIELDS = {
+  skip_exg: ['flow_id'],
+  skip_cpg: ['flow_ids', 'converge_gateway_id'],
+} as const
+
+/**
+ * What the typed client requires on top: a callback's `data`, optional at the edge (CONTRACT §2.1)
+ * but always meant by a front-end that calls back.
+ */
+export const NODE_ACTION_FIELDS_TYPED = { ...NODE_ACTION_FIELDS, callback: ['data'] } as const
+
 /** A rule that holds between fields; checked even when other fields are invalid, so every problem is named. */
 const always = { when: () => true }
+
+const actionFields = Object.entries(NODE_ACTION_FIELDS).flatMap(([action, fields]) => fields.map((field) => [action, field] as const))
 
 export const operateNodeSchema = z
   .object({
@@ -87,22 +115,25 @@ export const operateNodeSchema = z
     converge_gateway_id: nodeId.optional(),
   })
   .check(
-    z.refine((v) => v.action !== 'skip_exg' || v.flow_id !== undefined, {
-      path: ['flow_id'],
-      message: 'is required when action is skip_exg',
-      ...always,
-    }),
-    z.refine((v) => v.action !== 'skip_cpg' || v.flow_ids !== undefined, {
-      path: ['flow_ids'],
-      message: 'is required when action is skip_cpg',
-      ...always,
-    }),
-    z.refine((v) => v.action !== 'skip_cpg' || v.converge_gateway_id !== undefined, {
-      path: ['converge_gateway_id'],
-      message: 'is required when action is skip_cpg',
-      ...always,
-    }),
+    ...actionFields.map(([action, field]) =>
+      z.refine<{ action: string } & Partial<Record<typeof field, unknown>>>((v) => v.action !== action || v[field] !== undefined, {
+        path: [field],
+        message: `is required when action is ${action}`,
+        ...always,
+      }),
+    ),
   )
+
+/** The fields `action` requires, as NODE_ACTION_FIELDS_TYPED lists them. */
+type RequiredBy<A> = A extends keyof typeof NODE_ACTION_FIELDS_TYPED ? (typeof NODE_ACTION_FIELDS_TYPED)[A][number] : never
+
+/**
+ * Parameters with an `action` as a union on it, each member with the fields its action requires made
+ * required: `{ action: 'skip_exg' }` without `flow_id` does not compile. Other parameters stay as they are.
+ */
+export type ActionRules<T> = T extends { action: infer Action extends string }
+  ? { [A in Action]: Omit<T, 'action' | RequiredBy<A>> & { [F in RequiredBy<A> & keyof T]-?: Exclude<T[F], undefined> } & { action: A } }[Action]
+  : T
 
 export const operateTaskSchema = z.object({
   bk_biz_id: bizId,

@@ -2,11 +2,12 @@
  * What each step of a call took and which tier answered it (CONTRACT §6): the steps write it, the
  * callHeaders() step renders it as `Server-Timing` on every response, and the access log reads it.
  */
+import type { Source } from '../credentials/store.ts'
 import type { ClaimResult } from '../idempotency/record.ts'
 import type { LimitTier } from '../ratelimit/client.ts'
 
 /** Who answered the credential checks: the isolate's memory, or KV. */
-export type AuthTier = 'isolate' | 'kv'
+export type AuthTier = Source
 /** Who decided the rate limit (docs/rate-limiting.md). */
 export type RateLimitTier = LimitTier | 'fail-open' | 'fail-closed' | 'off'
 /** What the Idempotency-Key's object answered, or that it could not. */
@@ -25,6 +26,8 @@ export interface Timings {
   idempotency?: StepTiming<IdempotencyTier>
   /** desc: the origin's HTTP status, or why there is none (`unreachable`, `timeout`). */
   origin?: StepTiming
+  /** The credentials were refused: the caller is shown the total only (the access log keeps the rest). */
+  authRefused?: boolean
 }
 
 /** Steps a call did not reach are listed too, so every answer has the same four entries. */
@@ -35,9 +38,12 @@ const entry = (name: string, step: StepTiming | undefined) =>
 
 export const round = (ms: number) => Math.round(ms * 10) / 10
 
-/** The four entries CONTRACT §6 lists on every answer, and `idempotency` on calls with a key. */
+/**
+ * The four entries CONTRACT §6 lists on every answer, and `idempotency` on calls with a key; the total
+ * alone on a refused authentication, so that it reads the same for an unknown app and a known one.
+ */
 export const serverTimingHeader = (timings: Timings, totalMs: number) =>
-  [
+  timings.authRefused ? `total;dur=${round(totalMs)}` : [
     entry('auth', timings.auth),
     entry('ratelimit', timings.ratelimit),
     ...(timings.idempotency ? [entry('idempotency', timings.idempotency)] : []),

@@ -6,13 +6,16 @@
  * envelope: the origin's own when it sent a sound one, else a 502/504 that names the origin but never
  * echoes what it said (that goes to the log).
  */
-import { readBounded } from './bounded-read.ts'
+import { readBounded } from '../lib/bounded-read.ts'
 import { GatewayError } from '../lib/errors.ts'
 import type { Timings } from '../observability/timing.ts'
 import { configError, perEnv, positiveInt, varOr } from '../lib/vars.ts'
 
 const DEFAULT_TIMEOUT_MS = '30000'
 const DEFAULT_MAX_BYTES = String(10 * 1024 * 1024)
+/** What the origin may compress its answer with: nothing, unless ORIGIN_ACCEPT_ENCODING says otherwise. */
+const DEFAULT_ACCEPT_ENCODING = 'identity'
+const ACCEPT_ENCODING = /^[A-Za-z0-9*,;=. -]{1,128}$/
 const ENGINE_BASE = 'https://engine.internal/'
 /** The origin headers a caller may see, each only with a value of safe characters. */
 const PASSED_HEADERS = ['Sops-Trace-Id']
@@ -56,10 +59,13 @@ interface Origin {
   fetch: (url: string, init: RequestInit) => Promise<Response>
   timeoutMs: number
   /**
-   * The largest answer read. The reference engine is this Worker's own code, and its answers come
-   * without a length through the binding, so they are read in one call rather than chunk by chunk.
+   * The largest answer read, counted as it decodes. The reference engine is this Worker's own code, and
+   * its answers come without a length through the binding, so they are read in one call rather than
+   * chunk by chunk.
    */
   maxBytes: number
+  /** Accept-Encoding sent to the origin. */
+  acceptEncoding?: string
 }
 
 /** How long a call may wait on the origin (the idempotency store plans with it too). */
@@ -72,6 +78,7 @@ const originOf = perEnv((env): Origin => {
     ? {
         timeoutMs,
         maxBytes: positiveInt('ORIGIN_MAX_BYTES', varOr(env, 'ORIGIN_MAX_BYTES', DEFAULT_MAX_BYTES)),
+        acceptEncoding: acceptEncodingOf(varOr(env, 'ORIGIN_ACCEPT_ENCODING', DEFAULT_ACCEPT_ENCODING)),
         ...describe(env.ORIGIN_URL),
         fetch: (url, init) => fetch(url, init),
       }
@@ -106,19 +113,25 @@ function describe(originUrl: string): { base: string; name: string } {
   return { base: url.href, name: `${url.protocol}//${url.host}${url.pathname}` }
 }
 
+function acceptEncodingOf(value: string): string {
+  if (!ACCEPT_ENCODING.test(value)) throw configError('ORIGIN_ACCEPT_ENCODING', 'must be an Accept-Encoding value, e.g. identity or gzip')
+  return value
+}
+
 function requestFor(origin: Origin, call: OriginRequest, signal: AbortSignal): [string, RequestInit] {
+  const headers = origin.acceptEncoding ? { ...call.headers, 'Accept-Encoding': origin.acceptEncoding } : call.headers
   const present = Object.entries(call.fields).filter(([, v]) => v !== undefined)
   if (call.method === 'GET') {
     const query = new URLSearchParams()
     for (const [key, value] of present) if (value !== false) query.set(key, String(value))
     const search = query.size ? `?${query}` : ''
-    return [`${origin.base}${call.path}${search}`, { method: 'GET', headers: call.headers, redirect: 'manual', signal }]
+    return [`${origin.base}${call.path}${search}`, { method: 'GET', headers, redirect: 'manual', signal }]
   }
   return [
     `${origin.base}${call.path}`,
     {
       method: 'POST',
-      headers: { ...call.headers, 'Content-Type': 'application/json' },
+      headers: { ...headers, 'Content-Type': 'application/json' },
       body: JSON.stringify(Object.fromEntries(present)),
       redirect: 'manual',
       signal,
@@ -144,7 +157,9 @@ export async function callOrigin(env: Env, call: OriginRequest, timings: Timings
       await res.body?.cancel()
       throw badGateway(origin, `origin answered HTTP ${res.status}, a redirect, which is not followed`)
     }
-    text = await readBounded(res, origin.maxBytes)
+    // The runtime decodes a compressed answer as it streams: the cap counts the decoded bytes.
+    text = Number.isFinite(origin.maxBytes) ? await readBounded(res.body, origin.maxBytes) : await res.text()
+    if (text === null) await res.body?.cancel()
   } catch (err) {
     record(res ? String(res.status) : isTimeout(err) ? 'timeout' : 'unreachable')
     if (err instanceof GatewayError) throw err
