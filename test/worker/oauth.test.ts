@@ -6,7 +6,8 @@
 import { env } from 'cloudflare:workers'
 import { type MockInstance, afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { REVOCATION_BOUND_MS, replicaName, FEED_REPLICAS } from '../../src/credentials/feed.ts'
-import { resources } from '../../src/http/resources.ts'
+import { type ResourceName, resources } from '../../src/http/resources.ts'
+import { FULL } from './resource-samples.ts'
 import { grantRevokedKey } from '../../src/oauth/revocations.ts'
 import { callWith, recordedAtOrigin, seedApp, uniqueCode } from './helpers.ts'
 import { ADMIN_TOKEN, BASE, REDIRECT_URI, addClient, authorize, exchange, form, pkce, refresh, send, signIn, signedIn, vars } from './oauth-support.ts'
@@ -17,23 +18,19 @@ beforeAll(() => {
 })
 afterAll(() => quiet.mockRestore())
 
-/** A valid call of each resource, in its ESB form. */
-const SAMPLES: Record<string, Record<string, string>> = {
-  operate_node: { bk_biz_id: '2', task_id: '12', node_id: 'n1', action: 'skip' },
-  operate_task: { bk_biz_id: '2', task_id: '12', action: 'start' },
-  node_callback: { bk_biz_id: '2', task_id: '12', node_id: 'n1' },
-  get_task_status: { bk_biz_id: '2', task_id: '12' },
-}
+/** A valid call of each resource, in its ESB form (JSON-encoded where a query needs text). */
+const SAMPLES = FULL
 
 type Form = 'header' | 'param' | 'bearer'
 
-function callAs(name: string, token: string, how: Form, params: Record<string, string> = SAMPLES[name]!) {
+function callAs(name: ResourceName, token: string, how: Form, params: Record<string, unknown> = SAMPLES[name]) {
   const resource = resources.find((r) => r.name === name)!
   const headers: Record<string, string> =
     how === 'header' ? { 'X-Bkapi-Authorization': JSON.stringify({ access_token: token }) } : how === 'bearer' ? { Authorization: `Bearer ${token}` } : {}
   const fields = how === 'param' ? { ...params, access_token: token } : params
-  if (resource.method === 'get') return send(`${resource.esbPath}/?${new URLSearchParams(fields)}`, { headers })
-  return send(`${resource.esbPath}/`, { method: 'POST', headers: { ...headers, 'Content-Type': 'application/json' }, body: JSON.stringify(fields) })
+  const query = new URLSearchParams(Object.entries(fields).map(([key, value]) => [key, typeof value === 'string' ? value : JSON.stringify(value)]))
+  if (resource.method === 'get') return send(`/api/c/compapi/v2/sops/${resource.name}/?${query}`, { headers })
+  return send(`/api/c/compapi/v2/sops/${resource.name}/`, { method: 'POST', headers: { ...headers, 'Content-Type': 'application/json' }, body: JSON.stringify(fields) })
 }
 
 const envelope = async (res: Response) => (await res.json()) as { code: number; code_name: string; message: string; result: boolean }
@@ -83,7 +80,7 @@ describe('the whole flow', () => {
     expect(tokens.refresh_token).toBeTruthy()
     expect(tokens.scope).toBe('resource:* biz:*')
 
-    for (const resource of resources.filter((r) => SAMPLES[r.name])) {
+    for (const resource of resources) {
       for (const how of ['header', 'param', 'bearer'] as const) {
         const answer = await callAs(resource.name, tokens.access_token, how)
         expect(answer.status, `${resource.name} with the token as ${how}`).toBe(200)
@@ -256,13 +253,13 @@ describe('no token leaves the edge', () => {
     await seedApp(code)
     const { tokens } = await signIn(code)
     const secretPart = tokens.access_token.split(':')[2]!
-    for (const name of ['operate_node', 'get_task_status']) {
+    for (const name of ['operate_node', 'get_task_status'] as const) {
       for (const how of ['header', 'param', 'bearer'] as const) {
         quiet.mockClear()
         const xRequestId = uniqueCode('leak')
         const resource = resources.find((r) => r.name === name)!
         const headers: Record<string, string> = { 'X-Request-ID': xRequestId, ...(how === 'header' ? { 'X-Bkapi-Authorization': JSON.stringify({ access_token: tokens.access_token }) } : how === 'bearer' ? { Authorization: `Bearer ${tokens.access_token}` } : {}) }
-        const fields = { ...SAMPLES[name]!, ...(how === 'param' ? { access_token: tokens.access_token } : {}) }
+        const fields = { ...SAMPLES[name], ...(how === 'param' ? { access_token: tokens.access_token } : {}) } as Record<string, string>
         const res = await callWith({ ...vars, LOG_FORMAT: 'json' }, resource.method === 'get' ? `${resource.esbPath}/?${new URLSearchParams(fields)}` : `${resource.esbPath}/`, resource.method === 'get' ? { headers } : { headers, body: fields })
         expect(res.status).toBe(200)
         const seen = JSON.stringify(await recordedAtOrigin(xRequestId))
