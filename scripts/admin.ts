@@ -58,6 +58,11 @@ async function main(argv: string[]): Promise<void> {
   if (!command) {
     const { values, positionals } = parseLine(argv, ALL_OPTIONS, 'usage: npm run admin -- <command> [options]')
     if (positionals.length === 0 || values.help === true) return void process.stdout.write(`${overview()}\n`)
+    const group = Object.values(COMMANDS).filter((c) => c.usage.startsWith(`${positionals[0]} `))
+    if (group.length > 0) {
+      const what = positionals.length === 1 ? `"${positionals[0]}" needs a subcommand` : `unknown command "${name}"`
+      throw new UserError(`${what}:\n${group.map((c) => `  npm run admin -- ${c.usage}`).join('\n')}`)
+    }
     throw new UserError(`unknown command "${name}"\n\n${overview()}`)
   }
   const usage = `usage: npm run admin -- ${command.usage}`
@@ -65,7 +70,8 @@ async function main(argv: string[]): Promise<void> {
   if (values.help === true) return void process.stdout.write(`${commandHelp(command)}\n`)
   const args = positionals.slice(2)
   const { required, optional = 0 } = command.args
-  if (args.length < required || args.length > required + optional) throw new UserError(`wrong number of arguments\n${usage}`)
+  if (args.length > required + optional) throw new UserError(`${extraArguments(argv, args.slice(required + optional))}\n${usage}`)
+  if (args.length < required) throw new UserError(`wrong number of arguments\n${usage}`)
   const remote = values.remote === true
   if (remote && command.localOnly) throw new UserError(`${name} --remote: ${command.localOnly}`)
 
@@ -91,6 +97,18 @@ async function main(argv: string[]): Promise<void> {
   } finally {
     await store?.close()
   }
+}
+
+/**
+ * Words the command does not take, said as such; right after an option's value (`--ttl 8 hours`), the
+ * likely cause: an option's value is one word.
+ */
+function extraArguments(argv: string[], extra: string[]): string {
+  const said = `unexpected argument${extra.length > 1 ? 's' : ''} ${extra.map((word) => `"${word}"`).join(' ')}`
+  const at = argv.indexOf(extra[0]!)
+  const option = argv[at - 2]
+  if (at < 2 || !option?.startsWith('--') || ALL_OPTIONS[option.slice(2)]?.type !== 'string') return said
+  return `${said}: ${option} takes its value as one word; quote it: ${option} "${argv[at - 1]} ${extra.join(' ')}"`
 }
 
 /**

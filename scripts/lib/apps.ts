@@ -99,14 +99,14 @@ export async function grant(kv: KvStore, code: string, add: Permissions): Promis
   })
 }
 
-export async function revoke(kv: KvStore, code: string, remove: Permissions): Promise<AppRecord> {
+export async function ungrant(kv: KvStore, code: string, remove: Permissions): Promise<AppRecord> {
   const app = await requireApp(kv, code)
   const { biz, resources } = app.permissions
   return saveApp(kv, {
     ...app,
     permissions: {
-      biz: remove.biz ? without(biz, remove.biz, `app revoke ${code} --biz '*'`) : biz,
-      resources: remove.resources ? without(resources, remove.resources, `app revoke ${code} --resources '*'`) : resources,
+      biz: remove.biz ? without(biz, remove.biz, `app ungrant ${code} --biz '*'`) : biz,
+      resources: remove.resources ? without(resources, remove.resources, `app ungrant ${code} --resources '*'`) : resources,
     },
   })
 }
@@ -127,9 +127,9 @@ function union<T extends string>(current: AllOr<T>, add: AllOr<T>): AllOr<T> {
   return [...new Set([...current, ...add])]
 }
 
-/** Nothing can be taken out of `*`: the operator revokes all, then grants what stays. */
-function without<T extends string>(current: AllOr<T>, remove: AllOr<T>, revokeAll: string): AllOr<T> {
+/** Nothing can be taken out of `*`: the operator ungrants all, then grants what stays. */
+function without<T extends string>(current: AllOr<T>, remove: AllOr<T>, ungrantAll: string): AllOr<T> {
   if (remove === '*') return []
-  if (current === '*') throw new UserError(`the app has * (all); \`${revokeAll}\` first, then grant what it keeps`)
+  if (current === '*') throw new UserError(`the app has * (all); \`${ungrantAll}\` first, then grant what it keeps`)
   return current.filter((item) => !remove.includes(item))
 }
