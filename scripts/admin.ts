@@ -17,7 +17,8 @@ import { consoleToStderr, printResult } from './lib/console.ts'
 import { runningDevServer } from './lib/devserver.ts'
 import { ensureDevVars } from './lib/devvars.ts'
 import { UserError, runCli } from './lib/errors.ts'
-import { adminKv, openLocalKv } from './lib/kv.ts'
+import { pepperHasher } from './lib/apps.ts'
+import { adminKv, adminSecretHasher, openLocalKv } from './lib/kv.ts'
 import { localState } from './lib/state.ts'
 import type { LocalState } from './lib/state.ts'
 import type { KvStore } from './lib/store.ts'
@@ -34,7 +35,7 @@ const ALL_OPTIONS: OptionSpec = Object.assign({}, GLOBAL_OPTIONS, ...Object.valu
 
 const GLOBAL_HELP = `Global options, anywhere on the line:
   --remote     act on the deployed gateway through its admin endpoint (its URL in SOPS_EDGE_URL, its admin
-               secret in ADMIN_TOKEN, its pepper in CREDENTIAL_PEPPER) instead of the local development state
+               secret in ADMIN_TOKEN; it hashes new secrets itself) instead of the local development state
   --state DIR  local state directory holding .wrangler/dev.vars and .wrangler/state (default: the project; or
                the SOPS_EDGE_STATE environment variable)
   --json       print the result as one JSON document on stdout
@@ -83,10 +84,10 @@ async function main(argv: string[]): Promise<void> {
     remote,
     state,
     pepper() {
-      if (!remote) return ensureDevVars(state.devVarsPath).secrets.CREDENTIAL_PEPPER
-      const pepper = process.env.CREDENTIAL_PEPPER
-      if (!pepper) throw new UserError("--remote needs the deployed Worker's pepper in the CREDENTIAL_PEPPER environment variable")
-      return pepper
+      return ensureDevVars(state.devVarsPath).secrets.CREDENTIAL_PEPPER
+    },
+    secretHasher() {
+      return remote ? adminSecretHasher(...remoteGateway()) : pepperHasher(this.pepper())
     },
     async kv() {
       return (store ??= await credentialStore(state, remote))
@@ -97,6 +98,15 @@ async function main(argv: string[]): Promise<void> {
   } finally {
     await store?.close()
   }
+}
+
+/** The deployed gateway of --remote: its URL and admin token. */
+function remoteGateway(): [url: string, token: string] {
+  const { SOPS_EDGE_URL, ADMIN_TOKEN } = process.env
+  if (!SOPS_EDGE_URL || !ADMIN_TOKEN) {
+    throw new UserError("--remote needs the deployed gateway's URL in SOPS_EDGE_URL and its admin secret in ADMIN_TOKEN")
+  }
+  return [SOPS_EDGE_URL, ADMIN_TOKEN]
 }
 
 /**
@@ -117,13 +127,7 @@ function extraArguments(argv: string[], extra: string[]): string {
  * isolate within 10 s; straight into the local state when nothing serves it.
  */
 async function credentialStore(state: LocalState, remote: boolean): Promise<KvStore> {
-  if (remote) {
-    const { SOPS_EDGE_URL, ADMIN_TOKEN } = process.env
-    if (!SOPS_EDGE_URL || !ADMIN_TOKEN) {
-      throw new UserError("--remote needs the deployed gateway's URL in SOPS_EDGE_URL and its admin secret in ADMIN_TOKEN")
-    }
-    return adminKv(SOPS_EDGE_URL, ADMIN_TOKEN)
-  }
+  if (remote) return adminKv(...remoteGateway())
   const server = runningDevServer(state)
   return server ? adminKv(server.url, ensureDevVars(state.devVarsPath).secrets.ADMIN_TOKEN) : openLocalKv(state.persistPath)
 }

@@ -1,5 +1,5 @@
 /**
- * The admin endpoint: the credential records, read and written over HTTPS by `npm run admin -- --remote`
+ * The admin endpoint: the credential records, read and written over HTTPS, and new app secrets hashed, by `npm run admin -- --remote`
  * (and by the CLI against a running `npm run dev`). It exists only when the ADMIN_TOKEN secret is set,
  * takes it as a bearer token compared in constant time, sits outside the public routes and CORS, and
  * logs one audit line per call (never a record: they hold secret hashes).
@@ -8,7 +8,10 @@ import { Hono } from 'hono'
 import { createMiddleware } from 'hono/factory'
 import { timingSafeEqual } from 'hono/utils/buffer'
 import type { Gateway } from './context.ts'
+import * as z from 'zod'
+import { secretHash } from '../credentials/hash.ts'
 import { listKeyNames } from '../credentials/list.ts'
+import { APP_SECRET_MAX, appRecordSchema } from '../credentials/records.ts'
 import { checkRecord, isCredentialKey, writeCredential } from '../credentials/write.ts'
 import { GatewayError, bounded, jsonResponse } from '../lib/errors.ts'
 import { clientIp } from '../observability/client-ip.ts'
@@ -35,6 +38,11 @@ const validKey = createMiddleware<Gateway>(async (c, next) => {
   await next()
 })
 
+const secretToHash = z.object({
+  bk_app_code: appRecordSchema.shape.bk_app_code,
+  bk_app_secret: z.string().min(1).max(APP_SECRET_MAX),
+})
+
 const ok = (data: unknown, requestId: string) => jsonResponse(200, { result: true, code: 0, message: 'success', data, request_id: requestId })
 
 export const admin = new Hono<Gateway>()
@@ -58,6 +66,14 @@ export const admin = new Hono<Gateway>()
     if (problem) throw new GatewayError('REQUEST_PARAM_INVALID', { reason: problem })
     await writeCredential(c.env, c.req.param('key'), JSON.stringify(record))
     return ok(null, c.get('requestId'))
+  })
+  // An app secret hashed with this gateway's pepper, for the CLI's `app create` and `app rotate`: the
+  // operator sends the secret (over TLS, with the admin token) and never needs the pepper. Nothing is kept.
+  .post('/secret-hash', async (c) => {
+    const given = secretToHash.safeParse(await c.req.json().catch(() => undefined))
+    if (!given.success) throw new GatewayError('REQUEST_PARAM_INVALID', { reason: 'the body must be {"bk_app_code", "bk_app_secret"}' })
+    const hash = await secretHash(c.env.CREDENTIAL_PEPPER, given.data.bk_app_code, given.data.bk_app_secret)
+    return ok({ hash }, c.get('requestId'))
   })
   .delete('/credentials/:key', validKey, async (c) => {
     await writeCredential(c.env, c.req.param('key'), null)

@@ -92,6 +92,21 @@ describe('app and token lifecycle through the gateway', () => {
     expect(await call(app(second))).toMatchObject(passes)
   })
 
+  it('--remote creates and rotates secrets that the gateway accepts, without the operator holding the pepper', async () => {
+    // What an operator has for --remote: the gateway's address and its admin token; no CREDENTIAL_PEPPER.
+    const remote = { SOPS_EDGE_URL: gateway.base, ADMIN_TOKEN: parseEnv(readFileSync(localState(state).devVarsPath, 'utf8')).ADMIN_TOKEN!, CREDENTIAL_PEPPER: '' }
+    const created = await runScript('admin', ['app', 'create', 'remote_app', '--biz', '2', '--resources', 'get_task_status', '--remote'], remote)
+    expect(created.code, created.stderr).toBe(0)
+    const remoteApp = (bk_app_secret: string) => ({ bk_app_code: 'remote_app', bk_app_secret, bk_token: 'tok-alice' })
+    expect(await call(remoteApp(printedSecret(created.stdout, 'remote_app')))).toMatchObject(passes)
+    const rotated = await runScript('admin', ['app', 'rotate', 'remote_app', '--remote'], remote)
+    expect(rotated.code, rotated.stderr).toBe(0)
+    expect(await call(remoteApp(printedSecret(rotated.stdout, 'remote_app')))).toMatchObject(passes)
+    // The admin token is still needed to have a secret hashed.
+    const refused = await runScript('admin', ['app', 'rotate', 'remote_app', '--remote'], { ...remote, ADMIN_TOKEN: 'not-the-token' })
+    expect(refused.stderr).toContain('HTTP 403')
+  })
+
   it('a disabled app is refused until enabled again', async () => {
     expect((await adminJson(['app', 'disable', 'ops_portal'])).json).toMatchObject({ bk_app_code: 'ops_portal', disabled: true })
     expect(await call(app(second))).toMatchObject({ status: 400, code: 1640001, message: expect.stringContaining('disabled') })
@@ -163,7 +178,7 @@ describe('app and token lifecycle through the gateway', () => {
       expect(out).not.toContain(second)
     }
     expect(shown.stdout).toMatch(/secrets\s+[0-9a-f]{8} \(since/)
-    expect(listedJson.json.map((a: { bk_app_code: string }) => a.bk_app_code)).toEqual(['esb_test', 'ops_portal'])
+    expect(listedJson.json.map((a: { bk_app_code: string }) => a.bk_app_code)).toEqual(['esb_test', 'ops_portal', 'remote_app'])
   })
 
   it('a user-exempt app may name its user with bk_username alone, others may not', async () => {

@@ -103,7 +103,7 @@ default: ${RATE_SYNTAX}.`,
       }
       const given = option(ctx.values, 'secret')
       const rate = option(ctx.values, 'rate')
-      const { record, secret } = await createApp(await ctx.kv(), ctx.pepper(), {
+      const { record, secret } = await createApp(await ctx.kv(), ctx.secretHasher(), {
         code,
         secret: given === undefined ? undefined : appSecret(given),
         userExempt: ctx.values['user-exempt'] === true,
@@ -123,7 +123,7 @@ older one, so callers can switch without downtime. Refused while the app already
     args: { required: 1 },
     async run(ctx) {
       const code = appCode(ctx.args[0])
-      const { record, secret } = await rotateSecret(await ctx.kv(), ctx.pepper(), code)
+      const { record, secret } = await rotateSecret(await ctx.kv(), ctx.secretHasher(), code)
       const app = appView(record)
       const text = `${newSecretLines(code, secret)}\nboth secrets are valid until \`app retire-secret ${code}\` drops the older one\n${describeApp(app)}`
       return { text, json: { app, secret } }
