@@ -98,7 +98,7 @@ function expectAnswer(actual: string, answer: Example['answer']): void {
 const anchor = (heading: string) => heading.toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, '').replace(/\s/g, '-')
 
 describe('docs/demo.md', () => {
-  it('shows a successful example of every node and task command, and its links lead somewhere', () => {
+  it('shows a successful example of every node and task command and of node_callback, and its links lead somewhere', () => {
     const succeeding = (resource: string) =>
       new Set(
         examples
@@ -107,6 +107,8 @@ describe('docs/demo.md', () => {
       )
     expect([...succeeding('operate_node')].sort()).toEqual([...NODE_ACTIONS].sort())
     expect([...succeeding('operate_task')].sort()).toEqual([...TASK_ACTIONS].sort())
+    const nodeCallbacks = examples.filter((example) => example.command.includes('/node_callback/'))
+    expect(nodeCallbacks.map((example) => JSON.parse(example.answer.text).result)).toEqual([false, true])
     const headings = new Set([...markdown.matchAll(/^#{1,6} (.+)$/gm)].map(([, heading = '']) => anchor(heading)))
     for (const [, target] of markdown.matchAll(/\]\(#([^)]+)\)/g)) expect(headings, `link #${target}`).toContain(target)
   })
