@@ -16,8 +16,7 @@ import {
   invalidParameters,
 } from '../lib/errors.ts'
 import { IDEMPOTENCY_KEY_MAX } from '../idempotency/key.ts'
-import { ANSWER_EXAMPLES } from './answer-examples.ts'
-import { type Resource, type ResourceName, resources } from './resources.ts'
+import { type Resource, resources } from './resources.ts'
 import { ID_PATTERN, answerSchema, sopsErrorSchema, taskStatusSchema } from './schemas.ts'
 
 // ---- Headers: the one place to document another one ----
@@ -278,7 +277,7 @@ const answerResponse = (resource: Resource) => ({
   content: {
     'application/json': {
       schema: { oneOf: [{ $ref: `#/components/schemas/${resource.name}_answer` }, { $ref: '#/components/schemas/SopsError' }] },
-      example: { ...ANSWER_EXAMPLES[resource.name as ResourceName], request_id: EXAMPLE_REQUEST_ID },
+      example: { ...resource.example, request_id: EXAMPLE_REQUEST_ID },
     },
   },
 })
