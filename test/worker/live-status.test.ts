@@ -4,11 +4,12 @@
  * reference engine makes real changes; the stand-in origin counts the calls that reach it, per app.
  */
 import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test'
-import { env } from 'cloudflare:workers'
+import { env, exports } from 'cloudflare:workers'
 import { describe, expect, inject, it, vi } from 'vitest'
 import { engineDriver } from '../../engine/test/engine/driver.ts'
 import { single } from '../../engine/test/engine/trees.ts'
 import app from '../../src/http/app.ts'
+import { taskWatcher } from '../../src/http/client.ts'
 import { pollerName } from '../../src/live/target.ts'
 import { accessLineSchema } from '../../src/observability/line.ts'
 import { authHeader, call, callWith, exemptApp, fakeOrigin, seedApp, toRequest, uniqueCode } from './helpers.ts'
@@ -248,5 +249,38 @@ describe('coalesced status reads', () => {
     expect(await state()).toBe('FAILED')
     await call(`/api/bk-sops/prod/operate_node/${BIZ}/${taskId}/`, { headers, body: { node_id: 'n', action: 'retry' } })
     expect(await state()).toBe('FINISHED')
+  })
+})
+
+describe('sops-edge/client watchTaskStatus', () => {
+  it('reads the stream with headers, validates each status, and stops on end', async () => {
+    const { code } = await exemptApp(plenty)
+    const taskId = await failedTask()
+    const watcher = taskWatcher('https://gateway.test/', { bk_app_code: code, bk_app_secret: 'secret', bk_username: 'admin' }, {
+      fetch: (input: RequestInfo | URL, init?: RequestInit) => exports.default.fetch(new Request(input, init)),
+    })
+    const seen: string[] = []
+    let ended = ''
+    const watching = watcher.watchTaskStatus(
+      { task_id: taskId, bk_biz_id: BIZ },
+      {
+        onStatus: (status) => {
+          seen.push(status.state)
+          if (status.state === 'FAILED') void call(`/api/bk-sops/prod/operate_node/${BIZ}/${taskId}/`, { headers: authHeader({ bk_app_code: code, bk_app_secret: 'secret', bk_username: 'admin' }), body: { node_id: 'n', action: 'retry' } })
+        },
+        onEnd: (state) => void (ended = state),
+      },
+    )
+    await watching
+    expect(seen).toEqual(['FAILED', 'FINISHED'])
+    expect(ended).toBe('FINISHED')
+  })
+
+  it('hands a refusal to onError, without retrying', async () => {
+    let refusal: { status: number } | undefined
+    await taskWatcher('https://gateway.test/', { bk_app_code: 'nobody', bk_app_secret: 'x', bk_username: 'admin' }, {
+      fetch: (input: RequestInfo | URL, init?: RequestInit) => exports.default.fetch(new Request(input, init)),
+    }).watchTaskStatus({ task_id: 1, bk_biz_id: BIZ }, { onStatus: () => {}, onError: (error) => void (refusal = error) })
+    expect(refusal?.status).toBe(400)
   })
 })
