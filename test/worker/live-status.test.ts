@@ -284,3 +284,8 @@ describe('sops-edge/client watchTaskStatus', () => {
     expect(refusal?.status).toBe(400)
   })
 })
+
+it('/openapi.json documents the stream', async () => {
+  const document = await (await call('/openapi.json')).json<{ paths: Record<string, { get?: { responses: Record<string, { content: object }> } }> }>()
+  expect(Object.keys(document.paths['/api/bk-sops/prod/watch_task_status/{task_id}/{bk_biz_id}/']!.get!.responses['200']!.content)).toContain('text/event-stream')
+})

@@ -35,10 +35,12 @@ describe('/openapi.json', () => {
       '/api/bk-sops/prod/node_callback/{task_id}/{bk_biz_id}/',
       '/api/bk-sops/prod/operate_node/{bk_biz_id}/{task_id}/',
       '/api/bk-sops/prod/operate_task/{task_id}/{bk_biz_id}/',
+      '/api/bk-sops/prod/watch_task_status/{task_id}/{bk_biz_id}/',
       '/api/c/compapi/v2/sops/get_task_status/',
       '/api/c/compapi/v2/sops/node_callback/',
       '/api/c/compapi/v2/sops/operate_node/',
       '/api/c/compapi/v2/sops/operate_task/',
+      '/api/c/compapi/v2/sops/watch_task_status/',
     ])
     const operateNode = doc.paths['/api/bk-sops/prod/operate_node/{bk_biz_id}/{task_id}/'].post
     const body = operateNode.requestBody.content['application/json'].schema
