@@ -3,50 +3,52 @@
  * project_inject, the per-view checks in SOPS's order, and SOPS's envelopes with their trace_id
  * (bk-apigw-reference §11.2, engine-reference §8).
  */
+import { Hono } from 'hono'
+import { createMiddleware } from 'hono/factory'
+import { getPathNoStrict } from 'hono/utils/url'
 import { isJsonObject, parseJson, type Json, type JsonObject } from './json.ts'
-import { verifyJwt } from './jwt.ts'
-import type { Project } from './registry.ts'
+import { type JwtClaims, verifyJwt } from './jwt.ts'
 import { CONTENT_NOT_EXIST, REQUEST_PARAM_INVALID, SUCCESS, UNKNOWN_ERROR, type CallbackCommand, type NodeCommand } from './sops.ts'
 import { createTask, parseTaskTree, registryOf, taskObject } from './tasks.ts'
-
-interface Call {
-  env: Env
-  traceId: string
-  operator: string
-  /** The ids in the path, in the path's order. */
-  ids: string[]
-  body: JsonObject
-  query: URLSearchParams
-  scope: string
-}
-
-interface Route {
-  method: 'GET' | 'POST'
-  path: RegExp
-  view: (call: Call) => Promise<Response>
-}
+import { TASK_ROUTES } from './task-views.ts'
+import { type Call, type Route, findProject, pick, projectMissing, reply } from './view.ts'
 
 const ROUTES: Route[] = [
-  { method: 'POST', path: /\/apigw\/operate_node\/(\d+)\/(\d+)\/?$/, view: operateNode },
-  { method: 'POST', path: /\/apigw\/operate_task\/(\d+)\/(\d+)\/?$/, view: operateTask },
-  { method: 'GET', path: /\/apigw\/get_task_status\/(\d+)\/(\d+)\/?$/, view: getTaskStatus },
-  { method: 'POST', path: /\/apigw\/node_callback\/(\d+)\/(\d+)\/?$/, view: nodeCallback },
-  { method: 'POST', path: /\/apigw\/fast_create_task\/(\d+)\/?$/, view: fastCreateTask },
+  { method: 'POST', path: '/apigw/operate_node/:project_id{\\d+}/:task_id{\\d+}', view: operateNode },
+  { method: 'POST', path: '/apigw/operate_task/:task_id{\\d+}/:project_id{\\d+}', view: operateTask },
+  { method: 'GET', path: '/apigw/get_task_status/:task_id{\\d+}/:project_id{\\d+}', view: getTaskStatus },
+  { method: 'POST', path: '/apigw/node_callback/:task_id{\\d+}/:project_id{\\d+}', view: nodeCallback },
+  { method: 'POST', path: '/apigw/fast_create_task/:project_id{\\d+}', view: fastCreateTask },
+  ...TASK_ROUTES,
 ]
 
 const NOT_THROUGH_GATEWAY = 'This API can only be accessed through API gateway'
 
-export async function handleEngineRequest(request: Request, env: Env): Promise<Response> {
-  const url = new URL(request.url)
-  const route = ROUTES.find((r) => r.path.test(url.pathname))
-  if (!route) return new Response('Not Found', { status: 404, headers: { 'Content-Type': 'text/plain; charset=utf-8' } })
+type Engine = { Bindings: Env; Variables: { claims: JwtClaims } }
+
+/** apigw-manager's check: a call without an X-Bkapi-Jwt the gateway's key verifies is refused (bk-apigw-reference §8.2). */
+const throughGatewayOnly = createMiddleware<Engine>(async (c, next) => {
+  const token = c.req.header('X-Bkapi-Jwt')
+  const claims = token ? await verifyJwt(token, c.env.APIGW_PUBLIC_KEY) : null
+  if (!claims) return c.text(NOT_THROUGH_GATEWAY, 403)
+  c.set('claims', claims)
+  await next()
+})
+
+// SOPS serves its API below any prefix (e.g. /o/bk_sops/): routes match from `/apigw/` on, with or
+// without a trailing slash (Hono's non-strict paths).
+const api = new Hono<Engine>({ getPath: (request) => getPathNoStrict(request).replace(/^.*?(?=\/apigw\/)/, '') })
+api.notFound((c) => c.text('Not Found', 404))
+for (const route of ROUTES) {
+  api.on(route.method, route.path, throughGatewayOnly, (c) => serve(c.req.raw, c.env, c.get('claims'), route, c.req.param()))
   // Django's require_POST / require_GET: 405 with an empty body.
-  if (request.method !== route.method) return new Response(null, { status: 405, headers: { Allow: route.method } })
+  api.all(route.path, () => new Response(null, { status: 405, headers: { Allow: route.method } }))
+}
 
-  const token = request.headers.get('X-Bkapi-Jwt')
-  const claims = token ? await verifyJwt(token, env.APIGW_PUBLIC_KEY) : null
-  if (!claims) return new Response(NOT_THROUGH_GATEWAY, { status: 403, headers: { 'Content-Type': 'text/plain; charset=utf-8' } })
+export const handleEngineRequest = (request: Request, env: Env): Promise<Response> => Promise.resolve(api.fetch(request, env))
 
+async function serve(request: Request, env: Env, claims: JwtClaims, route: Route, params: Record<string, string>): Promise<Response> {
+  const url = new URL(request.url)
   const traceId = request.headers.get('traceparent') || crypto.randomUUID().replaceAll('-', '')
   const username = claims.user?.username
   if (typeof username !== 'string' || username === '') {
@@ -64,19 +66,8 @@ export async function handleEngineRequest(request: Request, env: Env): Promise<R
   }
   const rawScope = route.method === 'POST' ? body.scope : url.searchParams.get('scope')
   const scope = rawScope === undefined || rawScope === null ? 'cmdb_biz' : typeof rawScope === 'string' ? rawScope : JSON.stringify(rawScope)
-  const ids = (route.path.exec(url.pathname) ?? []).slice(1)
-  return route.view({ env, traceId, operator: username, ids, body, query: url.searchParams, scope })
+  return route.view({ env, traceId, operator: username, params, body, query: url.searchParams, scope })
 }
-
-/** A JSON reply; the views' own answers carry trace_id, the inner decorators' and middleware's do not. */
-function reply(body: JsonObject, traceId: string, withTraceId = true): Response {
-  return new Response(JSON.stringify(withTraceId ? { ...body, trace_id: traceId } : body), {
-    headers: { 'Content-Type': 'application/json', 'Sops-Trace-Id': traceId },
-  })
-}
-
-const projectMissing = (call: Call, id: string) =>
-  reply({ result: false, message: `project(${id}) with scope(${call.scope}) does not exist.`, code: CONTENT_NOT_EXIST }, call.traceId, false)
 
 /** ObjectDoesNotExistExceptionMiddleware's answer. */
 const middlewareDoesNotExist = (call: Call, djangoMessage: string) =>
@@ -88,14 +79,10 @@ const middlewareDoesNotExist = (call: Call, djangoMessage: string) =>
 
 const TASK_DOES_NOT_EXIST = 'TaskFlowInstance matching query does not exist.'
 
-function findProject(call: Call, id: string): Promise<Project | null> {
-  return registryOf(call.env).findProject(id, call.scope)
-}
-
 // views -----------------------------------------------------------------------------------------------------
 
 async function operateNode(call: Call): Promise<Response> {
-  const [projectKey = '', taskIdText = ''] = call.ids
+  const { project_id: projectKey = '', task_id: taskIdText = '' } = call.params
   const project = await findProject(call, projectKey)
   if (!project) return projectMissing(call, projectKey)
   const { body } = call
@@ -119,7 +106,7 @@ async function operateNode(call: Call): Promise<Response> {
 
 /** node_callback: the node's callback, optionally for a given version; SOPS's codes are not masked here. */
 async function nodeCallback(call: Call): Promise<Response> {
-  const [taskIdText = '', projectKey = ''] = call.ids
+  const { task_id: taskIdText = '', project_id: projectKey = '' } = call.params
   const project = await findProject(call, projectKey)
   if (!project) return projectMissing(call, projectKey)
   const command: CallbackCommand = pick(call.body, ['node_id', 'callback_data', 'version'])
@@ -133,7 +120,7 @@ async function nodeCallback(call: Call): Promise<Response> {
 }
 
 async function operateTask(call: Call): Promise<Response> {
-  const [taskIdText = '', projectKey = ''] = call.ids
+  const { task_id: taskIdText = '', project_id: projectKey = '' } = call.params
   const project = await findProject(call, projectKey)
   if (!project) return projectMissing(call, projectKey)
   const action = pythonText(call.body.action)
@@ -145,7 +132,7 @@ async function operateTask(call: Call): Promise<Response> {
 }
 
 async function getTaskStatus(call: Call): Promise<Response> {
-  const [taskIdText = '', projectKey = ''] = call.ids
+  const { task_id: taskIdText = '', project_id: projectKey = '' } = call.params
   const project = await findProject(call, projectKey)
   if (!project) return projectMissing(call, projectKey)
   const subprocessId = call.query.get('subprocess_id') || undefined
@@ -159,7 +146,7 @@ async function getTaskStatus(call: Call): Promise<Response> {
 }
 
 async function fastCreateTask(call: Call): Promise<Response> {
-  const [projectKey = ''] = call.ids
+  const { project_id: projectKey = '' } = call.params
   // A business gets its project with its first task; a SOPS project id must exist already.
   const existing = call.scope === 'cmdb_biz' ? undefined : await findProject(call, projectKey)
   if (existing === null) return projectMissing(call, projectKey)
@@ -175,10 +162,6 @@ async function fastCreateTask(call: Call): Promise<Response> {
     { result: true, code: SUCCESS, message: 'success', data: { task_id: taskId, task_url: '', pipeline_tree: tree } },
     call.traceId,
   )
-}
-
-function pick<K extends string>(body: JsonObject, keys: readonly K[]): Partial<Record<K, Json>> {
-  return Object.fromEntries(keys.filter((key) => key in body).map((key) => [key, body[key] as Json])) as Partial<Record<K, Json>>
 }
 
 /** How Python's str.format shows a JSON value (None for a missing one). */

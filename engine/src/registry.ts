@@ -47,6 +47,16 @@ export class EngineRegistry extends DurableObject<unknown> {
     return this.findProject(bizId, 'cmdb_biz') as Project
   }
 
+  /** The project's task ids, newest first (get_task_list filters and pages them). */
+  taskIds(projectId: number): number[] {
+    return this.sql.exec<Row>('SELECT id FROM tasks WHERE project_id = ? ORDER BY id DESC', projectId).toArray().map((r) => Number(r.id))
+  }
+
+  /** Every project (get_user_project_list: this engine knows no per-user grants). */
+  projects(): Project[] {
+    return this.sql.exec<Row>('SELECT * FROM projects ORDER BY id').toArray().map(toProject)
+  }
+
   /** A new task id, or the given one (demo tasks have fixed ids; registering one again changes nothing). */
   registerTask(projectId: number, name: string, taskId?: number): number {
     const row = this.sql

@@ -256,6 +256,24 @@ export class Store {
     )
   }
 
+  /** A node's earlier executions, oldest first (get_task_node_detail's histories). */
+  histories(nodeId: string): HistoryRecord[] {
+    return this.rows('SELECT * FROM histories WHERE node_id = ? ORDER BY id', nodeId).map((r) => ({
+      id: num(r.id),
+      nodeId: str(r.node_id),
+      startedTime: numOrNull(r.started_time),
+      archivedTime: numOrNull(r.archived_time),
+      loop: num(r.loop),
+      retry: num(r.retry),
+      skip: bool(r.skip),
+      version: str(r.version),
+      inputs: json<Record<string, unknown>>(r.inputs),
+      outputs: json<Record<string, unknown>>(r.outputs),
+      operator: str(r.operator),
+      createdTime: num(r.created_time),
+    }))
+  }
+
   // processes ----------------------------------------------------------------------------------------
 
   /** A new process: awake, not suspended, alive, waiting for no children. */

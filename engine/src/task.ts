@@ -20,7 +20,10 @@ import {
   type NodeCommand,
   type SopsResult,
 } from './sops.ts'
-import { taskStatus, type StatusQuery } from './status.ts'
+import { needsManualIntervention, nodeDetail, nodeLogLines, taskOutputs } from './inspect.ts'
+import type { JsonObject } from './json.ts'
+import { formatTime, taskStatus, type StatusQuery } from './status.ts'
+import { sendTaskCallback, type TaskCallback } from './task-callback.ts'
 import { Store } from './store.ts'
 
 export interface TaskInit {
@@ -31,6 +34,27 @@ export interface TaskInit {
   webTree: Json
   pipeline: Pipeline
   creator: string
+  /** The template it was made from, if any, and how (SOPS's create_method: api, app, …). */
+  templateId?: number
+  createMethod: string
+  /** Where to POST the outcome when it finishes (create_task's callback_url). */
+  callback?: TaskCallback
+}
+
+/** What a task lists as (get_task_list, get_tasks_status). */
+export interface TaskSummary {
+  id: number
+  name: string
+  creator: string
+  executor: string
+  template_id: string
+  create_method: string
+  is_started: boolean
+  is_finished: boolean
+  create_time: string | null
+  start_time: string | null
+  finish_time: string | null
+  current_flow: string
 }
 
 /** What a task answers; `missing` when it does not exist in the caller's project. */
@@ -58,6 +82,9 @@ export class EngineTask extends DurableObject<unknown> {
       web_tree: JSON.stringify(init.webTree),
       pipeline: JSON.stringify(init.pipeline),
       creator: init.creator,
+      template_id: init.templateId === undefined ? '' : String(init.templateId),
+      create_method: init.createMethod,
+      callback: init.callback ? JSON.stringify(init.callback) : '',
       create_time: String(Date.now()),
       started: 'false',
       // SOPS creates API tasks straight into the execute_task flow.
@@ -82,6 +109,8 @@ export class EngineTask extends DurableObject<unknown> {
     if (this.store.getMeta('started') === 'true') {
       return found({ result: false, message: 'task already started', code: INVALID_OPERATION })
     }
+    this.store.setMeta('executor', operator)
+    this.store.setMeta('start_time', String(Date.now()))
     const { ops, executor } = this.session(operator)
     const constants = Object.values(this.pipelineIndex().root.constants)
     const raw = Object.fromEntries(constants.map((c) => [c.key, c.value]))
@@ -135,6 +164,54 @@ export class EngineTask extends DurableObject<unknown> {
     return found(JSON.stringify(taskStatus(this.store, this.pipelineIndex(), name, query, Date.now())))
   }
 
+  /** get_task_detail's data; the URL and the project's name are the view's to add. */
+  detail(projectId: number): TaskReply<string> {
+    if (!this.belongsTo(projectId)) return { missing: true }
+    const webTree = JSON.parse(this.store.getMeta('web_tree') ?? '{}') as JsonObject
+    const summary = this.summaryOf()
+    return found(
+      JSON.stringify({
+        id: summary.id,
+        name: summary.name,
+        creator: summary.creator,
+        executor: summary.executor,
+        project_id: projectId,
+        template_id: summary.template_id,
+        create_method: summary.create_method,
+        create_time: summary.create_time,
+        start_time: summary.start_time,
+        finish_time: summary.finish_time,
+        elapsed_time: this.elapsedSeconds(),
+        constants: webTree.constants ?? {},
+        outputs: taskOutputs(this.store, this.pipelineIndex(), webTree),
+        pipeline_tree: webTree,
+      }),
+    )
+  }
+
+  summary(projectId: number): TaskReply<TaskSummary> {
+    if (!this.belongsTo(projectId)) return { missing: true }
+    return found(this.summaryOf())
+  }
+
+  /** get_task_node_detail's data, as JSON text; undefined for a node the task does not have. */
+  nodeDetail(projectId: number, nodeId: string): TaskReply<string | undefined> {
+    if (!this.belongsTo(projectId)) return { missing: true }
+    return found(this.pipelineIndex().entry(nodeId) ? JSON.stringify(nodeDetail(this.store, nodeId)) : undefined)
+  }
+
+  /** The node's log lines for a version: undefined for a node the task does not have, [] for a version it never ran. */
+  nodeLog(projectId: number, nodeId: string, version: string): TaskReply<string[] | undefined> {
+    if (!this.belongsTo(projectId)) return { missing: true }
+    if (!this.pipelineIndex().entry(nodeId)) return found(undefined)
+    return found(nodeLogLines(this.store, nodeId, version.startsWith('v') ? version : `v${version}`) ?? [])
+  }
+
+  manualInterventionRequired(projectId: number): TaskReply<boolean> {
+    if (!this.belongsTo(projectId)) return { missing: true }
+    return found(needsManualIntervention(this.store, this.pipelineIndex()))
+  }
+
   override async alarm(): Promise<void> {
     if (this.store.getMeta('task_id') === undefined) return
     const { ops, executor } = this.session('')
@@ -144,6 +221,45 @@ export class EngineTask extends DurableObject<unknown> {
 
   private belongsTo(projectId: number): boolean {
     return this.store.getMeta('task_id') !== undefined && this.store.getMeta('project_id') === String(projectId)
+  }
+
+  private rootState() {
+    return this.store.state(this.pipelineIndex().root.id)
+  }
+
+  private elapsedSeconds(): number {
+    const root = this.rootState()
+    return root?.startedTime ? Math.round(((root.archivedTime ?? Date.now()) - root.startedTime) / 1000) : 0
+  }
+
+  private summaryOf(): TaskSummary {
+    const meta = (key: string) => this.store.getMeta(key) ?? ''
+    const root = this.rootState()
+    const finished = root?.name === 'FINISHED' || root?.name === 'REVOKED'
+    return {
+      id: this.taskId(),
+      name: meta('name'),
+      creator: meta('creator'),
+      executor: meta('executor'),
+      template_id: meta('template_id'),
+      create_method: meta('create_method') || 'api',
+      is_started: meta('started') === 'true',
+      is_finished: finished,
+      create_time: formatTime(Number(meta('create_time'))),
+      start_time: meta('start_time') ? formatTime(Number(meta('start_time'))) : null,
+      finish_time: finished ? formatTime(root?.archivedTime ?? null) : null,
+      current_flow: meta('current_flow'),
+    }
+  }
+
+  /** Once the task has finished or was revoked, its callback_url hears so, once. */
+  private async callBackOnce(): Promise<void> {
+    const callback = this.store.getMeta('callback')
+    const root = this.rootState()
+    if (!callback || this.store.getMeta('called_back') || (root?.name !== 'FINISHED' && root?.name !== 'REVOKED')) return
+    this.store.setMeta('called_back', 'true')
+    const webTree = JSON.parse(this.store.getMeta('web_tree') ?? '{}') as JsonObject
+    await sendTaskCallback(JSON.parse(callback) as TaskCallback, this.taskId(), root.name === 'FINISHED', taskOutputs(this.store, this.pipelineIndex(), webTree))
   }
 
   private taskId(): number {
@@ -164,6 +280,7 @@ export class EngineTask extends DurableObject<unknown> {
   /** Runs what the command queued, then points the alarm at the next due poll. */
   private async settle(executor: Executor): Promise<void> {
     executor.drain()
+    await this.callBackOnce()
     const next = this.store.pendingPolls()[0]?.dueAt
     if (next === undefined || next === null) await this.ctx.storage.deleteAlarm()
     else await this.ctx.storage.setAlarm(next)

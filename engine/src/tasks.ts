@@ -3,6 +3,7 @@ import { COMPONENTS } from './components.ts'
 import type { Json } from './json.ts'
 import type { Pipeline } from './pipeline.ts'
 import type { Project } from './registry.ts'
+import type { TaskCallback } from './task-callback.ts'
 import { parseWebTree } from './tree.ts'
 
 export const registryOf = (env: Env) => env.ENGINE_REGISTRY.get(env.ENGINE_REGISTRY.idFromName('registry'))
@@ -25,6 +26,10 @@ export interface NewTask {
   tree: Json
   pipeline: Pipeline
   creator: string
+  templateId?: number
+  /** SOPS's create_method; api unless said otherwise. */
+  createMethod?: string
+  callback?: TaskCallback
   /** Fixed ids are for the demo seed; creating the same one twice changes nothing. */
   taskId?: number
 }
@@ -39,6 +44,9 @@ export async function createTask(env: Env, task: NewTask): Promise<number> {
     webTree: task.tree,
     pipeline: task.pipeline,
     creator: task.creator,
+    templateId: task.templateId,
+    createMethod: task.createMethod ?? 'api',
+    callback: task.callback,
   })
   return taskId
 }

@@ -2,8 +2,9 @@
  * The CLI's arguments, checked as the gateway checks them (bk-apigw-reference §3.1 and the record
  * schemas), with messages that say what is wrong and what is expected.
  */
-import { APP_CODE_MAX, APP_SECRET_MAX, RATE_WINDOWS_MAX, RESOURCE_NAMES, UNIT_SECONDS, appRecordSchema, parseRateWindows } from '../../src/credentials/records.ts'
-import type { RateWindow, ResourceName } from '../../src/credentials/records.ts'
+import { APP_CODE_MAX, APP_SECRET_MAX, RATE_WINDOWS_MAX, UNIT_SECONDS, appRecordSchema, parseRateWindows } from '../../src/credentials/records.ts'
+import type { RateWindow } from '../../src/credentials/records.ts'
+import { RESOURCE_NAMES, type ResourceName } from '../../src/http/resources.ts'
 import { UserError } from './errors.ts'
 
 export type AllOr<T> = '*' | T[]

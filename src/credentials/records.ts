@@ -4,15 +4,13 @@
  * Secrets and tokens are never stored in clear: see ./hash.ts.
  */
 import * as z from 'zod'
+import { RESOURCE_NAMES } from '../http/resources.ts'
 
 /** BlueKing's own limits on the credential fields (bk-apigw-reference §3.1). */
 export const APP_CODE_MAX = 32
 export const APP_SECRET_MAX = 128
 /** Every rate window is enforced; an app record holds at most this many. */
 export const RATE_WINDOWS_MAX = 4
-
-export const RESOURCE_NAMES = ['operate_node', 'operate_task', 'node_callback', 'get_task_status'] as const
-export type ResourceName = (typeof RESOURCE_NAMES)[number]
 
 const hex64 = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits')
 const isoTime = z.iso.datetime()

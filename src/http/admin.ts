@@ -11,6 +11,7 @@ import type { Gateway } from './context.ts'
 import { listKeyNames } from '../credentials/list.ts'
 import { checkRecord, isCredentialKey, writeCredential } from '../credentials/write.ts'
 import { GatewayError, bounded, jsonResponse } from '../lib/errors.ts'
+import { clientIp } from '../observability/client-ip.ts'
 
 const onlyWithToken = createMiddleware<Gateway>(async (c, next) => {
   const expected = c.env.ADMIN_TOKEN
@@ -18,7 +19,7 @@ const onlyWithToken = createMiddleware<Gateway>(async (c, next) => {
   if (!expected) return c.notFound()
   const given = /^Bearer (.+)$/.exec(c.req.header('Authorization') ?? '')?.[1] ?? ''
   const allowed = await timingSafeEqual(given, expected)
-  audit(c.req.method, bounded(new URL(c.req.url).pathname, 120), allowed ? 'authorized' : 'refused', c.req.header('CF-Connecting-IP'))
+  audit(c.req.method, bounded(new URL(c.req.url).pathname, 120), allowed ? 'authorized' : 'refused', clientIp(c.req.raw, c.env) ?? undefined)
   if (!allowed) throw new GatewayError('APP_NO_PERMISSION', { reason: 'the admin endpoint takes Authorization: Bearer <ADMIN_TOKEN>' })
   await next()
 })

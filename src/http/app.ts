@@ -4,7 +4,7 @@
  */
 import { Hono } from 'hono'
 import type { Handler, MiddlewareHandler } from 'hono'
-import type { ToSchema, TypedResponse } from 'hono/types'
+import type { ParamKeys, ToSchema, TypedResponse } from 'hono/types'
 import type * as z from 'zod'
 import type { Gateway } from './context.ts'
 import { admin } from './admin.ts'
@@ -13,6 +13,7 @@ import { accessLog } from '../middleware/access-log.ts'
 import { authenticate } from '../middleware/authenticate.ts'
 import { callHeaders } from '../middleware/call-headers.ts'
 import { cors } from '../middleware/cors.ts'
+import { drainBody } from '../middleware/drain-body.ts'
 import { idempotency } from '../middleware/idempotency.ts'
 import { permission } from '../middleware/permission.ts'
 import { rateLimit } from '../middleware/rate-limit.ts'
@@ -26,15 +27,17 @@ import { proxy } from '../origin/proxy.ts'
 import { type Resource, resources } from './resources.ts'
 import type { answerSchema, sopsErrorSchema } from './schemas.ts'
 
+type TableResource = (typeof resources)[number]
+
 const servesResource =
-  (resource: Resource): MiddlewareHandler<Gateway> =>
+  (resource: TableResource): MiddlewareHandler<Gateway> =>
   (c, next) => {
     c.set('resource', resource.name)
     return next()
   }
 
 /** What every resource call goes through, in this order; `answer` is the proxy, or a status stream. */
-const pipeline = (resource: Resource, answer: Handler<Gateway> = proxy(resource, originCallFor(resource))) =>
+const pipeline = (resource: TableResource, answer: Handler<Gateway> = proxy(resource, originCallFor(resource))) =>
   [
     servesResource(resource),
     readBody(resource), // body size limit, and a POST body must be a JSON object
@@ -49,6 +52,7 @@ const pipeline = (resource: Resource, answer: Handler<Gateway> = proxy(resource,
 const app = new Hono<Gateway>({ strict: false })
 
 app.use(accessLog()) // first, so it sees every call: 404s, preflights and faults included
+app.use(drainBody()) // so that every refusal reaches a caller still sending its body
 app.use(callHeaders()) // request ids and Server-Timing
 // Before CORS: the admin endpoint's requests end in it, so browsers never get to call it cross-origin.
 app.route('/_admin', admin)
@@ -84,7 +88,8 @@ interface EsbCredentials {
 type Params<R extends Resource> = z.input<R['schema']>
 type AsQuery<T> = { [K in keyof T]: T[K] extends string | undefined ? T[K] : string }
 type Fields<R extends Resource, T> = R['method'] extends 'get' ? ({} extends T ? { query?: AsQuery<T> } : { query: AsQuery<T> }) : { json: T }
-type IdParams = { bk_biz_id: string; task_id: string }
+/** The ids in a resource's gateway path, as text. */
+type PathParams<R extends Resource> = Record<ParamKeys<R['gatewayPath']>, string>
 
 /** SOPS's own answer: success with the resource's data, or SOPS's error (HTTP 200, result false). */
 export type OriginAnswer<R extends Resource> = z.output<ReturnType<typeof answerSchema<R['data']>>> | z.output<typeof sopsErrorSchema>
@@ -96,7 +101,7 @@ type Responses<R extends Resource> =
 /** Both URL forms of one resource (distributes over a union of resources). */
 type RoutesOf<R extends Resource> = R extends Resource
   ? ToSchema<R['method'], R['esbPath'], Fields<R, Params<R> & EsbCredentials>, Responses<R>> &
-      ToSchema<R['method'], R['gatewayPath'], { param: IdParams } & Fields<R, Omit<Params<R>, keyof IdParams>>, Responses<R>>
+      ToSchema<R['method'], R['gatewayPath'], { param: PathParams<R> } & Fields<R, Omit<Params<R>, ParamKeys<R['gatewayPath']>>>, Responses<R>>
   : never
 
 type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never

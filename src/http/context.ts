@@ -1,8 +1,9 @@
 /** What each pipeline step hands to the next, through Hono's typed context variables. */
 import type { Context } from 'hono'
-import type { AppRecord, ResourceName } from '../credentials/records.ts'
+import type { AppRecord } from '../credentials/records.ts'
 import type { StreamSummary } from '../live/counted-stream.ts'
 import type { Timings } from '../observability/timing.ts'
+import type { ResourceName } from './resources.ts'
 
 export interface GatewayVariables {
   /** X-Bkapi-Request-ID of this call (UUID v4). */
@@ -33,11 +34,11 @@ export interface GatewayVariables {
   stream: Promise<StreamSummary>
 }
 
-/** What every resource's validated input has in common. */
+/** The ids a resource's validated input may carry (get_user_project_list has none). */
 export interface ValidatedInput {
-  bk_biz_id: string
-  task_id: number
-  scope: 'cmdb_biz' | 'project'
+  bk_biz_id?: string
+  task_id?: number
+  scope?: 'cmdb_biz' | 'project'
   [field: string]: unknown
 }
 

@@ -63,16 +63,17 @@ const RESPONSE_HEADERS: Record<string, ResponseHeader> = {
 }
 
 interface RequestHeader {
-  methods: readonly Resource['method'][]
+  /** Which resources read it. */
+  on: (resource: Resource) => boolean
   description: string
   schema: object
 }
 
-/** Request headers beside the credentials, and the methods that read them: a new header is one line here. */
+/** Request headers beside the credentials, and the resources that read them: a new header is one line here. */
 const REQUEST_HEADERS: Record<string, RequestHeader> = {
-  'X-Request-ID': { methods: ['get', 'post'], description: 'your own id for the call, echoed back and passed to SOPS', schema: text },
+  'X-Request-ID': { on: () => true, description: 'your own id for the call, echoed back and passed to SOPS', schema: text },
   'Idempotency-Key': {
-    methods: ['post'],
+    on: (resource) => resource.write,
     description:
       'a retry with the key of an earlier call gets that call\'s answer (Idempotent-Replayed: true) instead of running the operation again; kept 24 hours, per app',
     schema: { type: 'string', minLength: 1, maxLength: IDEMPOTENCY_KEY_MAX },
@@ -146,18 +147,16 @@ function jsonSchema(schema: z.ZodType): JsonSchema {
   return rest
 }
 
-const ID_FIELDS = ['bk_biz_id', 'task_id']
-
 function operation(resource: Resource, form: 'esb' | 'gateway') {
   const params = jsonSchema(resource.schema)
-  const inPath = form === 'gateway' ? ID_FIELDS : []
+  const inPath: readonly string[] = form === 'gateway' ? resource.pathParams : []
   const fields = Object.fromEntries(Object.entries(params.properties ?? {}).filter(([k]) => !inPath.includes(k)))
   const required = (params.required ?? []).filter((k) => !inPath.includes(k))
   const parameters = [
     ...inPath.map((name) => ({ name, in: 'path', required: true, schema: { type: 'string', pattern: ID_PATTERN } })),
     ...(resource.method === 'get' ? Object.entries(fields).map(([name, schema]) => ({ name, in: 'query', required: required.includes(name), schema })) : []),
     ...Object.entries(REQUEST_HEADERS)
-      .filter(([, h]) => h.methods.includes(resource.method))
+      .filter(([, h]) => h.on(resource))
       .map(([name, h]) => ({ name, in: 'header', required: false, description: h.description, schema: h.schema })),
   ]
   const body = { type: 'object', properties: { ...fields, ...BODY_CREDENTIALS }, required }

@@ -1,100 +1,233 @@
 /**
- * The SOPS resources the gateway serves (CONTRACT §2). A new resource is one entry here and one
- * schema in ./schemas.ts: routing (both URL forms), validation, forwarding, the typed client and
- * /openapi.json all follow from this table.
+ * The SOPS resources the gateway serves (CONTRACT §2), as bk-sops's api-resources.yml lists them. A new
+ * resource is one entry here and one schema in ./schemas.ts: routing (both URL forms), the origin's
+ * path, the forwarded fields, validation, permission names in credential records, the CLI's help, the
+ * typed client and /openapi.json all follow from this table (test/worker/resource-table.test.ts).
  */
 import type * as z from 'zod'
-import type { ResourceName } from '../credentials/records.ts'
-import {
-  getTaskStatusSchema,
-  nodeCallbackSchema,
-  operateNodeSchema,
-  operateTaskSchema,
-  operationDoneSchema,
-  taskStatusSchema,
-} from './schemas.ts'
+import * as schemas from './schemas.ts'
 
-/** Every resource carries these ids; they may come from the path (gateway form) or the body/query (ESB form). */
-type IdSchema = z.ZodType<{ bk_biz_id: string; task_id: number; scope: 'cmdb_biz' | 'project' }>
+/** The ESB form takes every parameter in the body (POST) or the query (GET). */
+export const ESB_PREFIX = '/api/c/compapi/v2/sops/'
+/** The API-gateway form takes the ids in the path. */
+export const GATEWAY_PREFIX = '/api/bk-sops/prod/'
+/** SOPS serves both under `apigw/` of its base URL, with the gateway form's path. */
+export const ORIGIN_PREFIX = 'apigw/'
 
-export interface Resource<
-  Name extends ResourceName = ResourceName,
-  Method extends 'get' | 'post' = 'get' | 'post',
-  EsbPath extends string = string,
-  GatewayPath extends string = string,
-  Schema extends IdSchema = IdSchema,
-  Data extends z.ZodType = z.ZodType,
-> {
+interface Entry<Name extends string, Method extends 'get' | 'post', Path extends string, Schema extends z.ZodObject, Data extends z.ZodType> {
   name: Name
   summary: string
   method: Method
-  /** ESB form: every parameter in the body (POST) or the query (GET). */
-  esbPath: EsbPath
-  /** API-gateway form: `bk_biz_id` and `task_id` in the path. */
-  gatewayPath: GatewayPath
+  /** A POST that changes SOPS (creates or starts a task): it takes an `Idempotency-Key`. */
+  write: boolean
+  /** The gateway form's path after its prefix, ids as `:name`, as in api-resources.yml. */
+  path: Path
+  /** The parameters; every field that is not in the path is forwarded to SOPS. */
   schema: Schema
   /** What SOPS answers in `data` on success. */
   data: Data
-  /** Path on the origin, relative to its base URL. */
-  originPath: (input: z.output<Schema>) => string
-  /** The operation's own fields, sent to the origin (as JSON body for POST, as query for GET). */
-  forward: readonly (keyof z.output<Schema> & string)[]
+  /** Fields SOPS answers beside `data` (start_task's task_url, get_task_list's count, …), passed on. */
+  answerFields?: readonly string[]
+}
+
+export type Resource<
+  Name extends string = string,
+  Method extends 'get' | 'post' = 'get' | 'post',
+  Path extends string = string,
+  Schema extends z.ZodObject = z.ZodObject,
+  Data extends z.ZodType = z.ZodType,
+> = Entry<Name, Method, Path, Schema, Data> & {
+  esbPath: `${typeof ESB_PREFIX}${Name}`
+  gatewayPath: `${typeof GATEWAY_PREFIX}${Path}`
+  /** The ids the gateway form's path carries. */
+  pathParams: readonly string[]
+  /** The fields sent to the origin (JSON body of a POST, query of a GET): the schema's, less the path's. */
+  forward: readonly string[]
 }
 
 const define = <
-  const Name extends ResourceName,
+  const Name extends string,
   const Method extends 'get' | 'post',
-  const EsbPath extends string,
-  const GatewayPath extends string,
-  Schema extends IdSchema,
+  const Path extends string,
+  Schema extends z.ZodObject,
   Data extends z.ZodType,
 >(
-  r: Resource<Name, Method, EsbPath, GatewayPath, Schema, Data>,
-) => r
+  entry: Entry<Name, Method, Path, Schema, Data>,
+): Resource<Name, Method, Path, Schema, Data> => {
+  const pathParams = [...entry.path.matchAll(/:(\w+)/g)].map((m) => m[1]!)
+  return {
+    ...entry,
+    esbPath: `${ESB_PREFIX}${entry.name}`,
+    gatewayPath: `${GATEWAY_PREFIX}${entry.path}`,
+    pathParams,
+    forward: Object.keys(entry.schema.shape).filter((field) => !pathParams.includes(field)),
+  }
+}
+
+/** SOPS's path on the origin for a validated call. */
+export const originPath = (resource: Resource, input: Record<string, unknown>) =>
+  `${ORIGIN_PREFIX}${resource.path.replace(/:(\w+)/g, (_, id: string) => String(input[id]))}/`
 
 export const resources = [
   define({
     name: 'operate_node',
     summary: 'Operate a node of a task: retry, skip, callback, skip a failed gateway, pause or resume a subprocess, …',
     method: 'post',
-    esbPath: '/api/c/compapi/v2/sops/operate_node',
-    gatewayPath: '/api/bk-sops/prod/operate_node/:bk_biz_id/:task_id',
-    schema: operateNodeSchema,
-    data: operationDoneSchema,
-    originPath: (p) => `apigw/operate_node/${p.bk_biz_id}/${p.task_id}/`,
-    forward: ['node_id', 'action', 'data', 'inputs', 'flow_id', 'flow_ids', 'converge_gateway_id', 'scope'],
+    write: true,
+    path: 'operate_node/:bk_biz_id/:task_id',
+    schema: schemas.operateNodeSchema,
+    data: schemas.operationDoneSchema,
   }),
   define({
     name: 'operate_task',
     summary: 'Start, pause, resume or revoke a task',
     method: 'post',
-    esbPath: '/api/c/compapi/v2/sops/operate_task',
-    gatewayPath: '/api/bk-sops/prod/operate_task/:task_id/:bk_biz_id',
-    schema: operateTaskSchema,
-    data: operationDoneSchema,
-    originPath: (p) => `apigw/operate_task/${p.task_id}/${p.bk_biz_id}/`,
-    forward: ['action', 'scope'],
+    write: true,
+    path: 'operate_task/:task_id/:bk_biz_id',
+    schema: schemas.operateTaskSchema,
+    data: schemas.operationDoneSchema,
   }),
   define({
     name: 'node_callback',
     summary: 'Call back a node that waits for it, optionally for a given node version',
     method: 'post',
-    esbPath: '/api/c/compapi/v2/sops/node_callback',
-    gatewayPath: '/api/bk-sops/prod/node_callback/:task_id/:bk_biz_id',
-    schema: nodeCallbackSchema,
-    data: operationDoneSchema,
-    originPath: (p) => `apigw/node_callback/${p.task_id}/${p.bk_biz_id}/`,
-    forward: ['node_id', 'callback_data', 'version', 'scope'],
+    write: true,
+    path: 'node_callback/:task_id/:bk_biz_id',
+    schema: schemas.nodeCallbackSchema,
+    data: schemas.operationDoneSchema,
   }),
   define({
     name: 'get_task_status',
     summary: "A task's state and its node tree",
     method: 'get',
-    esbPath: '/api/c/compapi/v2/sops/get_task_status',
-    gatewayPath: '/api/bk-sops/prod/get_task_status/:task_id/:bk_biz_id',
-    schema: getTaskStatusSchema,
-    data: taskStatusSchema,
-    originPath: (p) => `apigw/get_task_status/${p.task_id}/${p.bk_biz_id}/`,
-    forward: ['scope', 'subprocess_id', 'with_ex_data'],
+    write: false,
+    path: 'get_task_status/:task_id/:bk_biz_id',
+    schema: schemas.getTaskStatusSchema,
+    data: schemas.taskStatusSchema,
+  }),
+  define({
+    name: 'create_task',
+    summary: 'Create a task from a flow template, with values for its constants',
+    method: 'post',
+    write: true,
+    path: 'create_task/:template_id/:bk_biz_id',
+    schema: schemas.createTaskSchema,
+    data: schemas.taskCreatedSchema,
+  }),
+  define({
+    name: 'create_and_start_task',
+    summary: 'Create a task from a flow template and start it',
+    method: 'post',
+    write: true,
+    path: 'create_and_start_task/:template_id/:bk_biz_id',
+    schema: schemas.createAndStartTaskSchema,
+    data: schemas.taskCreatedSchema,
+  }),
+  define({
+    name: 'fast_create_task',
+    summary: 'Create a one-off task from a pipeline tree',
+    method: 'post',
+    write: true,
+    path: 'fast_create_task/:bk_biz_id',
+    schema: schemas.fastCreateTaskSchema,
+    data: schemas.taskCreatedSchema,
+  }),
+  define({
+    name: 'start_task',
+    summary: 'Start a task that has not started',
+    method: 'post',
+    write: true,
+    path: 'start_task/:task_id/:bk_biz_id',
+    schema: schemas.startTaskSchema,
+    data: schemas.taskStartedSchema,
+    answerFields: ['task_url'],
+  }),
+  define({
+    name: 'get_task_detail',
+    summary: "A task's detail: its tree, constants, outputs and times",
+    method: 'get',
+    write: false,
+    path: 'get_task_detail/:task_id/:bk_biz_id',
+    schema: schemas.getTaskDetailSchema,
+    data: schemas.taskDetailSchema,
+  }),
+  define({
+    name: 'get_task_node_detail',
+    summary: "A node's execution: state, inputs, outputs and earlier attempts",
+    method: 'get',
+    write: false,
+    path: 'get_task_node_detail/:task_id/:bk_biz_id',
+    schema: schemas.getTaskNodeDetailSchema,
+    data: schemas.nodeDetailSchema,
+  }),
+  define({
+    name: 'get_task_node_log',
+    summary: "A node's execution log, a page at a time",
+    method: 'get',
+    write: false,
+    path: 'get_task_node_log/:task_id/:bk_biz_id',
+    schema: schemas.getTaskNodeLogSchema,
+    data: schemas.nodeLogSchema,
+    answerFields: ['page'],
+  }),
+  define({
+    name: 'get_tasks_status',
+    summary: 'The state of up to 50 tasks at once',
+    method: 'post',
+    write: false,
+    path: 'get_tasks_status/:bk_biz_id',
+    schema: schemas.getTasksStatusSchema,
+    data: schemas.tasksStatusSchema,
+  }),
+  define({
+    name: 'get_tasks_manual_intervention_state',
+    summary: 'Whether each of up to 9 tasks waits for an operator',
+    method: 'post',
+    write: false,
+    path: 'get_tasks_manual_intervention_state/:bk_biz_id',
+    schema: schemas.getTasksManualInterventionStateSchema,
+    data: schemas.manualInterventionSchema,
+  }),
+  define({
+    name: 'get_task_list',
+    summary: "A business's tasks, newest first, filtered and paged",
+    method: 'get',
+    write: false,
+    path: 'get_task_list/:bk_biz_id',
+    schema: schemas.getTaskListSchema,
+    data: schemas.taskListSchema,
+    answerFields: ['count'],
+  }),
+  define({
+    name: 'get_template_list',
+    summary: "A business's flow templates",
+    method: 'get',
+    write: false,
+    path: 'get_template_list/:bk_biz_id',
+    schema: schemas.getTemplateListSchema,
+    data: schemas.templateListSchema,
+  }),
+  define({
+    name: 'get_template_info',
+    summary: 'A flow template with its tree and constants',
+    method: 'get',
+    write: false,
+    path: 'get_template_info/:template_id/:bk_biz_id',
+    schema: schemas.getTemplateInfoSchema,
+    data: schemas.templateInfoSchema,
+  }),
+  define({
+    name: 'get_user_project_list',
+    summary: 'The projects the user may see',
+    method: 'get',
+    write: false,
+    path: 'get_user_project_list',
+    schema: schemas.getUserProjectListSchema,
+    data: schemas.projectListSchema,
   }),
 ] as const
+
+export type ResourceName = (typeof resources)[number]['name']
+
+/** Every resource's name, in the table's order (credential records and the CLI take them from here). */
+export const RESOURCE_NAMES = resources.map((r) => r.name) as unknown as readonly [ResourceName, ...ResourceName[]]

@@ -10,7 +10,7 @@ import { callOrigin } from '../origin/origin.ts'
 import type { OriginCall } from '../origin/proxy.ts'
 import { coalesceMs } from './config.ts'
 import { replyOf } from './fetched.ts'
-import { type Identity, originSettings, pollerOf, wantsExData } from './target.ts'
+import { type Identity, originSettings, pollerOf, taskOf, wantsExData } from './target.ts'
 
 /** Every resource that changes a task (start_task too, once it is served). */
 const WRITES: ReadonlySet<string> = new Set(['operate_node', 'operate_task', 'node_callback', 'start_task'])
@@ -29,11 +29,12 @@ const unavailable = (c: GatewayContext, error: unknown) =>
 /** A subprocess's status is read directly: only whole tasks are polled and remembered. */
 const coalescedRead: OriginCall = async (c, call) => {
   const input = c.get('input')
-  if (input.subprocess_id !== undefined || coalesceMs(c.env) === 0) return direct(c, call)
+  const task = taskOf(input)
+  if (!task || input.subprocess_id !== undefined || coalesceMs(c.env) === 0) return direct(c, call)
   const started = performance.now()
   let fetched
   try {
-    fetched = await pollerOf(c.env, identityOf(c), input, wantsExData(input.with_ex_data)).read(originSettings(c.env), call)
+    fetched = await pollerOf(c.env, identityOf(c), task, wantsExData(input.with_ex_data)).read(originSettings(c.env), call)
   } catch (error) {
     unavailable(c, error)
     return direct(c, call)
@@ -52,10 +53,11 @@ const writeThenTell: OriginCall = async (c, call) => {
 }
 
 async function tellPollers(c: GatewayContext): Promise<void> {
-  const input = c.get('input')
+  const task = taskOf(c.get('input'))
+  if (!task) return
   const who = identityOf(c)
   try {
-    await Promise.all([false, true].map((exData) => pollerOf(c.env, who, input, exData).changed()))
+    await Promise.all([false, true].map((exData) => pollerOf(c.env, who, task, exData).changed()))
   } catch (error) {
     unavailable(c, error)
   }

@@ -9,7 +9,7 @@
  */
 import { DurableObject } from 'cloudflare:workers'
 import { sha256Hex } from '../credentials/hash.ts'
-import { resources } from '../http/resources.ts'
+import { originPath, resources } from '../http/resources.ts'
 import type { OriginRequest } from '../origin/origin.ts'
 import { signIdentity } from '../origin/proxy.ts'
 import {
@@ -203,7 +203,8 @@ export class TaskPoller extends DurableObject<Env> {
     const requestId = crypto.randomUUID()
     return {
       method: 'GET',
-      path: getTaskStatus.originPath({ ...task }),
+      path: originPath(getTaskStatus, { ...task }),
+      answerFields: [],
       fields: { scope: task.scope, ...(exData ? { with_ex_data: 'true' } : {}) },
       headers: {
         'X-Bkapi-Jwt': await signIdentity(this.env, { ...who, appVerified: true }),

@@ -24,6 +24,10 @@ export const originSettings = (env: Env): OriginSettings => ({
 /** SOPS adds ex_data for any non-empty with_ex_data (the origin call leaves out a false one). */
 export const wantsExData = (value: unknown) => value !== undefined && value !== false && value !== ''
 
+/** The task a validated call names (every resource that reaches a poller carries both ids). */
+export const taskOf = (input: { scope?: TaskRef['scope']; bk_biz_id?: string; task_id?: number }): TaskRef | undefined =>
+  input.bk_biz_id === undefined || input.task_id === undefined ? undefined : { scope: input.scope ?? 'cmdb_biz', bk_biz_id: input.bk_biz_id, task_id: input.task_id }
+
 export const pollerName = (who: Identity, task: TaskRef, exData: boolean) =>
   JSON.stringify([who.appCode, who.username, who.userVerified, task.scope, task.bk_biz_id, task.task_id, exData])
 

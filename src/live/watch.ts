@@ -13,7 +13,7 @@ import { MAX_WATCHERS } from './config.ts'
 import { identityOf } from './origin-calls.ts'
 import { EVENT_STREAM_HEADERS } from './sse.ts'
 import type { Opened } from './poller.ts'
-import { originSettings, pollerOf, wantsExData } from './target.ts'
+import { originSettings, pollerOf, taskOf, wantsExData } from './target.ts'
 
 const VERSION = /^\d{1,15}$/
 
@@ -21,12 +21,13 @@ export const watch = (): Handler<Gateway> => async (c) => {
   const given = c.req.header('Last-Event-ID')?.trim()
   if (given && !VERSION.test(given)) throw invalidParameters([{ path: 'Last-Event-ID', message: 'must be an event id this stream sent' }])
   const input = c.get('input')
+  const task = taskOf(input)!
   const exData = wantsExData(input.with_ex_data)
+  const poller = pollerOf(c.env, identityOf(c), task, exData)
   // The stub's type cannot spell `unknown` data across the RPC boundary; it is the object's own Opened.
-  const poller = pollerOf(c.env, identityOf(c), input, exData)
   const opened = (await poller.watch({
     who: identityOf(c),
-    task: { scope: input.scope, bk_biz_id: input.bk_biz_id, task_id: input.task_id },
+    task,
     exData,
     settings: originSettings(c.env),
     lastEventId: given ? Number(given) : null,

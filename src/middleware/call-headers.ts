@@ -9,7 +9,7 @@ const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
 /**
  * The headers every response carries: X-Bkapi-Request-ID (a new UUID v4, never the caller's) and
  * X-Request-ID (the caller's when safe, else the UUID without dashes), made on the way in so the origin
- * gets them too; and Server-Timing, from what the steps recorded (src/timing.ts).
+ * gets them too; and Server-Timing, from what the steps recorded (src/observability/timing.ts).
  */
 export const callHeaders = () =>
   createMiddleware<Gateway>(async (c, next) => {

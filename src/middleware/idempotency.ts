@@ -70,7 +70,7 @@ async function once(c: GatewayContext, next: Next, key: string): Promise<Respons
  */
 async function settle(c: GatewayContext, record: KeyRecord, token: string): Promise<void> {
   try {
-    // The proxy step records the origin's timing as soon as it has called the origin (src/origin.ts).
+    // The proxy step records the origin's timing as soon as it has called the origin (src/origin/origin.ts).
     if (c.get('timings').origin === undefined) return await record.release(token)
     const body = await c.res.text()
     c.res = new Response(body, c.res)

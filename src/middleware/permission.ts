@@ -17,6 +17,8 @@ export const permission =
       new GatewayError('APP_NO_PERMISSION', { reason: `no permission to ${what}, bk_app_code=${app.bk_app_code}` })
 
     if (resources !== '*' && !resources.includes(resource)) throw deny(`resource ${resource}`)
+    // A call about no business (get_user_project_list) needs only the resource.
+    if (input.bk_biz_id === undefined) return next()
     const grant = input.scope === 'project' ? `project:${input.bk_biz_id}` : input.bk_biz_id
     if (biz !== '*' && !biz.includes(grant)) {
       throw deny(input.scope === 'project' ? `project ${input.bk_biz_id}` : `business ${input.bk_biz_id}`)

@@ -7,7 +7,7 @@ import type { Resource } from '../http/resources.ts'
 /**
  * Validates the call against the resource's schema, naming every invalid field. The parameters are
  * the query string, then (POST) the body's fields, then the path's ids: the ESB form and the
- * gateway form meet in one shape here. A POST's `Idempotency-Key` header is a parameter too.
+ * gateway form meet in one shape here. A write's `Idempotency-Key` header is a parameter too.
  */
 export const validate =
   (resource: Resource): MiddlewareHandler<Gateway> =>
@@ -15,7 +15,7 @@ export const validate =
     const post = resource.method === 'post'
     const parsed = resource.schema.safeParse({ ...c.req.query(), ...(post ? c.get('body') : {}), ...c.req.param() })
     const problems = parsed.success ? [] : toProblems(parsed.error.issues)
-    const keyHeader = post ? c.req.header('Idempotency-Key') : undefined
+    const keyHeader = resource.write ? c.req.header('Idempotency-Key') : undefined
     if (keyHeader !== undefined) {
       const key = parseIdempotencyKey(keyHeader)
       if ('problem' in key) problems.push({ path: 'Idempotency-Key', message: key.problem })

@@ -5,7 +5,7 @@
  * cookie or a body.
  */
 import * as z from 'zod'
-import { RESOURCE_NAMES } from '../credentials/records.ts'
+import { RESOURCE_NAMES } from '../http/resources.ts'
 import { ERRORS, type ErrorName } from '../lib/errors.ts'
 
 /**

@@ -8,6 +8,11 @@
 const CREDENTIAL_KEY = /secret|token|signature|passw|jwt|authoriz|session|cookie|api_?key|credential/i
 /** Fields of X-Bkapi-Authorization that name who calls; every other one is treated as a credential. */
 const IDENTITY_KEYS = new Set(['bk_app_code', 'app_code', 'bk_username', 'username'])
+/**
+ * A URL's query parameter named like a credential (`?bk_app_secret=…`, `&access_token=…`), up to its
+ * value: the value is what goes, wherever such a URL turns up in a text.
+ */
+const CREDENTIAL_PARAM = new RegExp(`([?&;][^=&#\\s]*(?:${CREDENTIAL_KEY.source})[^=&#\\s]*=)[^&;#\\s"']*`, 'gi')
 /** A JWT (or any JWS): base64url JSON header, payload, signature. */
 const JWT = /eyJ[\w-]*\.[\w-]+\.[\w-]*/g
 /** Shorter credentials are withheld where they are a whole value, not searched for inside texts. */
@@ -57,7 +62,13 @@ export function credentialsIn(sources: CredentialSources): string[] {
   return found.filter((value) => value !== '')
 }
 
-/** A function that takes out of a text every one of these credentials, and anything shaped like a JWT. */
+/** The text with the value of every credential-named query parameter withheld. */
+export const withoutCredentialParams = (text: string) => text.replace(CREDENTIAL_PARAM, `$1${REDACTED}`)
+
+/**
+ * A function that takes out of a text every one of these credentials, every credential-named query
+ * parameter's value, and anything shaped like a JWT.
+ */
 export function redactor(credentials: string[]): (text: string) => string {
   const searched = credentials.filter((c) => c.length >= MIN_SEARCHED_LENGTH)
   const whole = new Set(credentials)
@@ -65,6 +76,6 @@ export function redactor(credentials: string[]): (text: string) => string {
     if (whole.has(text)) return REDACTED
     let clean = text
     for (const credential of searched) if (clean.includes(credential)) clean = clean.replaceAll(credential, REDACTED)
-    return clean.replace(JWT, REDACTED)
+    return withoutCredentialParams(clean).replace(JWT, REDACTED)
   }
 }

@@ -13,10 +13,15 @@ import { configError, perEnv, positiveInt, varOr } from '../lib/vars.ts'
 
 const DEFAULT_TIMEOUT_MS = '30000'
 const DEFAULT_MAX_BYTES = String(10 * 1024 * 1024)
+/** What the origin may compress its answer with: nothing, unless ORIGIN_ACCEPT_ENCODING says otherwise. */
+const DEFAULT_ACCEPT_ENCODING = 'identity'
+const ACCEPT_ENCODING = /^[A-Za-z0-9*,;=. -]{1,128}$/
 const ENGINE_BASE = 'https://engine.internal/'
 /** The origin headers a caller may see, each only with a value of safe characters. */
 const PASSED_HEADERS = ['Sops-Trace-Id']
 const SAFE_HEADER_VALUE = /^[A-Za-z0-9._:-]{1,128}$/
+/** SOPS's UNKNOWN_ERROR, for a refusal it sent without a code. */
+const SOPS_UNKNOWN_ERROR = 3599999
 
 export interface OriginRequest {
   method: 'GET' | 'POST'
@@ -24,6 +29,8 @@ export interface OriginRequest {
   path: string
   /** The operation's fields: the JSON body of a POST, the query of a GET. */
   fields: Record<string, unknown>
+  /** Fields SOPS answers beside `data` for this resource (start_task's task_url, …), kept as sent. */
+  answerFields: readonly string[]
   headers: Record<string, string>
 }
 
@@ -34,6 +41,8 @@ export interface OriginEnvelope {
   message: string
   data: unknown
   trace_id?: string
+  /** The resource's answer fields beside `data`, those the origin sent. */
+  extra: Record<string, unknown>
 }
 
 export interface OriginReply {
@@ -50,10 +59,13 @@ interface Origin {
   fetch: (url: string, init: RequestInit) => Promise<Response>
   timeoutMs: number
   /**
-   * The largest answer read. The reference engine is this Worker's own code, and its answers come
-   * without a length through the binding, so they are read in one call rather than chunk by chunk.
+   * The largest answer read, counted as it decodes. The reference engine is this Worker's own code, and
+   * its answers come without a length through the binding, so they are read in one call rather than
+   * chunk by chunk.
    */
   maxBytes: number
+  /** Accept-Encoding sent to the origin. */
+  acceptEncoding?: string
 }
 
 /** How long a call may wait on the origin (the idempotency store plans with it too). */
@@ -66,6 +78,7 @@ const originOf = perEnv((env): Origin => {
     ? {
         timeoutMs,
         maxBytes: positiveInt('ORIGIN_MAX_BYTES', varOr(env, 'ORIGIN_MAX_BYTES', DEFAULT_MAX_BYTES)),
+        acceptEncoding: acceptEncodingOf(varOr(env, 'ORIGIN_ACCEPT_ENCODING', DEFAULT_ACCEPT_ENCODING)),
         ...describe(env.ORIGIN_URL),
         fetch: (url, init) => fetch(url, init),
       }
@@ -100,19 +113,25 @@ function describe(originUrl: string): { base: string; name: string } {
   return { base: url.href, name: `${url.protocol}//${url.host}${url.pathname}` }
 }
 
+function acceptEncodingOf(value: string): string {
+  if (!ACCEPT_ENCODING.test(value)) throw configError('ORIGIN_ACCEPT_ENCODING', 'must be an Accept-Encoding value, e.g. identity or gzip')
+  return value
+}
+
 function requestFor(origin: Origin, call: OriginRequest, signal: AbortSignal): [string, RequestInit] {
+  const headers = origin.acceptEncoding ? { ...call.headers, 'Accept-Encoding': origin.acceptEncoding } : call.headers
   const present = Object.entries(call.fields).filter(([, v]) => v !== undefined)
   if (call.method === 'GET') {
     const query = new URLSearchParams()
     for (const [key, value] of present) if (value !== false) query.set(key, String(value))
     const search = query.size ? `?${query}` : ''
-    return [`${origin.base}${call.path}${search}`, { method: 'GET', headers: call.headers, redirect: 'manual', signal }]
+    return [`${origin.base}${call.path}${search}`, { method: 'GET', headers, redirect: 'manual', signal }]
   }
   return [
     `${origin.base}${call.path}`,
     {
       method: 'POST',
-      headers: { ...call.headers, 'Content-Type': 'application/json' },
+      headers: { ...headers, 'Content-Type': 'application/json' },
       body: JSON.stringify(Object.fromEntries(present)),
       redirect: 'manual',
       signal,
@@ -138,7 +157,9 @@ export async function callOrigin(env: Env, call: OriginRequest, timings: Timings
       await res.body?.cancel()
       throw badGateway(origin, `origin answered HTTP ${res.status}, a redirect, which is not followed`)
     }
-    text = await readBounded(res, origin.maxBytes)
+    // The runtime decodes a compressed answer as it streams: the cap counts the decoded bytes.
+    text = Number.isFinite(origin.maxBytes) ? await readBounded(res.body, origin.maxBytes) : await res.text()
+    if (text === null) await res.body?.cancel()
   } catch (err) {
     record(res ? String(res.status) : isTimeout(err) ? 'timeout' : 'unreachable')
     if (err instanceof GatewayError) throw err
@@ -151,7 +172,7 @@ export async function callOrigin(env: Env, call: OriginRequest, timings: Timings
   }
   record(String(res.status))
   if (text === null) throw badGateway(origin, `origin answered more than ${origin.maxBytes} bytes`)
-  return { status: res.status, headers: passedHeaders(res.headers), envelope: toEnvelope(origin, res.status, text) }
+  return { status: res.status, headers: passedHeaders(res.headers), envelope: toEnvelope(origin, res.status, text, call.answerFields) }
 }
 
 const badGateway = (origin: Origin, upstreamError: string, logDetail?: string) =>
@@ -167,10 +188,10 @@ function passedHeaders(headers: Headers): Record<string, string> {
 }
 
 /**
- * SOPS sends `{result, code, message, data?, trace_id?}`. Anything else is the origin failing us, and so
+ * SOPS sends `{result, code?, message, data?, trace_id?}`. Anything else is the origin failing us, and so
  * is a success claimed under an error status.
  */
-function toEnvelope(origin: Origin, status: number, text: string): OriginEnvelope {
+function toEnvelope(origin: Origin, status: number, text: string, answerFields: readonly string[]): OriginEnvelope {
   let body: unknown
   try {
     body = JSON.parse(text)
@@ -186,18 +207,20 @@ function toEnvelope(origin: Origin, status: number, text: string): OriginEnvelop
   const message = typeof body.message === 'string' ? body.message : ''
   return {
     result: body.result,
-    code: body.code,
+    // get_task_node_log answers through DRF without a code: SOPS's success, or its unknown error.
+    code: body.code ?? (body.result ? 0 : SOPS_UNKNOWN_ERROR),
     message,
     // SOPS answers node and task operations without `data`; the documented answer has data "success".
     data: 'data' in body ? body.data : body.result ? message : null,
     ...(typeof body.trace_id === 'string' ? { trace_id: body.trace_id } : {}),
+    extra: Object.fromEntries(answerFields.filter((field) => field in body).map((field) => [field, (body as Record<string, unknown>)[field]])),
   }
 }
 
-function isEnvelope(body: unknown): body is { result: boolean; code: number; message?: unknown; data?: unknown; trace_id?: unknown } {
+function isEnvelope(body: unknown): body is { result: boolean; code?: number; message?: unknown; data?: unknown; trace_id?: unknown } {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return false
   const { result, code } = body as Record<string, unknown>
-  return typeof result === 'boolean' && Number.isSafeInteger(code)
+  return typeof result === 'boolean' && (code === undefined || Number.isSafeInteger(code))
 }
 
 /** What the log keeps of an unusable answer. */

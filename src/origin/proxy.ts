@@ -4,7 +4,7 @@ import type { Gateway, GatewayContext } from '../http/context.ts'
 import { GatewayError, jsonResponse } from '../lib/errors.ts'
 import { type JwtIdentity, jwtSigner } from './jwt.ts'
 import { type OriginReply, type OriginRequest, callOrigin } from './origin.ts'
-import type { Resource } from '../http/resources.ts'
+import { type Resource, originPath } from '../http/resources.ts'
 import { traceIdOf } from './traceparent.ts'
 
 /** X-Bkapi-Jwt for the caller (the task poller signs its own polls with it too). */
@@ -45,12 +45,14 @@ export const proxy =
       c,
       {
         method: resource.method === 'get' ? 'GET' : 'POST',
-        path: resource.originPath(input),
+        path: originPath(resource, input),
         // Only the operation's own fields: no credential ever leaves the edge.
         fields: Object.fromEntries(resource.forward.map((field) => [field, input[field]])),
+        answerFields: resource.answerFields ?? [],
         headers,
       },
     )
     c.set('originAnswer', reply.envelope)
-    return jsonResponse(reply.status, { ...reply.envelope, request_id: c.get('requestId') }, reply.headers)
+    const { extra, ...envelope } = reply.envelope
+    return jsonResponse(reply.status, { ...envelope, ...extra, request_id: c.get('requestId') }, reply.headers)
   }

@@ -6,10 +6,12 @@
  * The first path segment picks the behaviour: /<behaviour>/apigw/...; `redirect-<status>` sends the
  * caller to /caught/…, which records what a followed redirect would deliver under `caught-<X-Request-ID>`.
  * `/__recorded/<X-Request-ID>` reads what a call sent; `/__executions/<app code>` how many calls of
- * that app (the JWT's app_code) reached the origin at all.
+ * that app (the JWT's app_code) reached the origin at all. `/__callbacks/<name>` is a task's
+ * callback_url: a POST there is kept, a GET reads it back.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { gzipSync } from 'node:zlib'
 import type { TestProject } from 'vitest/node'
 
 export interface RecordedRequest {
@@ -22,6 +24,7 @@ export interface RecordedRequest {
 
 const recorded = new Map<string, RecordedRequest>()
 const executions = new Map<string, number>()
+const callbacks = new Map<string, { contentType: string; body: string }>()
 
 /** The app_code of the gateway's X-Bkapi-Jwt (its signature is the reference engine's business). */
 function appCodeOf(jwt: string | undefined): string {
@@ -41,6 +44,14 @@ function largeAnswer(res: ServerResponse, bytes: number, chunked: boolean) {
   res.writeHead(200, chunked ? json : { ...json, 'Content-Length': Buffer.byteLength(body) })
   if (chunked) for (let i = 0; i < body.length; i += 65_536) res.write(body.slice(i, i + 65_536))
   res.end(chunked ? undefined : body)
+}
+
+/** A gzip bomb: a valid envelope 64 MiB long once decoded, about 64 KB as sent (made on first use). */
+let bomb: Buffer | undefined
+const gzipBomb = () => (bomb ??= gzipSync(JSON.stringify({ result: true, code: 0, message: 'success', data: 'x'.repeat(64 * 1024 * 1024) })))
+
+function gzipped(res: ServerResponse, body: Buffer) {
+  res.writeHead(200, { ...json, 'Content-Encoding': 'gzip', 'Content-Length': body.byteLength }).end(body)
 }
 
 const redirect = (status: number) => (res: ServerResponse, req: RecordedRequest) =>
@@ -127,6 +138,13 @@ const behaviours: Record<string, (res: ServerResponse, req: RecordedRequest) => 
   'success-401': (res) => res.writeHead(401, json).end(sopsSuccess),
   'success-500': (res) => res.writeHead(500, json).end(sopsSuccess),
   'sops-error-500': (res) => res.writeHead(500, json).end(JSON.stringify({ result: false, code: 3599999, message: 'fail: Traceback …', trace_id: 'e'.repeat(32) })),
+  'gzip-bomb': (res) => gzipped(res, gzipBomb()),
+  'gzip-ok': (res) => gzipped(res, gzipSync(sopsSuccess)),
+  /** SOPS's refusal with a message that would forge a terminal line: a newline, a fake line, ANSI codes. */
+  'forging-message': (res) =>
+    res
+      .writeHead(200, json)
+      .end(JSON.stringify({ result: false, code: 3599999, message: 'bad\nPOST /api/forged 200 OK 1ms admin\u001b[2K\u001b[1A\r\u001b]0;title\u0007' })),
   'large-length': (res) => largeAnswer(res, 3 * 1024 * 1024, false),
   'large-chunked': (res) => largeAnswer(res, 3 * 1024 * 1024, true),
 }
@@ -140,6 +158,14 @@ function handle(req: IncomingMessage, res: ServerResponse) {
     if (behaviour === '__recorded') {
       const entry = recorded.get(rest.join('/'))
       res.writeHead(entry ? 200 : 404, { 'Content-Type': 'application/json' }).end(JSON.stringify(entry ?? null))
+      return
+    }
+    if (behaviour === '__callbacks') {
+      const key = rest.join('/')
+      if (req.method === 'POST') {
+        callbacks.set(key, { contentType: req.headers['content-type'] ?? '', body: Buffer.concat(chunks).toString('utf8') })
+        res.writeHead(200, { 'Content-Type': 'text/plain' }).end('ok')
+      } else res.writeHead(callbacks.has(key) ? 200 : 404, json).end(JSON.stringify(callbacks.get(key) ?? null))
       return
     }
     if (behaviour === '__executions') {

@@ -30,18 +30,34 @@ describe('/openapi.json', () => {
   })
 
   it('describes both URL forms of every resource from the same schemas', () => {
-    expect(Object.keys(doc.paths).sort()).toEqual([
-      '/api/bk-sops/prod/get_task_status/{task_id}/{bk_biz_id}/',
-      '/api/bk-sops/prod/node_callback/{task_id}/{bk_biz_id}/',
-      '/api/bk-sops/prod/operate_node/{bk_biz_id}/{task_id}/',
-      '/api/bk-sops/prod/operate_task/{task_id}/{bk_biz_id}/',
-      '/api/bk-sops/prod/watch_task_status/{task_id}/{bk_biz_id}/',
-      '/api/c/compapi/v2/sops/get_task_status/',
-      '/api/c/compapi/v2/sops/node_callback/',
-      '/api/c/compapi/v2/sops/operate_node/',
-      '/api/c/compapi/v2/sops/operate_task/',
-      '/api/c/compapi/v2/sops/watch_task_status/',
-    ])
+    // SOPS's own paths (bk-sops api-resources.yml and apigw/urls.py), and the ESB form of each name.
+    const gatewayPaths = [
+      'create_and_start_task/{template_id}/{bk_biz_id}/',
+      'create_task/{template_id}/{bk_biz_id}/',
+      'fast_create_task/{bk_biz_id}/',
+      'get_task_detail/{task_id}/{bk_biz_id}/',
+      'get_task_list/{bk_biz_id}/',
+      'get_task_node_detail/{task_id}/{bk_biz_id}/',
+      'get_task_node_log/{task_id}/{bk_biz_id}/',
+      'get_task_status/{task_id}/{bk_biz_id}/',
+      'get_tasks_manual_intervention_state/{bk_biz_id}/',
+      'get_tasks_status/{bk_biz_id}/',
+      'get_template_info/{template_id}/{bk_biz_id}/',
+      'get_template_list/{bk_biz_id}/',
+      'get_user_project_list/',
+      'node_callback/{task_id}/{bk_biz_id}/',
+      'operate_node/{bk_biz_id}/{task_id}/',
+      'operate_task/{task_id}/{bk_biz_id}/',
+      'start_task/{task_id}/{bk_biz_id}/',
+    ]
+    expect(Object.keys(doc.paths).sort()).toEqual(
+      [
+        ...gatewayPaths.map((p) => `/api/bk-sops/prod/${p}`),
+        ...gatewayPaths.map((p) => `/api/c/compapi/v2/sops/${p.split('/')[0]}/`),
+        '/api/bk-sops/prod/watch_task_status/{task_id}/{bk_biz_id}/',
+        '/api/c/compapi/v2/sops/watch_task_status/',
+      ].sort(),
+    )
     const operateNode = doc.paths['/api/bk-sops/prod/operate_node/{bk_biz_id}/{task_id}/'].post
     const body = operateNode.requestBody.content['application/json'].schema
     expect(body.required).toEqual(['node_id', 'action'])

@@ -1,5 +1,6 @@
 /** SOPS's HTTP surface as the engine serves it: JWT refusals, routing, view checks, envelopes, status formatting. */
 import { env } from 'cloudflare:workers'
+import { sign } from 'hono/jwt'
 import { describe, expect, it } from 'vitest'
 import { MAX_JSON_DEPTH } from '../../src/json.ts'
 import { JwtSigner } from '../../../src/origin/jwt.ts'
@@ -41,6 +42,9 @@ describe('the X-Bkapi-Jwt check', () => {
     // The gateway's tokens live 1500 s and start 300 s in the past.
     ['expired', () => signJwt('admin', nowS - 1600)],
     ['not valid yet (nbf in the future)', () => signJwt('admin', nowS + 400)],
+    // Algorithm confusion: the public key, which anyone may hold, used as an HMAC secret.
+    ['signed with HS256 and the public key as its secret', () => sign({ user: { username: 'admin' }, exp: nowS + 600 }, env.APIGW_PUBLIC_KEY, 'HS256')],
+    ['unsigned (alg none)', async () => `${btoa(JSON.stringify({ alg: 'none', typ: 'JWT' }))}.${btoa(JSON.stringify({ user: { username: 'admin' } }))}.`],
   ]
 
   it.each(cases)('refuses a token that is %s with 403', async (_, token) => {

@@ -1,5 +1,6 @@
 /** `app …`: create apps, rotate and retire their secrets, enable/disable, permissions and rate limits. */
 import type { AppRecord } from '../../../src/credentials/records.ts'
+import { RESOURCE_NAMES } from '../../../src/http/resources.ts'
 import { createApp, grant, listApps, loadApp, retireSecret, revoke, rotateSecret, setDisabled, setRate } from '../apps.ts'
 import type { Permissions } from '../apps.ts'
 import type { Command } from '../command.ts'
@@ -12,7 +13,7 @@ import { RATE_SYNTAX, appCode, appSecret, bizList, rateWindows, resourceList } f
 
 const PERMISSION_OPTIONS: OptionSpec = { biz: { type: 'string' }, resources: { type: 'string' } }
 const BIZ_USAGE = '--biz 2,project:5|*'
-const RESOURCES_USAGE = '--resources operate_node,operate_task,node_callback,get_task_status|*'
+const RESOURCES_USAGE = `--resources ${RESOURCE_NAMES.join(',')}|*`
 
 function givenPermissions(values: Values): Permissions {
   const biz = option(values, 'biz')
