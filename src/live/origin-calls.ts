@@ -12,9 +12,6 @@ import { coalesceMs } from './config.ts'
 import { replyOf } from './fetched.ts'
 import { type Identity, originSettings, pollerOf, taskOf, wantsExData } from './target.ts'
 
-/** Every resource that changes a task (start_task too, once it is served). */
-const WRITES: ReadonlySet<string> = new Set(['operate_node', 'operate_task', 'node_callback', 'start_task'])
-
 export const identityOf = (c: GatewayContext): Identity => ({
   appCode: c.get('app').bk_app_code,
   username: c.get('user').username,
@@ -63,5 +60,4 @@ async function tellPollers(c: GatewayContext): Promise<void> {
   }
 }
 
-export const originCallFor = (resource: Resource): OriginCall =>
-  resource.name === 'get_task_status' ? coalescedRead : WRITES.has(resource.name) ? writeThenTell : direct
+export const originCallFor = (resource: Resource): OriginCall => (resource.polled ? coalescedRead : resource.changesTask ? writeThenTell : direct)

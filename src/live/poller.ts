@@ -9,7 +9,7 @@
  */
 import { DurableObject } from 'cloudflare:workers'
 import { sha256Hex } from '../credentials/hash.ts'
-import { originPath, resources } from '../http/resources.ts'
+import { originPath } from '../http/resources.ts'
 import type { OriginRequest } from '../origin/origin.ts'
 import { signIdentity } from '../origin/proxy.ts'
 import {
@@ -26,8 +26,8 @@ import {
 import { type Fetched, fetchOrigin, statusOf } from './fetched.ts'
 import { endEvent, keepalive, statusEvent } from './sse.ts'
 import type { Identity, OriginSettings, TaskRef } from './target.ts'
+import { statusResource } from './watch-resource.ts'
 
-const getTaskStatus = resources.find((r) => r.name === 'get_task_status')!
 
 export interface WatchRequest {
   who: Identity
@@ -203,7 +203,7 @@ export class TaskPoller extends DurableObject<Env> {
     const requestId = crypto.randomUUID()
     return {
       method: 'GET',
-      path: originPath(getTaskStatus, { ...task }),
+      path: originPath(statusResource, { ...task }),
       answerFields: [],
       fields: { scope: task.scope, ...(exData ? { with_ex_data: 'true' } : {}) },
       headers: {

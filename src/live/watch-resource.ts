@@ -5,16 +5,17 @@
 import { ESB_PREFIX, GATEWAY_PREFIX, resources } from '../http/resources.ts'
 import { getTaskStatusSchema } from '../http/schemas.ts'
 
-const getTaskStatus = resources.find((r) => r.name === 'get_task_status')!
+/** get_task_status: what pollers read and the stream sends. */
+export const statusResource = resources.find((r) => r.polled === true)!
 
 export const watchTaskStatusSchema = getTaskStatusSchema.omit({ subprocess_id: true })
 
 /** Typed as get_task_status's entry: the pipeline serves it as that resource, with its own paths and schema. */
 export const watchResource = {
-  ...getTaskStatus,
+  ...statusResource,
   summary: "A task's status as Server-Sent Events: the status at once, then each change, until the task ends",
   esbPath: `${ESB_PREFIX}watch_task_status`,
   gatewayPath: `${GATEWAY_PREFIX}watch_task_status/:task_id/:bk_biz_id`,
   schema: watchTaskStatusSchema,
-  forward: getTaskStatus.forward.filter((field) => field !== 'subprocess_id'),
-} as unknown as typeof getTaskStatus
+  forward: statusResource.forward.filter((field) => field !== 'subprocess_id'),
+} as unknown as typeof statusResource
