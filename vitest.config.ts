@@ -1,7 +1,14 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto'
+import { existsSync } from 'node:fs'
 import { defineConfig } from 'vitest/config'
 import { cloudflareTest } from '@cloudflare/vitest-plugin'
 import { ENGINE_CONFIG, engineWorker } from './test/support/engine-worker.ts'
+
+// The workerd pool reads a .dev.vars beside wrangler.toml whatever it is told: the tests would run with
+// a developer's secrets and settings. `npm run dev` keeps its own in .wrangler/dev.vars, and moves an old one.
+if (existsSync(new URL('.dev.vars', import.meta.url))) {
+  throw new Error('.dev.vars beside wrangler.toml would reach the tests: `npm run dev -- --setup-only` moves it to .wrangler/dev.vars')
+}
 
 // Fresh keys per run: nothing secret is committed, and the tests never depend on a particular key.
 const { privateKey, publicKey } = generateKeyPairSync('rsa', {
@@ -14,6 +21,12 @@ export const testSecrets = {
   APIGW_PUBLIC_KEY: publicKey,
   CREDENTIAL_PEPPER: randomBytes(32).toString('base64url'),
 }
+
+/**
+ * How long one test may run before it counts as hung: a guard, never a measure. A workerd test file's
+ * first call starts its Workers, which on a loaded 2-core machine took over vitest's 5 s default.
+ */
+const HANG_GUARD_MS = 30_000
 
 export default defineConfig({
   test: {
@@ -36,6 +49,7 @@ export default defineConfig({
         ],
         test: {
           name: 'worker',
+          testTimeout: HANG_GUARD_MS,
           include: ['test/worker/**/*.test.ts'],
           provide: { testSecrets },
           globalSetup: ['test/support/origin-server.ts'],
@@ -44,7 +58,7 @@ export default defineConfig({
       {
         // The engine's own tests run inside the engine Worker; they sign calls as the gateway would.
         plugins: [cloudflareTest({ wrangler: { configPath: ENGINE_CONFIG }, miniflare: { bindings: testSecrets } })],
-        test: { name: 'engine', include: ['engine/test/**/*.test.ts'] },
+        test: { name: 'engine', include: ['engine/test/**/*.test.ts'], testTimeout: HANG_GUARD_MS },
       },
       {
         test: {

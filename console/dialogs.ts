@@ -1,6 +1,7 @@
 /**
- * The two questions an operation may need answered first: the `data` of a callback (a small JSON
- * editor) and the flow a failed gateway should take. Modal dialogs: Escape or Cancel answers nothing.
+ * The questions an operation may need answered first: whether to run an operation that cannot be
+ * undone, the `data` of a callback (a small JSON editor) and the flow a failed gateway should take.
+ * Modal dialogs: Escape or Cancel answers nothing.
  */
 import { byId, h, showProblem } from './dom.ts'
 
@@ -8,11 +9,11 @@ import { byId, h, showProblem } from './dom.ts'
  * Opens the dialog and resolves with what `read` makes of it when the operator sends, or undefined
  * when they cancel. `read` returns a problem to show instead, and the dialog stays open.
  */
-function ask<T>(dialogId: string, nodeId: string, read: () => { value: T } | { problem: string }, problemId: string): Promise<T | undefined> {
+function ask<T>(dialogId: string, subject: string, read: () => { value: T } | { problem: string }, problemId: string): Promise<T | undefined> {
   const dialog = byId(dialogId, HTMLDialogElement)
   const form = dialog.querySelector('form')
   const problem = byId(problemId, HTMLElement)
-  for (const ref of dialog.querySelectorAll('.node-ref')) ref.textContent = nodeId
+  for (const ref of dialog.querySelectorAll('.node-ref')) ref.textContent = subject
   showProblem(problem, undefined)
   return new Promise((resolve) => {
     let answer: T | undefined
@@ -74,4 +75,10 @@ export function askFlow(nodeId: string, error: unknown): Promise<string | undefi
     () => (/^\S+$/.test(input.value.trim()) ? { value: input.value.trim() } : { problem: 'Enter the id of one outgoing flow.' }),
     'flow-problem',
   )
+}
+
+/** Asks before `operation` (e.g. `revoke task 12 "Deploy"`); resolves true only when the operator confirms it. */
+export async function confirmOperation(operation: string): Promise<boolean> {
+  byId('confirm-button', HTMLButtonElement).textContent = operation
+  return (await ask('confirm-dialog', operation, () => ({ value: true }), 'confirm-problem')) === true
 }

@@ -58,6 +58,15 @@ export function gateway(credentials: Credentials) {
   return {
     /** The task's status pushed as it changes (no polling), with the failed nodes' errors. */
     watch: (param: TaskIds, handlers: WatchHandlers) => watcher.watchTaskStatus({ ...param, with_ex_data: 'true' }, handlers),
+    /**
+     * Whether the gateway accepts the credentials, at the cost of no SOPS call and no quota: task 0 is
+     * invalid, and the gateway checks credentials before parameters, so a valid sign-in gets the
+     * parameter error and a refused one the credential error.
+     */
+    verify: async (): Promise<Outcome<unknown> | undefined> => {
+      const outcome = await settle<unknown>(prod.get_task_status[':task_id'][':bk_biz_id'].$get({ param: { task_id: '0', bk_biz_id: '0' } }))
+      return outcome.kind === 'error' && outcome.envelope.code_name === 'REQUEST_PARAM_INVALID' ? undefined : outcome
+    },
     /** The task's tree, with the failed nodes' errors (`ex_data`). */
     status: (param: TaskIds) =>
       settle<TaskStatus>(prod.get_task_status[':task_id'][':bk_biz_id'].$get({ param, query: { with_ex_data: 'true' } })),

@@ -3,8 +3,8 @@
  * tree, and operate on it. Every call goes through `sops-edge/client` (./gateway.ts).
  */
 import type { Credentials, TaskStatus } from 'sops-edge/client'
-import { isMoving } from './actions.ts'
-import { askCallbackData, askFlow } from './dialogs.ts'
+import { DESTRUCTIVE, isMoving } from './actions.ts'
+import { askCallbackData, askFlow, confirmOperation } from './dialogs.ts'
 import { byId, showProblem } from './dom.ts'
 import { type Gateway, type NodeAction, type NodeCommand, type Outcome, type TaskAction, type TaskIds, gateway } from './gateway.ts'
 import { renderOutcome } from './outcome.ts'
@@ -89,26 +89,40 @@ async function perform(label: string, call: () => Promise<Outcome<unknown>>) {
   if (!page.task.contains(document.activeElement)) page.task.querySelector<HTMLElement>('#task-name')?.focus()
 }
 
+/** What operating on `nodeId` needs beside the action: asked of the operator, or undefined when they cancel. */
+async function nodeCommand(action: NodeAction, nodeId: string): Promise<NodeCommand | undefined> {
+  switch (action) {
+    case 'callback': {
+      const data = await askCallbackData(nodeId)
+      return data && { node_id: nodeId, action, data }
+    }
+    case 'skip_exg': {
+      const flow_id = await askFlow(nodeId, status?.ex_data?.[nodeId])
+      return flow_id === undefined ? undefined : { node_id: nodeId, action, flow_id }
+    }
+    case 'skip_cpg':
+      return undefined // never offered: the tree names no flows of a conditional parallel gateway
+    default:
+      return { node_id: nodeId, action }
+  }
+}
+
+/** `"Deploy" (task 12)`: the task as the operator knows it. */
+const taskName = (target: TaskIds) => (status?.name ? `"${status.name}" (task ${target.task_id})` : `task ${target.task_id}`)
+
 async function operateNode(action: NodeAction, nodeId: string) {
   if (!api || !ids) return
-  const command: NodeCommand = { node_id: nodeId, action }
-  if (action === 'callback') {
-    const data = await askCallbackData(nodeId)
-    if (data === undefined) return
-    command.data = data
-  }
-  if (action === 'skip_exg') {
-    const flow = await askFlow(nodeId, status?.ex_data?.[nodeId])
-    if (flow === undefined) return
-    command.flow_id = flow
-  }
   const [target, call] = [ids, api]
+  if (DESTRUCTIVE.has(action) && !(await confirmOperation(`${action} ${nodeId} of ${taskName(target)}`))) return
+  const command = await nodeCommand(action, nodeId)
+  if (!command) return
   await perform(`${action} ${nodeId}`, () => call.operateNode(target, command))
 }
 
 async function operateTask(action: TaskAction) {
   if (!api || !ids) return
   const [target, call] = [ids, api]
+  if (DESTRUCTIVE.has(action) && !(await confirmOperation(`${action} ${taskName(target)}`))) return
   await perform(`${action} task ${target.task_id}`, () => call.operateTask(target, action))
 }
 
@@ -132,15 +146,34 @@ function open(next: TaskIds) {
 
 page.signInForm.addEventListener('submit', (event) => {
   event.preventDefault()
+  void signIn()
+})
+
+/** Signs in only with credentials the gateway accepts: a refusal is shown here, not at the first Load. */
+async function signIn() {
   const credentials = credentialsFrom(new FormData(page.signInForm))
-  showProblem(page.signInProblem, 'problem' in credentials ? credentials.problem : undefined)
+  showProblem(page.signInProblem, 'problem' in credentials ? credentials.problem : 'Checking with the gateway…')
   if ('problem' in credentials) return
+  const refusal = await gateway(credentials).verify()
+  showProblem(page.signInProblem, refusal && refusalText(refusal))
+  if (refusal) return
   saveCredentials(credentials)
   signedIn(credentials)
   page.bizId.focus()
   const linked = idsFromHash()
   if (linked) open(linked)
-})
+}
+
+function refusalText(outcome: Outcome<unknown>): string {
+  switch (outcome.kind) {
+    case 'error':
+      return `Refused: ${outcome.envelope.message} (${outcome.envelope.code_name})`
+    case 'unreachable':
+      return `No answer from the gateway: ${outcome.message}`
+    default:
+      return `Unexpected answer from the gateway: ${outcome.message}`
+  }
+}
 
 page.signOut.addEventListener('click', signedOut)
 

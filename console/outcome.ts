@@ -5,6 +5,7 @@
  */
 import { h } from './dom.ts'
 import type { Outcome } from './gateway.ts'
+import { formatTime } from './time.ts'
 
 export function renderOutcome(label: string, outcome: Outcome<unknown>): HTMLElement {
   switch (outcome.kind) {
@@ -24,7 +25,7 @@ export function renderOutcome(label: string, outcome: Outcome<unknown>): HTMLEle
         envelope.errors &&
           envelope.errors.length > 0 &&
           h('ul', { class: 'problems' }, ...envelope.errors.map((p) => h('li', {}, h('code', {}, p.path), `: ${p.message}`))),
-        retryAfter !== undefined && h('p', {}, `Rate limited: retry in ${retryAfter} s (after ${new Date(Date.now() + retryAfter * 1000).toLocaleTimeString()}).`),
+        retryAfter !== undefined && h('p', {}, `Rate limited: retry in ${retryAfter} s (after ${formatTime(new Date(Date.now() + retryAfter * 1000))}).`),
       )
     }
   }

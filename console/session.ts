@@ -15,7 +15,8 @@ export function credentialsFrom(form: FormData): Credentials | { problem: string
   if (token && username) return { problem: 'Enter a bk_token or a username, not both: a bk_token is never combined with a username.' }
   if (token) return { ...app, bk_token: token }
   if (username) return { ...app, bk_username: username }
-  return { ...app, loginCookie: true }
+  // The login cookie would need the app secret in each status call's URL (a GET has no body).
+  return { problem: 'Enter a bk_token, or a username for an app exempt from user verification.' }
 }
 
 export function savedCredentials(): Credentials | undefined {
@@ -34,5 +35,4 @@ export const saveCredentials = (credentials: Credentials) => sessionStorage.setI
 export const forgetCredentials = () => sessionStorage.removeItem(KEY)
 
 /** Who the console acts as, for the page header (never the secret or the token). */
-export const describeCredentials = (c: Credentials) =>
-  `App ${c.bk_app_code}, ${c.bk_username ? `user ${c.bk_username}` : c.bk_token ? 'user of the bk_token' : 'user of the login cookie'}`
+export const describeCredentials = (c: Credentials) => `App ${c.bk_app_code}, ${c.bk_username ? `user ${c.bk_username}` : 'user of the bk_token'}`

@@ -4,9 +4,10 @@
  * events and gateways are small diamonds. Every operation is a button named `<action> <node_id>`.
  */
 import type { TaskStatus } from 'sops-edge/client'
-import { TASK_ACTIONS, isGateway, kindOf, nodeActions, taskActionApplies } from './actions.ts'
+import { TASK_ACTIONS, kindOf, nodeActions, sopsType, taskActionApplies } from './actions.ts'
 import { h } from './dom.ts'
 import type { NodeAction, TaskAction, TaskIds } from './gateway.ts'
+import { formatSopsTime, formatTime } from './time.ts'
 
 export interface TreeHandlers {
   onNodeAction(action: NodeAction, nodeId: string): void
@@ -38,7 +39,7 @@ export function renderTask(view: TaskView, handlers: TreeHandlers): HTMLElement 
       h(
         'p',
         { class: 'meta freshness' },
-        `Updated ${view.updatedAt.toLocaleTimeString()}`,
+        `Updated ${formatTime(view.updatedAt)}`,
         view.refreshing ? ' · refreshing while the task runs' : '',
       ),
       h(
@@ -49,20 +50,33 @@ export function renderTask(view: TaskView, handlers: TreeHandlers): HTMLElement 
         ),
       ),
     ),
-    flow(status.children ?? {}, errors, handlers),
+    flow(status.children ?? {}, { errors, handlers, pipelineState: status.state, taskState: status.state }),
   )
 }
 
-function flow(children: Record<string, TaskStatus>, errors: Record<string, unknown>, handlers: TreeHandlers): HTMLElement {
-  const entries = Object.entries(children)
-  if (entries.length === 0) return h('p', { class: 'hint' }, 'No node has been reached yet.')
-  return h('ol', { class: 'flow' }, ...entries.map(([id, entry]) => node(id, entry, errors, handlers)))
+interface FlowContext {
+  errors: Record<string, unknown>
+  handlers: TreeHandlers
+  /** The state of the pipeline (task or subprocess) these nodes belong to, and of the task. */
+  pipelineState: string
+  taskState: string
 }
 
-function node(id: string, entry: TaskStatus, errors: Record<string, unknown>, handlers: TreeHandlers): HTMLElement {
+function flow(children: Record<string, TaskStatus>, context: FlowContext): HTMLElement {
+  const entries = Object.entries(children)
+  if (entries.length === 0) return h('p', { class: 'hint' }, 'No node has been reached yet.')
+  return h(
+    'ol',
+    { class: 'flow' },
+    ...entries.map(([id, entry], index) => node(id, entry, { first: index === 0, last: index === entries.length - 1 }, context)),
+  )
+}
+
+function node(id: string, entry: TaskStatus, position: { first: boolean; last: boolean }, context: FlowContext): HTMLElement {
+  const { errors, handlers, taskState } = context
   const kind = kindOf(entry)
   const error = errors[id]
-  const label = kind === 'control' ? (isGateway(entry) ? 'gateway' : 'event or gateway') : kind
+  const label = sopsType(entry, { ...position, pipelineState: context.pipelineState })
   return h(
     'li',
     { class: `node node-${kind} is-${entry.state}`, 'data-node': id },
@@ -73,14 +87,14 @@ function node(id: string, entry: TaskStatus, errors: Record<string, unknown>, ha
       h('p', { class: 'node-state' }, stateBadge(entry.state), kind !== 'control' && ` ${label}`),
       kind !== 'control' && h('p', { class: 'counts' }, `retried ${entry.retry ?? 0}×`, entry.skip ? ' · skipped' : ''),
       error !== undefined && error !== '' && h('p', { class: 'node-error' }, typeof error === 'string' ? error : JSON.stringify(error)),
-      actions(id, entry, handlers),
+      actions(id, entry, taskState, handlers),
     ),
-    kind === 'subprocess' && flow(entry.children ?? {}, errors, handlers),
+    kind === 'subprocess' && flow(entry.children ?? {}, { ...context, pipelineState: entry.state }),
   )
 }
 
-function actions(id: string, entry: TaskStatus, handlers: TreeHandlers): HTMLElement | false {
-  const available = nodeActions(entry)
+function actions(id: string, entry: TaskStatus, taskState: string, handlers: TreeHandlers): HTMLElement | false {
+  const available = nodeActions(entry, taskState)
   if (available.length === 0) return false
   return h(
     'p',
@@ -98,8 +112,8 @@ function button(name: string, key: string, onClick: () => void, disabled = false
 
 function timing(status: TaskStatus): string {
   const parts = [
-    status.start_time && `started ${status.start_time}`,
-    status.finish_time && `finished ${status.finish_time}`,
+    status.start_time && `started ${formatSopsTime(status.start_time)}`,
+    status.finish_time && `finished ${formatSopsTime(status.finish_time)}`,
     status.elapsed_time !== undefined && `${status.elapsed_time} s`,
   ].filter(Boolean)
   return parts.length > 0 ? ` · ${parts.join(' · ')}` : ''

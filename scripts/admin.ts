@@ -35,7 +35,7 @@ const ALL_OPTIONS: OptionSpec = Object.assign({}, GLOBAL_OPTIONS, ...Object.valu
 const GLOBAL_HELP = `Global options, anywhere on the line:
   --remote     act on the deployed gateway through its admin endpoint (its URL in SOPS_EDGE_URL, its admin
                secret in ADMIN_TOKEN, its pepper in CREDENTIAL_PEPPER) instead of the local development state
-  --state DIR  local state directory holding .dev.vars and .wrangler/state (default: the project; or
+  --state DIR  local state directory holding .wrangler/dev.vars and .wrangler/state (default: the project; or
                the SOPS_EDGE_STATE environment variable)
   --json       print the result as one JSON document on stdout
   --help, -h   help for a command

@@ -31,8 +31,8 @@ async function buildConsole() {
   const target = join(ASSETS, 'console')
   await rm(ASSETS, { recursive: true, force: true })
   await mkdir(target, { recursive: true })
-  await build({ ...BUNDLE, entryPoints: [join(CONSOLE_SOURCE, 'main.ts')], outfile: join(target, 'console.js'), minify: true, sourcemap: true })
-  for (const file of ['index.html', 'console.css']) await cp(join(CONSOLE_SOURCE, file), join(target, file))
+  await build({ ...BUNDLE, entryPoints: [join(CONSOLE_SOURCE, 'main.ts')], outfile: join(target, 'console.js'), minify: true })
+  for (const file of ['index.html', 'console.css', 'favicon.svg']) await cp(join(CONSOLE_SOURCE, file), join(target, file))
   await cp(join(CONSOLE_SOURCE, '_headers'), join(ASSETS, '_headers'))
 }
 

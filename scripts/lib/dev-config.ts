@@ -1,7 +1,8 @@
 /**
  * The two Workers' configurations as `npm run dev` serves them, written into the state's .wrangler and
- * never committed: the gateway's wrangler.toml with the reference engine bound as ENGINE, and the
- * engine's engine/wrangler.toml with its settings from the state's .dev.vars (wrangler hands
+ * never committed: the gateway's wrangler.toml with the reference engine bound as ENGINE (and the
+ * client's CF-Connecting-IP not believed), and the
+ * engine's engine/wrangler.toml with its settings from the state's .wrangler/dev.vars (wrangler hands
  * `--env-file` to the first Worker only). A deployment reads wrangler.toml alone, so it binds no engine.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
@@ -12,7 +13,7 @@ import { readDevVars } from './devvars.ts'
 import { ENGINE_CONFIG, WRANGLER_CONFIG } from './state.ts'
 import type { LocalState } from './state.ts'
 
-/** What the engine reads of the state's .dev.vars: a public key and a flag, nothing secret. */
+/** What the engine reads of the state's .wrangler/dev.vars: a public key and a flag, nothing secret. */
 const ENGINE_VARS = ['APIGW_PUBLIC_KEY', 'ENGINE_DEMO_SEED']
 
 interface Config {
@@ -42,7 +43,12 @@ export function writeDevConfigs(state: LocalState): [gateway: string, engine: st
   const devVars = readDevVars(state.devVarsPath)
   const engineVars = Object.fromEntries(ENGINE_VARS.flatMap((name) => (devVars[name] === undefined ? [] : [[name, devVars[name]]])))
   return [
-    write(join(state.devConfigDir, 'gateway.json'), { ...gateway, services: [...(gateway.services ?? []), { binding: ENGINE_BINDING, service: workerConfig().engineName }] }),
+    write(join(state.devConfigDir, 'gateway.json'), {
+      ...gateway,
+      // Locally no Cloudflare edge sets CF-Connecting-IP: any client can send one.
+      vars: { ...gateway.vars, TRUST_CF_CONNECTING_IP: 'false' },
+      services: [...(gateway.services ?? []), { binding: ENGINE_BINDING, service: workerConfig().engineName }],
+    }),
     write(join(state.devConfigDir, 'engine.json'), { ...engine, vars: { ...engine.vars, ...engineVars } }),
   ]
 }

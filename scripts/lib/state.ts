@@ -1,8 +1,10 @@
 /**
- * Where local development keeps its state: `.dev.vars` (dev keys and pepper) and `.wrangler/state`
- * (what `wrangler dev` persists, KV and Durable Objects), beside the record of the `npm run dev` serving
- * them. All live under one directory, the project by default; `--state DIR` or SOPS_EDGE_STATE moves
- * them, so tests never touch a developer's own state.
+ * Where local development keeps its state: `.wrangler/dev.vars` (dev keys and pepper) and
+ * `.wrangler/state` (what `wrangler dev` persists, KV and Durable Objects), beside the record of the
+ * `npm run dev` serving them. All live under one directory, the project by default; `--state DIR` or
+ * SOPS_EDGE_STATE moves them, so tests never touch a developer's own state. The secrets are not in
+ * `.dev.vars` beside wrangler.toml: the workerd test pool reads that file whatever it is told, and
+ * `npm test` after `npm run dev` would then run with the developer's secrets and demo seed.
  */
 import { resolve } from 'node:path'
 
@@ -14,6 +16,8 @@ export const ENGINE_CONFIG = resolve(PROJECT_ROOT, 'engine/wrangler.toml')
 export interface LocalState {
   dir: string
   devVarsPath: string
+  /** Where `npm run dev` kept the secrets before: moved to devVarsPath on its next start. */
+  legacyDevVarsPath: string
   /** wrangler's `--persist-to` directory. */
   persistPath: string
   /** Where the `npm run dev` serving this state records itself (see ./devserver.ts). */
@@ -28,7 +32,8 @@ export function localState(dir = process.env.SOPS_EDGE_STATE || PROJECT_ROOT): L
   const root = resolve(dir)
   return {
     dir: root,
-    devVarsPath: resolve(root, '.dev.vars'),
+    devVarsPath: resolve(root, '.wrangler/dev.vars'),
+    legacyDevVarsPath: resolve(root, '.dev.vars'),
     persistPath: resolve(root, '.wrangler/state'),
     devServerPath: resolve(root, '.wrangler/dev-server.json'),
     devRegistryPath: resolve(root, '.wrangler/dev-registry'),

@@ -25,7 +25,7 @@ import { watch } from '../live/watch.ts'
 import { watchResource } from '../live/watch-resource.ts'
 import { proxy } from '../origin/proxy.ts'
 import { type Resource, resources } from './resources.ts'
-import type { answerSchema, sopsErrorSchema } from './schemas.ts'
+import type { ActionRules, answerSchema, sopsErrorSchema } from './schemas.ts'
 
 type TableResource = (typeof resources)[number]
 
@@ -85,7 +85,9 @@ interface EsbCredentials {
   bk_username?: string
 }
 
-type Params<R extends Resource> = z.input<R['schema']>
+type Params<R extends Resource> = ActionRules<z.input<R['schema']>>
+/** Omit over each member of a union (Omit itself merges the members first, losing the rules on `action`). */
+type OmitEach<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never
 type AsQuery<T> = { [K in keyof T]: T[K] extends string | undefined ? T[K] : string }
 type Fields<R extends Resource, T> = R['method'] extends 'get' ? ({} extends T ? { query?: AsQuery<T> } : { query: AsQuery<T> }) : { json: T }
 /** The ids in a resource's gateway path, as text. */
@@ -101,7 +103,7 @@ type Responses<R extends Resource> =
 /** Both URL forms of one resource (distributes over a union of resources). */
 type RoutesOf<R extends Resource> = R extends Resource
   ? ToSchema<R['method'], R['esbPath'], Fields<R, Params<R> & EsbCredentials>, Responses<R>> &
-      ToSchema<R['method'], R['gatewayPath'], { param: PathParams<R> } & Fields<R, Omit<Params<R>, ParamKeys<R['gatewayPath']>>>, Responses<R>>
+      ToSchema<R['method'], R['gatewayPath'], { param: PathParams<R> } & Fields<R, OmitEach<Params<R>, ParamKeys<R['gatewayPath']>>>, Responses<R>>
   : never
 
 type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never

@@ -32,7 +32,7 @@ interface AppCredentials {
 /**
  * The app's code and secret, always, and the user: a login `bk_token`, a `bk_username` (apps exempt
  * from user verification), or `loginCookie: true` for a page on the gateway's own origin whose
- * browser holds the `bk_token` login cookie.
+ * browser holds the `bk_token` login cookie (POST calls only: see signer).
  */
 export type Credentials = AppCredentials &
   (
@@ -119,10 +119,11 @@ type Signer = (input: RequestInfo | URL, init: RequestInit) => [RequestInfo | UR
 const present = (value: unknown): value is string => typeof value === 'string' && value !== ''
 
 /**
- * How each request carries the credentials. X-Bkapi-Authorization, when present, is the only source
- * the gateway reads (CONTRACT §3), so with the login cookie the app's code and secret go the ESB way
- * instead: in the query of a GET, in the JSON body of a POST (whose Content-Type is JSON, as the
- * gateway requires of a cookie-authenticated call).
+ * How each request carries the credentials: never in a URL, which proxies, the runtime's traces and
+ * error logs keep (CONTRACT §3). X-Bkapi-Authorization, when present, is the only source the gateway
+ * reads, so with the login cookie the app's code and secret go in the JSON body of a POST (whose
+ * Content-Type is JSON, as the gateway requires of a cookie-authenticated call); a GET has no body, and
+ * is refused before it is sent.
  */
 function signer(credentials: Credentials): Signer {
   const { bk_app_code, bk_app_secret } = credentials ?? {}
@@ -131,7 +132,12 @@ function signer(credentials: Credentials): Signer {
   }
   const app = { bk_app_code, bk_app_secret }
   if ('loginCookie' in credentials && credentials.loginCookie === true) {
-    return (input, init) => (init.method === 'GET' || init.method === 'HEAD' ? [withQuery(input, app), init] : [input, withJsonFields(init, app)])
+    return (input, init) => {
+      if (init.method === 'GET' || init.method === 'HEAD') {
+        throw new TypeError('sopsClient: with loginCookie a GET would carry the app secret in its URL; read with a bk_token or bk_username instead')
+      }
+      return [input, withJsonFields(init, app)]
+    }
   }
   const user = present(credentials.bk_token)
     ? { bk_token: credentials.bk_token }
@@ -145,11 +151,6 @@ function signer(credentials: Credentials): Signer {
     headers.set('X-Bkapi-Authorization', authorization)
     return [input, { ...init, headers }]
   }
-}
-
-function withQuery(input: RequestInfo | URL, fields: Record<string, string>): string {
-  const url = input instanceof Request ? input.url : String(input)
-  return `${url}${url.includes('?') ? '&' : '?'}${new URLSearchParams(fields)}`
 }
 
 function withJsonFields(init: RequestInit, fields: Record<string, string>): RequestInit {

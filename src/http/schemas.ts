@@ -81,8 +81,25 @@ export const TASK_ACTIONS = ['start', 'pause', 'resume', 'revoke'] as const
 
 const oneOf = (values: readonly string[]) => `must be one of ${values.join(', ')}`
 
+/**
+ * The fields a node action needs beside node_id (CONTRACT §2.1). The edge refuses a call without
+ * them; the typed client's types require them (a union on `action`, see ActionRules).
+ */
+export const NODE_ACTION_FIELDS = {
+  skip_exg: ['flow_id'],
+  skip_cpg: ['flow_ids', 'converge_gateway_id'],
+} as const
+
+/**
+ * What the typed client requires on top: a callback's `data`, optional at the edge (CONTRACT §2.1)
+ * but always meant by a front-end that calls back.
+ */
+export const NODE_ACTION_FIELDS_TYPED = { ...NODE_ACTION_FIELDS, callback: ['data'] } as const
+
 /** A rule that holds between fields; checked even when other fields are invalid, so every problem is named. */
 const always = { when: () => true }
+
+const actionFields = Object.entries(NODE_ACTION_FIELDS).flatMap(([action, fields]) => fields.map((field) => [action, field] as const))
 
 export const operateNodeSchema = z
   .object({
@@ -98,22 +115,25 @@ export const operateNodeSchema = z
     converge_gateway_id: nodeId.optional(),
   })
   .check(
-    z.refine((v) => v.action !== 'skip_exg' || v.flow_id !== undefined, {
-      path: ['flow_id'],
-      message: 'is required when action is skip_exg',
-      ...always,
-    }),
-    z.refine((v) => v.action !== 'skip_cpg' || v.flow_ids !== undefined, {
-      path: ['flow_ids'],
-      message: 'is required when action is skip_cpg',
-      ...always,
-    }),
-    z.refine((v) => v.action !== 'skip_cpg' || v.converge_gateway_id !== undefined, {
-      path: ['converge_gateway_id'],
-      message: 'is required when action is skip_cpg',
-      ...always,
-    }),
+    ...actionFields.map(([action, field]) =>
+      z.refine<{ action: string } & Partial<Record<typeof field, unknown>>>((v) => v.action !== action || v[field] !== undefined, {
+        path: [field],
+        message: `is required when action is ${action}`,
+        ...always,
+      }),
+    ),
   )
+
+/** The fields `action` requires, as NODE_ACTION_FIELDS_TYPED lists them. */
+type RequiredBy<A> = A extends keyof typeof NODE_ACTION_FIELDS_TYPED ? (typeof NODE_ACTION_FIELDS_TYPED)[A][number] : never
+
+/**
+ * Parameters with an `action` as a union on it, each member with the fields its action requires made
+ * required: `{ action: 'skip_exg' }` without `flow_id` does not compile. Other parameters stay as they are.
+ */
+export type ActionRules<T> = T extends { action: infer Action extends string }
+  ? { [A in Action]: Omit<T, 'action' | RequiredBy<A>> & { [F in RequiredBy<A> & keyof T]-?: Exclude<T[F], undefined> } & { action: A } }[Action]
+  : T
 
 export const operateTaskSchema = z.object({
   bk_biz_id: bizId,

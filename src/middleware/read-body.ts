@@ -1,5 +1,5 @@
 import { createMiddleware } from 'hono/factory'
-import { readBounded } from '../origin/bounded-read.ts'
+import { readBounded } from '../lib/bounded-read.ts'
 import { ACCEPTED_ENCODINGS, decodedBody } from '../lib/content-encoding.ts'
 import type { Gateway } from '../http/context.ts'
 import { type FieldProblem, GatewayError, bounded, invalidParameters } from '../lib/errors.ts'
@@ -59,7 +59,7 @@ function parse(raw: string): { fields: Record<string, unknown> } | { problem: Fi
     value = parseExactJson(text)
   } catch (err) {
     if (err instanceof DuplicateKey) return { problem: { path: bounded(err.key), message: 'is given twice' } }
-    // The parser descends once per level: only nesting can exhaust its stack.
+    // Only nesting can exhaust the runtime's stack (its reviver descends once per level).
     if (err instanceof RangeError) return { problem: { path: 'body', message: `nests deeper than ${MAX_JSON_DEPTH} levels` } }
     return { problem: { path: 'body', message: 'the request body is not valid JSON' } }
   }

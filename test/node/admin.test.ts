@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import { parseEnv } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { cli, runScript, startGateway, tempStateDir } from './admin-helpers.ts'
+import { localState } from '../../scripts/lib/state.ts'
 
 const state = tempStateDir()
 const admin = (...args: string[]) => cli('admin', state, ...args)
@@ -177,7 +178,7 @@ describe('app and token lifecycle through the gateway', () => {
 
   it('jwt public-key prints the public key the engine verifies with', async () => {
     const { json } = await adminJson(['jwt', 'public-key'])
-    expect(json.public_key).toBe(parseEnv(readFileSync(join(state, '.dev.vars'), 'utf8')).APIGW_PUBLIC_KEY)
+    expect(json.public_key).toBe(parseEnv(readFileSync(localState(state).devVarsPath, 'utf8')).APIGW_PUBLIC_KEY)
   })
 })
 
@@ -189,7 +190,7 @@ describe('jwt rotate', () => {
     expect(result.stdout).toMatch(/^-----BEGIN PUBLIC KEY-----\n[^]+\n-----END PUBLIC KEY-----\n$/)
     expect(result.stderr).toContain('restart `npm run dev`')
     const { json } = await runScript('admin', ['jwt', 'rotate', '--state', other, '--json']).then((r) => ({ json: JSON.parse(r.stdout) }))
-    expect(json.public_key).toBe(parseEnv(readFileSync(join(other, '.dev.vars'), 'utf8')).APIGW_PUBLIC_KEY)
+    expect(json.public_key).toBe(parseEnv(readFileSync(localState(other).devVarsPath, 'utf8')).APIGW_PUBLIC_KEY)
     jsonChecked.add('jwt rotate')
   })
 })

@@ -2,7 +2,7 @@
  * `sops-edge/client` as a front-end project gets it: the project packed with `npm pack`, the tarball
  * installed into a new project whose tsconfig is plain and strict (no ambient types, libraries checked),
  * a correct program compiled and a wrong one refused, then the compiled program run against
- * `npm run dev` on the machine's Node 20 and in Chromium (with the login cookie there).
+ * `npm run dev` on the machine's Node 20 and in Chromium.
  */
 import { execFile, execFileSync } from 'node:child_process'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
@@ -115,13 +115,13 @@ const story = await retryStory(process.argv[2], { bk_app_code: 'esb_test', bk_ap
 console.log(JSON.stringify({ ...story, node: process.version }))
 `
 
-/** The same program in a page on the gateway's origin; the bk_token comes from the login cookie. */
+/** The same program in a page on the gateway's origin. */
 const PAGE = `<!doctype html>
 <script type="importmap">{ "imports": { "sops-edge/client": "/consumer/client.js" } }</script>
 <script type="module">
   import { retryStory } from '/consumer/front-end.js'
   const taskId = new URLSearchParams(location.search).get('task')
-  window.story = retryStory(location.origin, { bk_app_code: 'esb_test', bk_app_secret: 'xxx', loginCookie: true }, taskId, 'node_id')
+  window.story = retryStory(location.origin, { bk_app_code: 'esb_test', bk_app_secret: 'xxx', bk_token: 'xxx' }, taskId, 'node_id')
 </script>`
 
 let consumer: string
@@ -193,7 +193,7 @@ it(`runs the compiled program and the README's example on Node 20${NODE20 ? '' :
   expect((await run(NODE20, ['out/readme-example-here.js'], { cwd: consumer })).stdout).toBe('FAILED\nsuccess\n')
 }, 120_000)
 
-it(`runs it in Chromium on the gateway's origin with the login cookie${browserSkipReason ? ` (${browserSkipReason})` : ''}`, async ({ skip }) => {
+it(`runs it in Chromium on the gateway's origin${browserSkipReason ? ` (${browserSkipReason})` : ''}`, async ({ skip }) => {
   if (browserSkipReason) return skip()
   const { base } = await gateway()
   // A task of its own with a failed activity, made as an operator would (the CLI, on the same state).
@@ -208,7 +208,6 @@ it(`runs it in Chromium on the gateway's origin with the login cookie${browserSk
   try {
     browser = await launchChromium()
     const { context } = browser
-    await context.addCookies([{ name: 'bk_token', value: 'xxx', url: base }])
     // The page and its scripts come from the consumer project; every other request reaches the gateway.
     await context.route(`${base}/consumer/**`, async (route) => {
       const name = new URL(route.request().url()).pathname.replace('/consumer/', '')

@@ -76,6 +76,19 @@ describe.skipIf(browserSkipReason)(`the operator console${browserSkipReason ? ` 
     await rm(stateDir, { recursive: true, force: true })
   })
 
+  it('checks the credentials at sign-in and shows a refusal there', async () => {
+    for (const [label, value] of Object.entries({ 'App code': 'esb_test', 'App secret': 'wrong', bk_token: 'xxx' })) await page.getByLabel(label, { exact: true }).fill(value)
+    await page.keyboard.press('Enter')
+    await expect.poll(() => page.locator('#sign-in-problem').textContent()).toMatch(/^Refused: .*\(INVALID_ARGS\)$/)
+    expect(await page.getByLabel('Business ID', { exact: true }).isVisible()).toBe(false)
+    expect(await page.evaluate(() => sessionStorage.length)).toBe(0)
+  })
+
+  it('has a favicon, so no request of the page goes unanswered', async () => {
+    const icon = await page.evaluate(() => document.querySelector<HTMLLinkElement>('link[rel=icon]')?.href)
+    expect((await fetch(icon!)).status).toBe(200)
+  })
+
   it('signs in, keeping the credentials in sessionStorage only', async () => {
     await signIn({ 'App code': 'esb_test', 'App secret': 'xxx', bk_token: 'xxx' })
     expect(await page.locator('#signed-in-as').textContent()).toBe('App esb_test, user of the bk_token')
@@ -87,15 +100,15 @@ describe.skipIf(browserSkipReason)(`the operator console${browserSkipReason ? ` 
     expect(createdTask).toMatch(/^\d+$/)
     await load('2', createdTask)
     await expect.poll(() => page.locator('#task-name').textContent()).toBe('Console test FAILED')
-    const failed = node('activity', 'node_id')
+    const failed = node('ServiceActivity', 'node_id')
     expect(await failed.textContent()).toContain('FAILED')
     expect(await failed.textContent()).toContain('retried 0×')
     expect(await failed.locator('.node-error').textContent()).toContain('fail_once')
 
     await press('retry node_id')
     await expect.poll(() => outcome().textContent()).toBe('retry node_id: success')
-    await expect.poll(() => node('activity', 'node_id').locator('.state').textContent()).toBe('FINISHED')
-    expect(await node('activity', 'node_id').textContent()).toContain('retried 1×')
+    await expect.poll(() => node('ServiceActivity', 'node_id').locator('.state').textContent()).toBe('FINISHED')
+    expect(await node('ServiceActivity', 'node_id').textContent()).toContain('retried 1×')
     await expect.poll(() => page.locator('#task-name').textContent()).toBe('Console test FINISHED')
     expect(page.url()).toMatch(new RegExp(`#2/${createdTask}$`))
   })
@@ -110,18 +123,18 @@ describe.skipIf(browserSkipReason)(`the operator console${browserSkipReason ? ` 
     await editor.fill('{"approved": true}')
     await press('Send callback')
     await expect.poll(() => outcome().textContent()).toBe('callback approve: success')
-    await expect.poll(() => node('activity', 'approve').locator('.state').textContent()).toBe('FINISHED')
+    await expect.poll(() => node('ServiceActivity', 'approve').locator('.state').textContent()).toBe('FINISHED')
   })
 
   it('lets the operator choose the flow of a failed gateway', async () => {
     await load('2', '13')
-    const gateway = node('gateway', 'choose')
+    const gateway = node('Gateway', 'choose')
     expect(await gateway.textContent()).toContain('all conditions of branches are not meet')
     await press('skip_exg choose')
     await page.getByLabel('Flow ID').fill('flow_ok')
     await page.keyboard.press('Enter')
     await expect.poll(() => outcome().textContent()).toBe('skip_exg choose: success')
-    await expect.poll(() => node('activity', 'deploy_prod').locator('.state').textContent()).toBe('FINISHED')
+    await expect.poll(() => node('ServiceActivity', 'deploy_prod').locator('.state').textContent()).toBe('FINISHED')
   })
 
   it("shows the gateway's error: code_name, message and each invalid field", async () => {
@@ -139,6 +152,32 @@ describe.skipIf(browserSkipReason)(`the operator console${browserSkipReason ? ` 
     const shown = await outcome().textContent()
     expect(shown).toContain('RATE_LIMIT_RESTRICTION (HTTP 429, code 1642903)')
     expect(shown).toMatch(/Rate limited: retry in \d+ s/)
+  })
+
+  it('asks before revoking, naming the task, and then offers nothing SOPS would refuse on the revoked task', async () => {
+    await signIn({ 'App code': 'esb_test', 'App secret': 'xxx', bk_token: 'xxx' })
+    await load('2', '15') // a subprocess running
+    await press('revoke task')
+    const dialog = page.getByRole('dialog')
+    await expect.poll(() => dialog.getByRole('heading').textContent()).toMatch(/^Run revoke .*task 15.*\?$/)
+    await press('Cancel')
+    expect(await page.locator('#task-name').textContent()).not.toContain('REVOKED')
+    await press('revoke task')
+    await dialog.getByRole('button', { name: /^revoke / }).click()
+    await expect.poll(() => outcome().textContent()).toBe('revoke task 15: success')
+    await expect.poll(() => page.locator('#task-name').textContent()).toContain('REVOKED')
+    const enabled = page.locator('#task button:not([disabled])')
+    expect(await enabled.allTextContents()).toEqual([])
+    // Disabled buttons look it: greyed, not only unclickable.
+    const look = await page.getByRole('button', { name: 'start task' }).evaluate((button) => getComputedStyle(button).opacity)
+    expect(Number(look)).toBeLessThan(1)
+  })
+
+  it('shows times in one format, with the zone', async () => {
+    const meta = await page.locator('.task-head .meta').allTextContents()
+    const times = meta.join(' ').match(/(started|Updated) [^·]+/g) ?? []
+    expect(times.length).toBeGreaterThanOrEqual(2)
+    for (const time of times) expect(time).toMatch(/(UTC|GMT)/)
   })
 
   it('ran under its Content-Security-Policy without a violation', () => {

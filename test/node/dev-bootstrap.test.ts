@@ -1,6 +1,6 @@
 /** `npm run dev`'s bootstrap: from an empty directory it creates .dev.vars and the demo records; twice changes nothing. */
 import { createPrivateKey } from 'node:crypto'
-import { readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseEnv } from 'node:util'
 import { describe, expect, it } from 'vitest'
@@ -53,7 +53,18 @@ describe('dev bootstrap', () => {
     const state = localState(dir)
     await bootstrap(state)
     const devVars = readFileSync(state.devVarsPath, 'utf8').replace(/^CREDENTIAL_PEPPER=.*$/m, '')
-    writeFileSync(join(dir, '.dev.vars'), devVars)
+    writeFileSync(state.devVarsPath, devVars)
     expect(await bootstrap(state)).toEqual({ devVars: ['CREDENTIAL_PEPPER'], demo: ['app esb_test (secret xxx)'] })
+  })
+
+  it('keeps the secrets away from the .dev.vars the test pool reads, moving one an earlier version wrote there', async () => {
+    const dir = tempStateDir()
+    const state = localState(dir)
+    expect(state.devVarsPath).toBe(join(dir, '.wrangler/dev.vars'))
+    writeFileSync(join(dir, '.dev.vars'), 'CREDENTIAL_PEPPER="kept"\n')
+    const report = await bootstrap(state)
+    expect(report.moved).toBe(join(dir, '.dev.vars'))
+    expect(existsSync(join(dir, '.dev.vars'))).toBe(false)
+    expect(parseEnv(readFileSync(state.devVarsPath, 'utf8')).CREDENTIAL_PEPPER).toBe('kept')
   })
 })

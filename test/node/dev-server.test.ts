@@ -2,11 +2,13 @@
  * `npm run dev` as the owner of its state: the admin CLI's tasks run on its clock, a second server on
  * the same state or a port already in use is refused with a message that says what to do.
  */
-import { writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import type { Server } from 'node:net'
 import { join } from 'node:path'
+import { parseEnv, stripVTControlCharacters } from 'node:util'
 import { afterAll, beforeAll, expect, it } from 'vitest'
+import { localState } from '../../scripts/lib/state.ts'
 import { DEMO_AUTH, cli, runScript, tempStateDir } from './admin-helpers.ts'
 import { startDev } from './dev-server.ts'
 import type { DevServer } from './dev-server.ts'
@@ -114,4 +116,40 @@ function listen(port: number, host: string): Promise<Server | undefined> {
 it('dev --help shows how to choose the port', async () => {
   const help = await runScript('dev', ['--help'])
   expect(help.stdout).toContain('--port N')
+})
+
+/** A line the gateway prints for a call: `[sops-edge] GET /healthz 200 OK 1ms -`. */
+const CALL_LINE = /^\[sops-edge\] [A-Z]+ \/\S* \d{3} /
+const callLines = (text: string) => stripVTControlCharacters(text).split('\n').filter((line) => CALL_LINE.test(line))
+
+it('prints one line per call, an admin audit line on one line, and no error or warning line', async () => {
+  const start = dev.output().length
+  const adminToken = parseEnv(readFileSync(localState(state).devVarsPath, 'utf8')).ADMIN_TOKEN
+  for (let i = 0; i < 9; i++) expect((await fetch(`${dev.base}/api/bk-sops/prod/get_task_status/12/2/`, { headers: DEMO_AUTH })).status).toBe(200)
+  const audited = await fetch(`${dev.base}/_admin/credentials/app%3Aesb_test`, { headers: { Authorization: `Bearer ${adminToken}` } })
+  expect(audited.status).toBe(200)
+  await expect.poll(() => callLines(dev.output().slice(start)).length, { timeout: 30_000, interval: 100 }).toBeGreaterThanOrEqual(10)
+  // A last call fences the session: its line comes after every line of the ten before it.
+  await fetch(`${dev.base}/openapi.json`)
+  await expect.poll(() => callLines(dev.output().slice(start)).at(-1), { timeout: 30_000, interval: 100 }).toMatch(/^\[sops-edge\] GET \/openapi\.json 200 /)
+  const session = stripVTControlCharacters(dev.output().slice(start)).trimEnd().split('\n')
+  expect(session.filter((line) => CALL_LINE.test(line))).toHaveLength(11)
+  expect(session.filter((line) => line.includes("audit: 'admin'"))).toEqual([expect.stringMatching(/^\[sops-edge\] \{ audit: 'admin', .* outcome: 'authorized', .*\}$/)])
+  expect(session).toHaveLength(12)
+  expect(dev.output()).not.toMatch(/error|\[wrangler:warn\]|✘/i)
+})
+
+it('keeps the local explorer, which writes the local KV and objects, off', async () => {
+  const res = await fetch(`${dev.base}/cdn-cgi/local/explorer`)
+  expect(res.status).toBe(404)
+  expect(await res.json()).toMatchObject({ code_name: 'API_NOT_FOUND' })
+})
+
+it.each([['0.0.0.0'], ['*']])('refuses to listen on %s without --allow-remote, saying the demo credentials are public', async (ip) => {
+  const dir = tempStateDir()
+  const result = await cli('dev', dir, '--', '--ip', ip)
+  expect(result.code).toBe(1)
+  expect(result.stderr).toContain(`npm run dev listens on ${ip}, beyond this machine, only when told to: its demo credentials`)
+  expect(result.stderr).toContain('--allow-remote')
+  expect(existsSync(localState(dir).devVarsPath)).toBe(false) // refused before anything was set up
 })

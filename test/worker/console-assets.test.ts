@@ -47,3 +47,8 @@ it('labels the sign-in and task fields exactly', async () => {
     expect(html).toMatch(new RegExp(`<label for="[a-z-]+">${label}</label>`))
   }
 })
+
+it('serves no source map', async () => {
+  expect((await get('/console/console.js.map')).status).toBe(404)
+  expect(await (await get('/console/console.js')).text()).not.toContain('sourceMappingURL')
+})

@@ -28,7 +28,7 @@ with --key (e.g. the one put as the JWT_PRIVATE_KEY secret of the deployed Worke
   },
   'jwt rotate': {
     usage: 'jwt rotate',
-    help: `Replaces the local dev JWT key pair in .dev.vars and prints the new public key. Restart \`npm run dev\`
+    help: `Replaces the local dev JWT key pair in .wrangler/dev.vars and prints the new public key. Restart \`npm run dev\`
 to use it. For a deployment, see docs/operating.md ("Rotating the JWT key").`,
     args: { required: 0 },
     localOnly: 'the deployed key is a Worker secret: see docs/operating.md ("Rotating the JWT key") for the rollout',
