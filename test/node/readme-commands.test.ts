@@ -3,8 +3,8 @@
  * (the project's own state, as the README runs it) between runs of a part of the suite that touches
  * what dev leaves behind: the engine's demo seeding (ENGINE_DEMO_SEED="true" in .wrangler/dev.vars once
  * broke it), the gateway in workerd, and the CLI's input checks. Suite, dev, suite, dev, suite. `.ci/run`
- * runs the whole suite after dev's set-up on a clean clone; this test, part of that suite, runs the
- * part before any set-up there, so the order suite → dev → suite is covered too.
+ * runs the whole suite after dev's set-up on a clean clone (dev → suite); this test adds suite → dev →
+ * suite, and dev twice.
  */
 import { execFile } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
