@@ -9,6 +9,7 @@ import { listKeyNames } from '../../src/credentials/list.ts'
 import { CREDENTIALS_BINDING, workerConfig } from './config.ts'
 import { UserError } from './errors.ts'
 import { bindingsOnly } from './miniflare.ts'
+import type { SecretHasher } from './apps.ts'
 import type { KvStore } from './store.ts'
 
 /** KV in the local state under `persistPath` (wrangler's `--persist-to`, default `.wrangler/state`). */
@@ -28,28 +29,42 @@ export async function openLocalKv(persistPath: string): Promise<KvStore> {
   }
 }
 
-/** One call of the admin endpoint of the gateway at `baseUrl` (`path` under `/_admin/`): its `data`. */
-export async function adminRequest(baseUrl: string, token: string, method: string, path: string, body?: string): Promise<unknown> {
-  let res: Response
-  try {
-    res = await fetch(new URL(`_admin/${path}`, baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`), {
-      method,
-      headers: { Authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
-      ...(body === undefined ? {} : { body }),
-    })
-  } catch (err) {
-    throw new UserError(`cannot reach the gateway at ${baseUrl}: ${(err as Error).message}`)
+/** A call to the admin endpoint of the gateway at `baseUrl`, with its bearer `token`: the answer's data. */
+export function adminCall(baseUrl: string, token: string) {
+  return async function call(method: string, path: string, body?: string): Promise<unknown> {
+    let res: Response
+    try {
+      res = await fetch(new URL(`_admin/${path}`, baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`), {
+        method,
+        headers: { Authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
+        ...(body === undefined ? {} : { body }),
+      })
+    } catch (err) {
+      throw new UserError(`cannot reach the gateway at ${baseUrl}: ${(err as Error).message}`)
+    }
+    const answer = (await res.json().catch(() => null)) as { data?: unknown; message?: string } | null
+    if (res.status === 404) throw new UserError(`the gateway at ${baseUrl} has no admin endpoint: set its ADMIN_TOKEN secret`)
+    if (!res.ok) throw new UserError(`the gateway's admin endpoint refused ${method}: HTTP ${res.status} ${answer?.message ?? ''}`.trim())
+    return answer?.data ?? null
   }
-  const answer = (await res.json().catch(() => null)) as { data?: unknown; message?: string } | null
-  if (res.status === 404) throw new UserError(`the gateway at ${baseUrl} has no admin endpoint: set its ADMIN_TOKEN secret`)
-  if (!res.ok) throw new UserError(`the gateway's admin endpoint refused ${method}: HTTP ${res.status} ${answer?.message ?? ''}`.trim())
-  return answer?.data ?? null
+}
+
+/**
+ * Secrets hashed by the gateway at `baseUrl` with its own pepper: the secret goes to it over TLS with
+ * the admin token, so an operator never holds the pepper.
+ */
+export function adminSecretHasher(baseUrl: string, token: string): SecretHasher {
+  const call = adminCall(baseUrl, token)
+  return async (bk_app_code, bk_app_secret) => {
+    const answer = (await call('POST', 'secret-hash', JSON.stringify({ bk_app_code, bk_app_secret }))) as { hash: string }
+    return answer.hash
+  }
 }
 
 /** The records through the admin endpoint of the gateway at `baseUrl`, with its bearer `token`. */
 export function adminKv(baseUrl: string, token: string): KvStore {
-  const call = (method: string, path: string, body?: string) => adminRequest(baseUrl, token, method, `credentials${path}`, body)
-  const key = (name: string) => `/${encodeURIComponent(name)}`
+  const call = adminCall(baseUrl, token)
+  const key = (name: string) => `credentials/${encodeURIComponent(name)}`
   return {
     async get(name) {
       const record = await call('GET', key(name))
@@ -61,7 +76,7 @@ export function adminKv(baseUrl: string, token: string): KvStore {
     async delete(name) {
       await call('DELETE', key(name))
     },
-    list: async (prefix) => (await call('GET', `?prefix=${encodeURIComponent(prefix)}`)) as string[],
+    list: async (prefix) => (await call('GET', `credentials?prefix=${encodeURIComponent(prefix)}`)) as string[],
     close: async () => {},
   }
 }

@@ -5,7 +5,7 @@
  * bound and refuses it where OAUTH_KV still shows it.
  */
 import { ACCESS_TOKEN_MAX } from './records.ts'
-import { type Source, onCredentialChange, recentlyWritten } from './store.ts'
+import { type Source, cacheTtlMs, onCredentialChange, recentlyWritten } from './store.ts'
 import { oauthServer, usernameOf } from '../oauth/server.ts'
 import { grantRevokedKey, tokenDigest, tokenRevokedKey } from '../oauth/revocations.ts'
 import { type Grants, parseScope } from '../oauth/scope.ts'
@@ -28,7 +28,6 @@ interface Entry {
   cachedUntil: number
 }
 
-const DEFAULT_TTL_MS = 30_000
 const MAX_ENTRIES = 5_000
 /** The library's token: `<userId>:<grantId>:<secret>`. */
 const TOKEN_FORMAT = /^([A-Za-z0-9._~%-]+):([A-Za-z0-9_-]+):[A-Za-z0-9_-]+$/
@@ -63,7 +62,6 @@ export async function checkAccessToken(env: Env, origin: string, token: string):
   if (!('grants' in scope)) return { refused: INVALID_TOKEN, from: 'kv' }
   const grant = { appCode: valid.props.bk_app_code, username: usernameOf(valid.userId), scope: scope.grants, expiresAt: valid.expiresAt * 1000 }
   if (cache.size >= MAX_ENTRIES) cache.delete(cache.keys().next().value as string)
-  const ttl = Number(env.AUTH_CACHE_TTL_MS ?? DEFAULT_TTL_MS)
-  cache.set(digest, { grant, revokedBy, cachedUntil: now + (Number.isFinite(ttl) ? ttl : DEFAULT_TTL_MS) })
+  cache.set(digest, { grant, revokedBy, cachedUntil: now + cacheTtlMs(env) })
   return { grant, from: 'kv' }
 }
