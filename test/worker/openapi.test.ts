@@ -141,9 +141,9 @@ describe('/openapi.json', () => {
       }
     }
     const status = doc.paths['/api/bk-sops/prod/get_task_status/{task_id}/{bk_biz_id}/'].get
-    expect(statusesOf(status)).toEqual(['200', '400', '403', '429', '500', '502', '504'])
+    expect(statusesOf(status)).toEqual(['200', '400', '401', '403', '429', '500', '502', '504'])
     // A read POST has a body that can be too large, and no Idempotency-Key.
-    expect(statusesOf(doc.paths['/api/bk-sops/prod/get_tasks_status/{bk_biz_id}/'].post)).toEqual(['200', '400', '403', '413', '429', '500', '502', '504'])
+    expect(statusesOf(doc.paths['/api/bk-sops/prod/get_tasks_status/{bk_biz_id}/'].post)).toEqual(['200', '400', '401', '403', '413', '429', '500', '502', '504'])
   })
 
   it('gives every 200 an example, a real answer that its answer schema accepts', () => {
