@@ -177,11 +177,11 @@ describe.skipIf(browserSkipReason)(`the operator console${browserSkipReason ? ` 
     await press('Create task')
     await expect.poll(() => form.getByRole('status').textContent()).toMatch(/Created "Console release 3\.1\.4" \(task \d+\)\./)
     newTask = /\(task (\d+)\)/.exec((await form.getByRole('status').textContent())!)![1]!
-    await expect.poll(() => page.locator('#task-name').textContent()).toBe('Console release 3.1.4 CREATED')
+    await expect.poll(() => page.locator('#task-name').textContent()).toBe(`Task ${newTask} CREATED`) // SOPS names a task once it starts
     expect(page.url()).toMatch(new RegExp(`#2/${newTask}$`))
 
     await press(`Start task ${newTask}`)
-    await expect.poll(() => form.getByRole('status').textContent()).toContain(`Start task ${newTask}: success`)
+    await expect.poll(() => form.getByRole('status').textContent()).toContain(`Start task ${newTask}: done`)
     await expect.poll(() => page.locator('#task-name').textContent()).toBe('Console release 3.1.4 FINISHED')
   })
 
