@@ -39,15 +39,15 @@ function nodeName(tree: Tree, id: string): string {
   return text(record(node).name)
 }
 
-/** The flows out of `gatewayId` as the template defines them. */
-export function outgoingFlows(tree: Tree, gatewayId: string): OutgoingFlow[] | undefined {
+/** The gateway's type (ExclusiveGateway, ConditionalParallelGateway, …) and the flows out of it, as the template defines them. */
+export function outgoingFlows(tree: Tree, gatewayId: string): { type: string; flows: OutgoingFlow[] } | undefined {
   const holder = treeWith(tree, gatewayId)
   if (!holder) return undefined
   const gateway = record(record(holder.gateways)[gatewayId])
   const outgoing = Array.isArray(gateway.outgoing) ? gateway.outgoing.map(text) : [text(gateway.outgoing)]
   const conditions = record(gateway.conditions)
   const defaultFlow = text(record(gateway.default_condition).flow_id)
-  return outgoing
+  const flows = outgoing
     .filter((id) => id !== '')
     .map((id) => {
       const flow = record(record(holder.flows)[id])
@@ -61,12 +61,17 @@ export function outgoingFlows(tree: Tree, gatewayId: string): OutgoingFlow[] | u
         isDefault: id === defaultFlow || flow.is_default === true,
       }
     })
+  return { type: text(gateway.type), flows }
 }
 
 /** Reads the task's detail and finds the gateway's flows, or shows why they cannot be listed. */
 export async function readOutgoingFlows(api: Gateway, ids: TaskIds, gatewayId: string): Promise<{ flows: OutgoingFlow[] } | { failure: HTMLElement }> {
   const outcome = await api.taskDetail(ids)
   if (outcome.kind !== 'done') return { failure: renderOutcome("Reading the gateway's flows (get_task_detail)", outcome) }
-  const flows = outgoingFlows(outcome.data.pipeline_tree, gatewayId)
-  return flows && flows.length > 0 ? { flows } : { failure: h('p', { class: 'failed' }, `The task's tree lists no outgoing flow of ${gatewayId}.`) }
+  const gateway = outgoingFlows(outcome.data.pipeline_tree, gatewayId)
+  if (gateway?.type !== 'ExclusiveGateway') {
+    const what = gateway ? `a ${gateway.type || 'gateway of no type'}` : "not in the task's tree"
+    return { failure: h('p', { class: 'failed' }, `${gatewayId} is ${what}; skip_exg skips a failed exclusive gateway.`) }
+  }
+  return gateway.flows.length > 0 ? { flows: gateway.flows } : { failure: h('p', { class: 'failed' }, `The task's tree lists no outgoing flow of ${gatewayId}.`) }
 }

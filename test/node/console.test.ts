@@ -161,6 +161,17 @@ describe.skipIf(browserSkipReason)(`the operator console${browserSkipReason ? ` 
     expect(await page.getByRole('region', { name: /deploy_test/ }).count()).toBe(0)
   })
 
+  it('says why it lists no flows for another kind of gateway, and lets the operator type one', async () => {
+    await load('2', '17')
+    await press('skip_exg fanout')
+    const dialog = page.getByRole('dialog')
+    await expect.poll(() => dialog.locator('#flow-unlisted').textContent()).toBe('fanout is a ConditionalParallelGateway; skip_exg skips a failed exclusive gateway.')
+    expect(await dialog.getByLabel('Flow ID').isVisible()).toBe(true)
+    expect(await dialog.getByRole('radio').count()).toBe(0)
+    await press('Cancel')
+    expect(await dialog.isVisible()).toBe(false)
+  })
+
   let newTask: string
   it('creates a task from a demo template with values for its constants, and starts it', async () => {
     await page.getByLabel('Business ID', { exact: true }).fill('2')
