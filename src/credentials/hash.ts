@@ -33,11 +33,3 @@ export async function sha256Hex(text: string): Promise<string> {
 }
 
 export const tokenHash = sha256Hex
-
-/** Compares two strings of equal length in time independent of where they differ. */
-export function constantTimeEqual(a: string, b: string): boolean {
-  if (a.length !== b.length) return false
-  let diff = 0
-  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i)
-  return diff === 0
-}

@@ -1,21 +1,24 @@
 /**
  * The credential records kept in Workers KV. One schema, shared by the gateway (which reads them)
  * and the admin CLI (which writes them), so the CLI cannot write a record the gateway rejects.
- * Secrets and tokens are never stored in clear: see ./hash.ts.
+ * Secrets and tokens are never stored in clear: see ./hash.ts. Every object is strict: a field the
+ * gateway does not know is refused by name, never stored and carried along.
  */
 import * as z from 'zod'
 import { RESOURCE_NAMES } from '../http/resources.ts'
 
+/** Every credential value is at most this long (CONTRACT §3), checked before any lookup. */
+export const CREDENTIAL_VALUE_MAX = 128
 /** BlueKing's own limits on the credential fields (bk-apigw-reference §3.1). */
 export const APP_CODE_MAX = 32
-export const APP_SECRET_MAX = 128
+export const APP_SECRET_MAX = CREDENTIAL_VALUE_MAX
 /** Every rate window is enforced; an app record holds at most this many. */
 export const RATE_WINDOWS_MAX = 4
 
 const hex64 = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits')
 const isoTime = z.iso.datetime()
 
-export const rateWindowSchema = z.object({
+export const rateWindowSchema = z.strictObject({
   tokens: z.int().positive(),
   /** Window length in seconds. */
   period: z.int().positive().max(86_400),
@@ -40,7 +43,7 @@ export function parseRateWindows(text: string): { windows: RateWindow[] } | { ba
   return { windows }
 }
 
-export const appRecordSchema = z.object({
+export const appRecordSchema = z.strictObject({
   version: z.literal(1),
   bk_app_code: z
     .string()
@@ -48,13 +51,13 @@ export const appRecordSchema = z.object({
     .regex(/^[A-Za-z0-9_.-]+$/, 'must be letters, digits, _, . or -'),
   /** Keyed hashes of the valid secrets, newest last; two during a rotation. */
   secrets: z
-    .array(z.object({ hash: hex64, created_at: isoTime }))
+    .array(z.strictObject({ hash: hex64, created_at: isoTime }))
     .min(1)
     .max(2),
   disabled: z.boolean().default(false),
   /** BlueKing's verified-user-exempted-apps whitelist: a bare bk_username is accepted. */
   user_exempt: z.boolean().default(false),
-  permissions: z.object({
+  permissions: z.strictObject({
     resources: z.union([z.literal('*'), z.array(z.enum(RESOURCE_NAMES))]),
     /**
      * CMDB business ids (`"2"`), or SOPS project ids for calls with scope=project (`"project:5"`),
@@ -69,9 +72,9 @@ export const appRecordSchema = z.object({
 })
 export type AppRecord = z.infer<typeof appRecordSchema>
 
-export const tokenRecordSchema = z.object({
+export const tokenRecordSchema = z.strictObject({
   version: z.literal(1),
-  username: z.string().min(1).max(128),
+  username: z.string().min(1).max(CREDENTIAL_VALUE_MAX),
   /** Unix time in milliseconds; the token is refused from then on. */
   expires_at: z.number().int().positive(),
   created_at: isoTime,

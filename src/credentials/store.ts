@@ -6,51 +6,69 @@
  * presented secret does not match (a freshly rotated secret), at most once a second per app, so that a
  * flood of wrong secrets costs one KV read a second rather than one per request.
  *
+ * Refusals are cheap: an absent record is itself cached (apart, so unknown app codes never evict a known
+ * app), and a client may have KV look up only a few apps the isolate does not hold (./lookup-budget.ts),
+ * so a flood of random app codes costs a bounded number of KV reads.
+ *
  * And two keep it from accepting what was revoked: the credential feed (./feed.ts) drops a cached
  * record as soon as the isolate learns it was written, within REVOCATION_BOUND_MS, and lays the new
  * record over KV until KV shows it everywhere.
  */
+import { BoundedCache, ENTRY_OVERHEAD_BYTES, stringBytes } from '../lib/bounded-cache.ts'
 import { GatewayError } from '../lib/errors.ts'
 import { type Background, FeedView } from './feed.ts'
-import { tokenHash } from './hash.ts'
+import { sha256Hex, tokenHash } from './hash.ts'
+import { beginLookup, endLookup } from './lookup-budget.ts'
 import { type AppRecord, type TokenRecord, appKey, appRecordSchema, tokenKey, tokenRecordSchema } from './records.ts'
 
 const DEFAULT_TTL_MS = 30_000
 /** How soon an absent or mismatched record may be read from KV again. */
 export const REREAD_AFTER_MS = 1_000
-const MAX_ENTRIES = 5_000
 
-/** Where a check found what it needed: the isolate's memory, or KV. */
+/** Who answered a check: the isolate's memory, or KV. */
 export type Source = 'isolate' | 'kv'
 
 interface Entry<T> {
-  record: T | null
+  record: T
   readAt: number
   expires: number
 }
 
-/** A bounded map that forgets its oldest insertions first (Map keeps insertion order). */
-class BoundedCache<V> extends Map<string, V> {
-  override set(key: string, value: V): this {
-    if (this.size >= MAX_ENTRIES && !this.has(key)) this.delete(this.keys().next().value as string)
-    return super.set(key, value)
-  }
-}
+/** An entry's size: its key (a digest) and its record, as JSON. */
+const entryBytes = (key: string, entry: Entry<unknown>) => stringBytes(key) + stringBytes(JSON.stringify(entry.record)) + ENTRY_OVERHEAD_BYTES
+/** An app entry also gathers the digests of the secrets that matched: at most one per stored secret. */
+const appEntryBytes = (key: string, entry: Entry<AppRecord>) => entryBytes(key, entry) + entry.record.secrets.length * stringBytes(key)
 
-/** App records by app code, each with the secrets already seen to match it, so a hit needs no hashing. */
-const apps = new BoundedCache<Entry<AppRecord> & { matched: Set<string> }>()
-/** Token records by the token itself, so a hit needs no hashing. */
-const tokens = new BoundedCache<Entry<TokenRecord> & { hash: string }>()
+/**
+ * Every cache is keyed by a digest, never by what the caller sent, and bounded in bytes. Apps that do
+ * not exist have a cache of their own, so a flood of unknown codes never evicts a known app.
+ */
+export const CACHE_MAX_BYTES = { apps: 4 * 1024 * 1024, tokens: 2 * 1024 * 1024, absent: 512 * 1024 }
 
-/** Drops what the isolate holds of a record the feed says was written (of every record, for null). */
+/** App records by the SHA-256 of the app code, each with the digests of the secrets seen to match it. */
+const apps = new BoundedCache<Entry<AppRecord> & { matched: Set<string> }>(CACHE_MAX_BYTES.apps, appEntryBytes)
+/** Token records by the token's SHA-256 (its KV key). */
+const tokens = new BoundedCache<Entry<TokenRecord>>(CACHE_MAX_BYTES.tokens, entryBytes)
+/** When each absent record was last read, by `app:<digest>` or `token:<digest>`. */
+const absent = new BoundedCache<number>(CACHE_MAX_BYTES.absent, (key) => stringBytes(key) + ENTRY_OVERHEAD_BYTES)
+
+/** The bytes each credential cache holds, by the estimate that bounds it. */
+export const cachedBytes = () => ({ apps: apps.bytes, tokens: tokens.bytes, absent: absent.bytes })
+
+/**
+ * Drops what the isolate holds of a record the feed says was written (of every record, for null). A
+ * written record may be one the isolate holds as absent: those are all dropped, they are cheap to re-read.
+ */
 function forget(key: string | null): void {
+  absent.clear()
   if (key === null) {
     apps.clear()
     tokens.clear()
   } else if (key.startsWith('app:')) {
-    apps.delete(key.slice('app:'.length))
+    const code = key.slice('app:'.length)
+    apps.deleteWhere((entry) => entry.record.bk_app_code === code)
   } else {
-    for (const [token, entry] of tokens) if (`token:${entry.hash}` === key) tokens.delete(token)
+    tokens.delete(key.slice('token:'.length))
   }
 }
 
@@ -96,7 +114,6 @@ function newer(fromFeed: unknown, fromKv: unknown): unknown {
 
 const parseApp = (raw: unknown) => appRecordSchema.safeParse(raw).data
 const parseToken = (raw: unknown) => tokenRecordSchema.safeParse(raw).data
-
 function expiry(env: Env, now: number): number {
   const ttl = Number(env.AUTH_CACHE_TTL_MS ?? DEFAULT_TTL_MS)
   return now + (Number.isFinite(ttl) ? ttl : DEFAULT_TTL_MS)
@@ -111,9 +128,10 @@ function claim(entry: Entry<unknown>, now: number): void {
   entry.expires = Math.max(entry.expires, now + REREAD_AFTER_MS)
 }
 
-/** Whether a cached entry may answer: unexpired, and an absent record only until it may be read again. */
-function isFresh(entry: Entry<unknown>, now: number): boolean {
-  return entry.expires > now && (entry.record !== null || now - entry.readAt < REREAD_AFTER_MS)
+/** Whether a record was found absent less than a second ago. */
+function knownAbsent(key: string, now: number): boolean {
+  const readAt = absent.get(key)
+  return readAt !== undefined && now - readAt < REREAD_AFTER_MS
 }
 
 export interface Found<T> {
@@ -122,28 +140,35 @@ export interface Found<T> {
 }
 
 /**
- * The app whose record one of `secretMatches` accepts, or null: an unknown app and a wrong secret are
- * the same answer. `secretMatches` hashes and compares; it runs only for a secret not already matched.
+ * The app whose record one of its secret hashes matches, or null: an unknown app and a wrong secret
+ * are the same answer. `secretMatches` compares; it runs only for a secret hash not already matched.
+ * `client` (e.g. the caller's address) pays for the lookups of apps the isolate does not hold.
  */
 export async function findAppFor(
   env: Env,
-  appCode: string,
-  secret: string,
+  { appCode, secretHash, client }: { appCode: string; secretHash: string; client: string },
   secretMatches: (record: AppRecord) => Promise<boolean>,
 ): Promise<Found<AppRecord>> {
   const now = Date.now()
-  let entry = apps.get(appCode)
+  const id = await sha256Hex(appCode)
+  let entry = apps.get(id)
   let from: Source = 'isolate'
-  if (!entry || !isFresh(entry, now)) {
-    if (entry) claim(entry, now)
-    entry = { record: await read(env, appKey(appCode), parseApp), readAt: now, expires: expiry(env, now), matched: new Set() }
-    apps.set(appCode, entry)
+  if (!entry || entry.expires <= now) {
+    if (knownAbsent(`app:${id}`, now)) return { record: null, from }
+    const record = entry ? await reread(env, appCode, entry, now) : await lookUp(env, appCode, id, await sha256Hex(client), now)
+    if (record === undefined) return { record: null, from }
     from = 'kv'
+    if (!record) {
+      apps.delete(id)
+      absent.set(`app:${id}`, now)
+      return { record: null, from }
+    }
+    entry = { record, readAt: now, expires: expiry(env, now), matched: new Set() }
+    apps.set(id, entry)
   }
-  if (!entry.record) return { record: null, from }
-  if (entry.matched.has(secret)) return { record: entry.record, from }
+  if (entry.matched.has(secretHash)) return { record: entry.record, from }
   if (await secretMatches(entry.record)) {
-    entry.matched.add(secret)
+    entry.matched.add(secretHash)
     return { record: entry.record, from }
   }
   // A secret rotated in since the record was cached: ask the feed and read it again, at most once a
@@ -151,20 +176,44 @@ export async function findAppFor(
   if (from === 'isolate' && now - entry.readAt >= REREAD_AFTER_MS) {
     claim(entry, now)
     await feed.refresh(env.CREDENTIAL_FEED, REREAD_AFTER_MS)
-    if (apps.get(appCode) === entry) apps.delete(appCode)
-    return findAppFor(env, appCode, secret, secretMatches)
+    if (apps.get(id) === entry) apps.delete(id)
+    return findAppFor(env, { appCode, secretHash, client }, secretMatches)
   }
   return { record: null, from }
+}
+
+/** A cached app's record read again, the entry answering meanwhile. */
+function reread(env: Env, appCode: string, entry: Entry<AppRecord>, now: number) {
+  claim(entry, now)
+  return read(env, appKey(appCode), parseApp)
+}
+
+/** An app the isolate does not hold, read if the client's lookup budget allows; undefined if not. */
+async function lookUp(env: Env, appCode: string, id: string, client: string, now: number): Promise<AppRecord | null | undefined> {
+  if (!beginLookup(client, id, now)) return undefined
+  let record: AppRecord | null = null
+  try {
+    record = await read(env, appKey(appCode), parseApp)
+  } finally {
+    endLookup(client, id, record !== null)
+  }
+  return record
 }
 
 /** The token's record, or null when KV has none (expiry is the caller's check). */
 export async function findToken(env: Env, bkToken: string): Promise<Found<TokenRecord>> {
   const now = Date.now()
-  const entry = tokens.get(bkToken)
-  if (entry && isFresh(entry, now)) return { record: entry.record, from: 'isolate' }
+  const hash = await tokenHash(bkToken)
+  const entry = tokens.get(hash)
+  if (entry && entry.expires > now) return { record: entry.record, from: 'isolate' }
+  if (knownAbsent(`token:${hash}`, now)) return { record: null, from: 'isolate' }
   if (entry) claim(entry, now)
-  const hash = entry?.hash ?? (await tokenHash(bkToken))
   const record = await read(env, tokenKey(hash), parseToken)
-  tokens.set(bkToken, { record, hash, readAt: now, expires: expiry(env, now) })
+  if (record) {
+    tokens.set(hash, { record, readAt: now, expires: expiry(env, now) })
+  } else {
+    tokens.delete(hash)
+    absent.set(`token:${hash}`, now)
+  }
   return { record, from: 'kv' }
 }

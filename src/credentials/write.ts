@@ -3,24 +3,16 @@
  * replica of the credential feed, so a revocation reaches all isolates within REVOCATION_BOUND_MS
  * instead of KV's minute. A write the feed did not take is reported, so the operator can repeat it.
  */
-import { GatewayError, toProblems } from '../lib/errors.ts'
+import * as z from 'zod'
+import { GatewayError } from '../lib/errors.ts'
 import { FEED_REPLICAS, replicaName } from './feed.ts'
-import { APP_CODE_MAX, appRecordSchema, tokenRecordSchema } from './records.ts'
+import { APP_CODE_MAX } from './records.ts'
 import { catchUpWithFeed } from './store.ts'
 
 /** `app:<code>` or `token:<sha256 of the token>`: the only keys the store holds. */
-const KEY = new RegExp(`^(?:app:([A-Za-z0-9_.-]{1,${APP_CODE_MAX}})|token:[0-9a-f]{64})$`)
-
-export const isCredentialKey = (key: string) => KEY.test(key)
-
-/** The record checked with the schema the gateway reads it with; a reason when it does not fit. */
-export function checkRecord(key: string, record: unknown): string | undefined {
-  const app = KEY.exec(key)?.[1]
-  const parsed = (app !== undefined ? appRecordSchema : tokenRecordSchema).safeParse(record)
-  if (!parsed.success) return toProblems(parsed.error.issues, 'record').map((p) => `${p.path}: ${p.message}`).join('; ')
-  if (app !== undefined && (parsed.data as { bk_app_code: string }).bk_app_code !== app) return 'bk_app_code must match the key'
-  return undefined
-}
+export const credentialKeySchema = z
+  .string()
+  .regex(new RegExp(`^(?:app:[A-Za-z0-9_.-]{1,${APP_CODE_MAX}}|token:[0-9a-f]{64})$`), 'must be app:<bk_app_code> or token:<sha256 hex>')
 
 /** Puts (a JSON text) or deletes (null) the record under `key`, in KV and in the feed. */
 export async function writeCredential(env: Env, key: string, record: string | null): Promise<void> {

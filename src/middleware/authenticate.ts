@@ -5,13 +5,15 @@
  */
 import { getCookie } from 'hono/cookie'
 import { createMiddleware } from 'hono/factory'
+import { timingSafeEqual } from 'hono/utils/buffer'
 import { background } from '../lib/background.ts'
 import type { Gateway, GatewayContext } from '../http/context.ts'
 import { type Credentials, readCredentials } from '../credentials/extract.ts'
-import { constantTimeEqual, secretHash } from '../credentials/hash.ts'
-import { APP_CODE_MAX, APP_SECRET_MAX, type AppRecord } from '../credentials/records.ts'
+import { secretHash } from '../credentials/hash.ts'
+import { APP_CODE_MAX, APP_SECRET_MAX, type AppRecord, CREDENTIAL_VALUE_MAX } from '../credentials/records.ts'
 import { type Source, confirmCredentials, findAppFor, findToken } from '../credentials/store.ts'
 import { GatewayError } from '../lib/errors.ts'
+import { clientIp } from '../lib/client-ip.ts'
 
 const refuse = (reason: string) => new GatewayError('INVALID_ARGS', { reason })
 
@@ -27,11 +29,17 @@ export const authenticate = () =>
         cookieToken: () => getCookie(c, 'bk_token'),
       })
       if (credentials.tokenFromCookie) refuseCrossSite(c)
+      refuseOversized(credentials)
       const confirming = confirmCredentials(c.env, background(c))
       if (confirming) await confirming
       const app = await verifyApp(c, credentials, sources)
       c.set('app', app)
       c.set('user', await verifyUser(c, credentials, app, sources))
+    } catch (error) {
+      // A refusal shows the caller only its total time: which tier answered, and how fast, would tell
+      // a known app from an unknown one.
+      if (error instanceof GatewayError && error.codeName === 'INVALID_ARGS') c.get('timings').authRefused = true
+      throw error
     } finally {
       c.get('timings').auth = { desc: sources.includes('kv') ? 'kv' : 'isolate', dur: performance.now() - started }
     }
@@ -50,6 +58,15 @@ function refuseCrossSite(c: GatewayContext): void {
   }
 }
 
+/**
+ * Every credential value is bounded before anything looks it up or keeps it (CONTRACT §3): a longer
+ * one is refused as an invalid value. The app code and secret have BlueKing's own limits (verifyApp).
+ */
+function refuseOversized({ bkToken, username }: Credentials): void {
+  if (bkToken.length > CREDENTIAL_VALUE_MAX) throw refuse('bk_token is not valid')
+  if (username.length > CREDENTIAL_VALUE_MAX) throw refuse('user authentication failed, the user indicated by bk_username is not verified')
+}
+
 /** An unknown app and a wrong secret get the same answer, so app codes cannot be enumerated. */
 async function verifyApp(c: GatewayContext, { appCode, appSecret, problem }: Credentials, sources: Source[]): Promise<AppRecord> {
   if (problem) throw refuse(problem)
@@ -60,10 +77,13 @@ async function verifyApp(c: GatewayContext, { appCode, appSecret, problem }: Cre
   const pepper = c.env.CREDENTIAL_PEPPER
   if (!pepper) throw new GatewayError('INTERNAL_SERVER_ERROR', { reason: 'CREDENTIAL_PEPPER is not configured' })
 
-  const { record, from } = await findAppFor(c.env, appCode, appSecret, async (app) => {
-    const hash = await secretHash(pepper, appCode, appSecret)
+  const hash = await secretHash(pepper, appCode, appSecret)
+  // Untrusted (local development), every client shares one budget: a made-up IP buys no more lookups.
+  const client = clientIp(c.req.raw, c.env) ?? ''
+  const { record, from } = await findAppFor(c.env, { appCode, secretHash: hash, client }, async (app) => {
     // Both stored secrets are compared, so the time taken does not tell which one matched.
-    return app.secrets.map((s) => constantTimeEqual(s.hash, hash)).includes(true)
+    const matches = await Promise.all(app.secrets.map((s) => timingSafeEqual(s.hash, hash)))
+    return matches.includes(true)
   })
   sources.push(from)
   if (!record) throw refuse('bk_app_code or bk_app_secret is incorrect')

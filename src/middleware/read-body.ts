@@ -1,5 +1,5 @@
 import { createMiddleware } from 'hono/factory'
-import { readBounded } from '../origin/bounded-read.ts'
+import { readBounded } from '../lib/bounded-read.ts'
 import { ACCEPTED_ENCODINGS, decodedBody } from '../lib/content-encoding.ts'
 import type { Gateway } from '../http/context.ts'
 import { type FieldProblem, GatewayError, bounded, invalidParameters } from '../lib/errors.ts'

@@ -25,6 +25,8 @@ export interface Timings {
   idempotency?: StepTiming<IdempotencyTier>
   /** desc: the origin's HTTP status, or why there is none (`unreachable`, `timeout`). */
   origin?: StepTiming
+  /** The credentials were refused: the caller is shown the total only (the access log keeps the rest). */
+  authRefused?: boolean
 }
 
 /** Steps a call did not reach are listed too, so every answer has the same four entries. */
@@ -35,9 +37,12 @@ const entry = (name: string, step: StepTiming | undefined) =>
 
 export const round = (ms: number) => Math.round(ms * 10) / 10
 
-/** The four entries CONTRACT §6 lists on every answer, and `idempotency` on calls with a key. */
+/**
+ * The four entries CONTRACT §6 lists on every answer, and `idempotency` on calls with a key; the total
+ * alone on a refused authentication, so that it reads the same for an unknown app and a known one.
+ */
 export const serverTimingHeader = (timings: Timings, totalMs: number) =>
-  [
+  timings.authRefused ? `total;dur=${round(totalMs)}` : [
     entry('auth', timings.auth),
     entry('ratelimit', timings.ratelimit),
     ...(timings.idempotency ? [entry('idempotency', timings.idempotency)] : []),

@@ -1,7 +1,11 @@
 /**
  * X-Bkapi-Jwt: the identity the origin trusts, signed RS512 exactly as BlueKing's gateway does
- * (bk-apigw-reference §8). The imported key and recently signed tokens are cached per isolate.
+ * (bk-apigw-reference §8). The imported key and recently signed tokens are cached per isolate, the
+ * tokens by a digest of the identity and within a bound in bytes.
  */
+import { BoundedCache, ENTRY_OVERHEAD_BYTES, stringBytes } from '../lib/bounded-cache.ts'
+import { sha256Hex } from '../credentials/hash.ts'
+
 export interface JwtIdentity {
   appCode: string
   appVerified: boolean
@@ -14,7 +18,7 @@ const NOT_BEFORE_SKEW_S = 300
 const LIFETIME_S = 1500
 /** A token is reused while it still has at least 900 s (most of its life) left, as BlueKing's 600 s cache. */
 const REUSE_FOR_S = 600
-const MAX_CACHED_TOKENS = 1000
+const CACHED_TOKENS_MAX_BYTES = 2 * 1024 * 1024
 
 const encoder = new TextEncoder()
 
@@ -61,7 +65,10 @@ interface CachedToken {
 export class JwtSigner {
   private readonly key: Promise<CryptoKey>
   private readonly kid: string
-  private readonly tokens = new Map<string, CachedToken>()
+  private readonly tokens = new BoundedCache<CachedToken>(
+    CACHED_TOKENS_MAX_BYTES,
+    (key, { token }) => stringBytes(key) + stringBytes(token) + ENTRY_OVERHEAD_BYTES,
+  )
 
   constructor(privateKeyPem: string, kid: string) {
     this.kid = kid
@@ -71,7 +78,7 @@ export class JwtSigner {
   }
 
   async sign(who: JwtIdentity, nowS = Math.floor(Date.now() / 1000)): Promise<string> {
-    const cacheKey = JSON.stringify([who.appCode, who.appVerified, who.username, who.userVerified])
+    const cacheKey = await sha256Hex(JSON.stringify([who.appCode, who.appVerified, who.username, who.userVerified]))
     const cached = this.tokens.get(cacheKey)
     if (cached && nowS - cached.signedAt < REUSE_FOR_S) return cached.token
 
@@ -87,7 +94,6 @@ export class JwtSigner {
     const signature = await crypto.subtle.sign('RSASSA-PKCS1-v1_5', await this.key, encoder.encode(signingInput))
     const token = `${signingInput}.${base64url(new Uint8Array(signature))}`
 
-    if (this.tokens.size >= MAX_CACHED_TOKENS) this.tokens.clear()
     this.tokens.set(cacheKey, { token, signedAt: nowS })
     return token
   }

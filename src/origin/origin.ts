@@ -6,7 +6,7 @@
  * envelope: the origin's own when it sent a sound one, else a 502/504 that names the origin but never
  * echoes what it said (that goes to the log).
  */
-import { readBounded } from './bounded-read.ts'
+import { readBounded } from '../lib/bounded-read.ts'
 import { GatewayError } from '../lib/errors.ts'
 import type { Timings } from '../observability/timing.ts'
 import { configError, perEnv, positiveInt, varOr } from '../lib/vars.ts'

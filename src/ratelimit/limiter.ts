@@ -83,7 +83,9 @@ export class RateLimiter extends DurableObject {
   /** Deletes the object's storage once every window has run out and no lease is open. */
   override async alarm(): Promise<void> {
     const now = this.#clock(undefined)
-    for (const [key] of this.ctx.storage.kv.list({ prefix: CELL_PREFIX })) this.#cells(Number(key.split('/')[1]), now)
+    // The periods first: reading a period's cells lists storage again, which ends a listing still open.
+    const periods = new Set(Array.from(this.ctx.storage.kv.list({ prefix: CELL_PREFIX }), ([key]) => Number(key.split('/')[1])))
+    for (const periodMs of periods) this.#cells(periodMs, now)
     this.#expireLeases(now)
     const next = Math.max(
       ...[...this.#windows.values()].map((c) => c.lastFreedAt),

@@ -3,6 +3,8 @@
  * and must answer what the page shows after it. The page's conventions:
  * - a ```sh block with a curl command is followed by its answer: a ```json block (the body), or for
  *   `curl -i` an ```http block (status line, the headers that matter, a blank line, the body);
+ * - a block may first look up an id known only at run time, `name=$(curl … | node -p …)`, and use it as
+ *   `$name`: the answer is the last command's;
  * - `"…"` stands for a value that changes on every run; `"…": "…"` in an object for fields left out.
  */
 import { execFile } from 'node:child_process'
@@ -11,6 +13,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { resources } from '../../src/http/resources.ts'
 import { NODE_ACTIONS, TASK_ACTIONS } from '../../src/http/schemas.ts'
 import { type DevServer, startDev } from './dev-server.ts'
 
@@ -44,7 +47,7 @@ function parseExamples(text: string): Example[] {
       if (lang !== 'json' && lang !== 'http') throw new Error(`docs/demo.md: "${pending.title}" has no answer block after it`)
       found.push({ ...pending, answer: { kind: lang, text: body } })
       pending = undefined
-    } else if (lang === 'sh' && body.trimStart().startsWith('curl ')) {
+    } else if (lang === 'sh' && /^(\w+=\$\()?curl /.test(body.trimStart())) {
       pending = { title: `${section} #${++count}`, command: body.trim() }
     }
   }
@@ -98,15 +101,14 @@ function expectAnswer(actual: string, answer: Example['answer']): void {
 const anchor = (heading: string) => heading.toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, '').replace(/\s/g, '-')
 
 describe('docs/demo.md', () => {
-  it('shows a successful example of every node and task command, and its links lead somewhere', () => {
+  it('shows a successful example of every resource and of every node and task command, and its links lead somewhere', () => {
     const succeeding = (resource: string) =>
-      new Set(
-        examples
-          .filter((example) => example.command.includes(`/${resource}/`) && /"result": true/.test(example.answer.text))
-          .flatMap((example) => /"action": "(\w+)"/.exec(example.command)?.[1] ?? []),
-      )
-    expect([...succeeding('operate_node')].sort()).toEqual([...NODE_ACTIONS].sort())
-    expect([...succeeding('operate_task')].sort()).toEqual([...TASK_ACTIONS].sort())
+      examples.filter((example) => example.command.includes(`/${resource}/`) && /"result": true/.test(example.answer.text))
+    const actions = (resource: string) =>
+      new Set(succeeding(resource).flatMap((example) => /"action": "(\w+)"/.exec(example.command)?.[1] ?? []))
+    expect(resources.filter((resource) => succeeding(resource.name).length === 0).map((resource) => resource.name)).toEqual([])
+    expect([...actions('operate_node')].sort()).toEqual([...NODE_ACTIONS].sort())
+    expect([...actions('operate_task')].sort()).toEqual([...TASK_ACTIONS].sort())
     const headings = new Set([...markdown.matchAll(/^#{1,6} (.+)$/gm)].map(([, heading = '']) => anchor(heading)))
     for (const [, target] of markdown.matchAll(/\]\(#([^)]+)\)/g)) expect(headings, `link #${target}`).toContain(target)
   })

@@ -57,28 +57,104 @@ function gzipped(res: ServerResponse, body: Buffer) {
 const redirect = (status: number) => (res: ServerResponse, req: RecordedRequest) =>
   res.writeHead(status, { Location: `/caught${req.path}` }).end()
 
-/** What the gateway may send: anything else reaching the origin is a hole (the fuzz test relies on this). */
+/**
+ * What the gateway may send, per resource as SOPS documents it (bk-sops docs/apidoc): the path's ids,
+ * the method and the fields. Written out here, not taken from the gateway's table, so that a field the
+ * table should not forward is a hole: anything else reaching the origin (the fuzz test relies on this).
+ */
+type Check = (value: unknown) => boolean
 const ID = /^[A-Za-z0-9_-]{1,64}$/
-const FORWARDED: Record<string, (value: unknown) => boolean> = {
-  node_id: (v) => typeof v === 'string' && ID.test(v),
-  action: (v) => typeof v === 'string' && /^[a-z_]{3,20}$/.test(v),
-  data: (v) => typeof v === 'object' && v !== null && !Array.isArray(v),
-  inputs: (v) => typeof v === 'object' && v !== null && !Array.isArray(v),
-  flow_id: (v) => typeof v === 'string' && ID.test(v),
-  flow_ids: (v) => Array.isArray(v) && v.length >= 1 && v.length <= 100 && v.every((f) => typeof f === 'string' && ID.test(f)),
-  converge_gateway_id: (v) => typeof v === 'string' && ID.test(v),
-  callback_data: () => true,
-  version: (v) => typeof v === 'string' && /^v[0-9a-f]{32}$/.test(v),
-  scope: (v) => v === 'cmdb_biz' || v === 'project',
-  subprocess_id: (v) => typeof v === 'string' && ID.test(v),
-  with_ex_data: (v) => typeof v === 'string',
+const text = (pattern: RegExp): Check => (v) => typeof v === 'string' && pattern.test(v)
+const object: Check = (v) => typeof v === 'object' && v !== null && !Array.isArray(v)
+const idList = (max: number): Check => (v) => Array.isArray(v) && v.length <= max && v.every((f) => typeof f === 'string' && ID.test(f))
+const nodeId = text(ID)
+const flag = text(/^(true|false)$/)
+const digits = text(/^\d{1,18}$/)
+const upTo = (max: number): Check => (v) => typeof v === 'string' && v.length <= max
+const scope = { scope: (v: unknown) => v === 'cmdb_biz' || v === 'project' }
+
+const templateTask: Record<string, Check> = {
+  ...scope,
+  name: (v) => typeof v === 'string' && v.length >= 1 && v.length <= 100,
+  template_source: text(/^(business|project|common)$/),
+  flow_type: text(/^(common|common_func)$/),
+  constants: object,
+  exclude_task_nodes_id: idList(500),
+  description: upTo(1000),
+  callback_url: (v) => typeof v === 'string' && v.length <= 1024 && /^https?:\/\/\w.+$/.test(v),
+  callback_version: text(/^v[12]$/),
+}
+const templateFlags = { include_executor_proxy: flag, include_subprocess: flag, include_constants: flag, include_notify: flag }
+const taskIds = (max: number): Check => (v) => Array.isArray(v) && v.length <= max && v.every((id) => Number.isSafeInteger(id) && (id as number) > 0)
+
+const ORIGIN_RESOURCES: Record<string, { method: 'GET' | 'POST'; ids: number; fields: Record<string, Check> }> = {
+  operate_node: {
+    method: 'POST',
+    ids: 2,
+    fields: {
+      ...scope,
+      node_id: nodeId,
+      action: text(/^[a-z_]{3,20}$/),
+      data: object,
+      inputs: object,
+      flow_id: nodeId,
+      flow_ids: (v) => Array.isArray(v) && v.length >= 1 && idList(100)(v),
+      converge_gateway_id: nodeId,
+    },
+  },
+  operate_task: { method: 'POST', ids: 2, fields: { ...scope, action: text(/^[a-z_]{3,20}$/) } },
+  node_callback: { method: 'POST', ids: 2, fields: { ...scope, node_id: nodeId, callback_data: () => true, version: text(/^v[0-9a-f]{32}$/) } },
+  get_task_status: { method: 'GET', ids: 2, fields: { ...scope, subprocess_id: nodeId, with_ex_data: (v) => typeof v === 'string' } },
+  create_task: { method: 'POST', ids: 2, fields: { ...templateTask, execute_task_nodes_id: idList(500) } },
+  create_and_start_task: { method: 'POST', ids: 2, fields: templateTask },
+  fast_create_task: {
+    method: 'POST',
+    ids: 1,
+    fields: { ...scope, name: templateTask.name!, pipeline_tree: object, flow_type: templateTask.flow_type!, description: upTo(1000), category: text(/^[A-Za-z]{2,20}$/) },
+  },
+  start_task: { method: 'POST', ids: 2, fields: scope },
+  get_task_detail: { method: 'GET', ids: 2, fields: { ...scope, include_children_status: flag } },
+  get_task_node_detail: {
+    method: 'GET',
+    ids: 2,
+    fields: { ...scope, node_id: nodeId, component_code: text(/^\w{1,64}$/), subprocess_stack: (v) => typeof v === 'string' && /^\[[^[\]]*\]$/.test(v) && idList(16)(JSON.parse(v)), loop: text(/^[1-9]\d{0,5}$/) },
+  },
+  get_task_node_log: { method: 'GET', ids: 2, fields: { ...scope, node_id: nodeId, version: text(/^v?[0-9a-f]{32}$/), page: digits, page_size: digits } },
+  get_tasks_status: { method: 'POST', ids: 1, fields: { ...scope, task_id_list: taskIds(50), include_children_status: (v) => typeof v === 'boolean' } },
+  get_tasks_manual_intervention_state: { method: 'POST', ids: 1, fields: { ...scope, task_id_list: taskIds(9) } },
+  get_task_list: {
+    method: 'GET',
+    ids: 1,
+    fields: {
+      ...scope,
+      ...Object.fromEntries(['is_started', 'is_finished', 'is_child_taskflow', 'without_count'].map((name) => [name, flag])),
+      ...Object.fromEntries(['keyword', 'executor', 'expected_timezone', 'create_time_start', 'create_time_end'].map((name) => [name, upTo(128)])),
+      create_method: text(/^[a-z_]{2,20}$/),
+      template_id: digits,
+      template_ids: text(/^\d{1,18}(,\d{1,18})*$/),
+      limit: digits,
+      offset: digits,
+    },
+  },
+  get_template_list: {
+    method: 'GET',
+    ids: 1,
+    fields: { ...scope, ...templateFlags, template_source: templateTask.template_source!, id_in: text(/^\d{1,18}(,\d{1,18})*$/), name_keyword: upTo(128), include_labels: flag, expected_timezone: upTo(64) },
+  },
+  get_template_info: {
+    method: 'GET',
+    ids: 2,
+    fields: { ...scope, ...templateFlags, template_source: templateTask.template_source!, unfold_subprocess: flag, format: text(/^(json|yaml)$/) },
+  },
+  get_user_project_list: { method: 'GET', ids: 0, fields: { include_executor_proxy: flag } },
 }
 
 /** Why the request is not one the gateway may send, or undefined when it is. */
 function strictProblem(req: RecordedRequest): string | undefined {
-  const path = /^\/apigw\/(operate_node|operate_task|node_callback|get_task_status)\/(\d{1,18})\/(\d{1,18})\/$/.exec(req.path)
-  if (!path) return `path ${req.path}`
-  if ((path[1] === 'get_task_status') !== (req.method === 'GET')) return `method ${req.method}`
+  const [, name = '', ids = ''] = /^\/apigw\/(\w+)\/((?:\d{1,18}\/)*)$/.exec(req.path) ?? []
+  const resource = ORIGIN_RESOURCES[name]
+  if (!resource || ids.split('/').length - 1 !== resource.ids) return `path ${req.path}`
+  if (req.method !== resource.method) return `method ${req.method}`
   const h = req.headers
   if (!/^[^.]+\.[^.]+\.[^.]+$/.test(h['x-bkapi-jwt'] ?? '')) return 'no JWT'
   if (!/^[A-Za-z0-9._:-]{1,128}$/.test(h['x-request-id'] ?? '')) return 'X-Request-ID'
@@ -93,7 +169,7 @@ function strictProblem(req: RecordedRequest): string | undefined {
       return 'body not JSON'
     }
   }
-  for (const [key, value] of Object.entries(fields)) if (!FORWARDED[key]?.(value)) return `field ${key}`
+  for (const [key, value] of Object.entries(fields)) if (!resource.fields[key]?.(value)) return `field ${key}`
   return undefined
 }
 

@@ -6,7 +6,7 @@ import { env } from 'cloudflare:workers'
 import { expect, it } from 'vitest'
 import app from '../../src/http/app.ts'
 import { sopsClient } from '../../src/http/client.ts'
-import { fakeOrigin, seedApp, seedToken, uniqueCode } from './helpers.ts'
+import { exemptApp, fakeOrigin, seedApp, seedToken, uniqueCode } from './helpers.ts'
 
 const code = uniqueCode()
 await seedApp(code, { userExempt: true, resources: ['operate_node', 'get_task_status'] })
@@ -130,6 +130,67 @@ it('serves the ESB form and GET queries with the same types', async () => {
   expect(esb.status).toBe(200)
 })
 
+/** An app allowed everything, on the reference engine: the task API's answers as they really come. */
+const everything = await exemptApp()
+const prod = sopsClient('https://gateway.test', { bk_app_code: everything.code, bk_app_secret: 'secret', bk_username: 'admin' }, {
+  fetch: (input: RequestInfo | URL, init?: RequestInit) => app.fetch(new Request(input, init), env),
+}).api['bk-sops'].prod
+
+it('types the task API: parameters per resource, and each answer\'s data', async () => {
+  const templates = await prod.get_template_list[':bk_biz_id'].$get({ param: { bk_biz_id: '2' }, query: { name_keyword: 'approval' } })
+  if (templates.status !== 200) throw new Error(`status ${templates.status}`)
+  const list = await templates.json()
+  if (!list.result) throw new Error(list.message)
+  const templateId: number = list.data[0]!.id
+  // @ts-expect-error: a template's id is a number
+  const wrongTemplateId: string = list.data[0]!.id
+
+  const created = await prod.create_task[':template_id'][':bk_biz_id'].$post({
+    param: { template_id: String(templateId), bk_biz_id: '2' },
+    json: { name: 'typed client', constants: { '${version}': '3.0.0' }, callback_version: 'v2' },
+  })
+  if (created.status !== 200) throw new Error(`status ${created.status}`)
+  const answer = await created.json()
+  if (!answer.result) throw new Error(answer.message)
+  const taskId: number = answer.data.task_id
+  // @ts-expect-error: task_id is a number
+  const wrongTaskId: string = answer.data.task_id
+  const task = { task_id: String(taskId), bk_biz_id: '2' }
+
+  const started = await prod.start_task[':task_id'][':bk_biz_id'].$post({ param: task, json: {} })
+  expect(started.status).toBe(200)
+  const statuses = await prod.get_tasks_status[':bk_biz_id'].$post({ param: { bk_biz_id: '2' }, json: { task_id_list: [taskId], include_children_status: true } })
+  if (statuses.status !== 200) throw new Error(`status ${statuses.status}`)
+  const watched = await statuses.json()
+  if (!watched.result) throw new Error(watched.message)
+  const state: string = watched.data[0]!.status.state
+  expect(state).toBe('RUNNING')
+  const waits = await prod.get_tasks_manual_intervention_state[':bk_biz_id'].$post({ param: { bk_biz_id: '2' }, json: { task_id_list: [taskId] } })
+  if (waits.status !== 200) throw new Error(`status ${waits.status}`)
+  const intervention = await waits.json()
+  if (intervention.result) expect(intervention.data satisfies Array<{ id: number; manual_intervention_required: boolean }>).toEqual([{ id: taskId, manual_intervention_required: true }])
+
+  const detail = await prod.get_task_detail[':task_id'][':bk_biz_id'].$get({ param: task })
+  if (detail.status !== 200) throw new Error(`status ${detail.status}`)
+  const read = await detail.json()
+  if (read.result) expect(Object.keys(read.data.pipeline_tree)).toContain('activities')
+  const node = await prod.get_task_node_detail[':task_id'][':bk_biz_id'].$get({ param: task, query: { node_id: 'approve' } })
+  if (node.status !== 200) throw new Error(`status ${node.status}`)
+  const approve = await node.json()
+  if (!approve.result) throw new Error(approve.message)
+  const histories: Array<Record<string, unknown>> = approve.data.histories
+  expect(histories).toEqual([])
+  const log = await prod.get_task_node_log[':task_id'][':bk_biz_id'].$get({ param: task, query: { node_id: 'approve', version: String(approve.data.version) } })
+  if (log.status !== 200) throw new Error(`status ${log.status}`)
+  const lines = await log.json()
+  if (lines.result) expect(lines.data satisfies string).toMatch(/node approve started/)
+  const projects = await prod.get_user_project_list.$get({ param: {}, query: {} })
+  if (projects.status !== 200) throw new Error(`status ${projects.status}`)
+  const mine = await projects.json()
+  if (mine.result) expect(mine.data.map((project) => project.bk_biz_id)).toContain(2)
+  expect([wrongTemplateId, wrongTaskId]).toEqual([templateId, taskId])
+})
+
 it('rejects wrong calls at compile time', () => {
   const calls = [
     // @ts-expect-error: not an action of operate_node
@@ -154,8 +215,22 @@ it('rejects wrong calls at compile time', () => {
     () => sopsClient('https://gateway.test', { bk_app_code: 'a', bk_app_secret: 's', bk_token: 't', bk_username: 'u' }),
     // @ts-expect-error: there is no call without the app's credentials
     () => sopsClient('https://gateway.test', { bk_token: 't' }),
+    // @ts-expect-error: a task needs a name
+    () => prod.create_task[':template_id'][':bk_biz_id'].$post({ param: { template_id: '1', bk_biz_id: '2' }, json: { constants: {} } }),
+    // @ts-expect-error: callback_version is v1 or v2
+    () => prod.create_and_start_task[':template_id'][':bk_biz_id'].$post({ param: { template_id: '1', bk_biz_id: '2' }, json: { name: 't', callback_version: 'v3' } }),
+    // @ts-expect-error: fast_create_task takes the tree as an object
+    () => prod.fast_create_task[':bk_biz_id'].$post({ param: { bk_biz_id: '2' }, json: { name: 't', pipeline_tree: '{}' } }),
+    // @ts-expect-error: the template's id is in the path
+    () => prod.get_template_info[':template_id'][':bk_biz_id'].$get({ param: { bk_biz_id: '2' } }),
+    // @ts-expect-error: get_tasks_status needs its list of task ids
+    () => prod.get_tasks_status[':bk_biz_id'].$post({ param: { bk_biz_id: '2' }, json: {} }),
+    // @ts-expect-error: a node's log is read for one of its versions
+    () => prod.get_task_node_log[':task_id'][':bk_biz_id'].$get({ param: { task_id: '12', bk_biz_id: '2' }, query: { node_id: 'n' } }),
+    // @ts-expect-error: get_task_list filters by a create_method SOPS knows
+    () => prod.get_task_list[':bk_biz_id'].$get({ param: { bk_biz_id: '2' }, query: { create_method: 'fax' } }),
   ]
-  expect(calls).toHaveLength(11)
+  expect(calls).toHaveLength(18)
 })
 
 it('accepts each action with the fields it requires', () => {

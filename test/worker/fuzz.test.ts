@@ -6,6 +6,7 @@
 import { env } from 'cloudflare:workers'
 import { expect, it } from 'vitest'
 import app from '../../src/http/app.ts'
+import { resources } from '../../src/http/resources.ts'
 import { authHeader, fakeOrigin, seedApp, seedToken, toRequest, uniqueCode } from './helpers.ts'
 
 const CALLS = 10_000
@@ -36,7 +37,8 @@ function fuzzer(next: () => number) {
     '9'.repeat(19), '9'.repeat(60), ' n1 ', 'a b', '../x', '<script>', '%00', 'é', '😀', '\ud83d', '\u0000', 'x'.repeat(300), '__proto__', 'constructor']
   const keys = ['node_id', 'action', 'data', 'inputs', 'flow_id', 'flow_ids', 'converge_gateway_id', 'callback_data', 'version', 'scope',
     'bk_biz_id', 'task_id', 'subprocess_id', 'with_ex_data', 'bk_app_code', 'bk_app_secret', 'bk_token', 'bk_username', 'app_code', 'app_secret',
-    'username', 'constructor', 'toString', 'x', '']
+    'username', 'name', 'template_id', 'constants', 'pipeline_tree', 'callback_url', 'task_id_list', 'include_children_status', 'keyword',
+    'limit', 'page', 'subprocess_stack', 'constructor', 'toString', 'x', '']
 
   function value(depth: number): unknown {
     switch (int(depth > 3 ? 6 : 9)) {
@@ -95,12 +97,12 @@ function fuzzer(next: () => number) {
 
   const id = () => pick(['2', '12', '0', 'abc', '9'.repeat(19), '1.5', '-3', '%F0%9F%98%80', 'x'.repeat(100)])
   function path(): { path: string; method: string } {
-    const resource = pick(['operate_node', 'operate_task', 'node_callback', 'get_task_status'])
-    const method = resource === 'get_task_status' ? (chance(0.9) ? 'GET' : 'POST') : chance(0.95) ? 'POST' : 'GET'
+    const resource = pick(resources)
+    const method = (chance(0.9) ? resource.method : pick(['get', 'post'])).toUpperCase()
     // Percent-encoded values, and sequences that do not decode at all.
     const text = () => pick([...strings.filter((t) => !/[\ud800-\udfff]/.test(t)).map(encodeURIComponent), '%ED%A0%BD', '%ZZ', '%'])
     const query = chance(0.3) ? `?${pick(keys)}=${text()}&bk_biz_id=${id()}&task_id=${id()}` : ''
-    const form = chance(0.5) ? `/api/c/compapi/v2/sops/${resource}/` : `/api/bk-sops/prod/${resource}/${id()}/${id()}/`
+    const form = chance(0.5) ? `${resource.esbPath}/` : `/api/bk-sops/prod/${resource.path.replace(/:\w+/g, id)}/`
     return { path: `${form}${query}`, method }
   }
 

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { env } from 'cloudflare:workers'
-import { clientIp } from '../../src/observability/client-ip.ts'
+import { clientIp } from '../../src/lib/client-ip.ts'
 import { prettyLine } from '../../src/observability/pretty.ts'
 import { REDACTED, redactor } from '../../src/observability/redact.ts'
 import { logged, oneLine } from './access-log-helpers.ts'

@@ -161,7 +161,7 @@ describe('the admin endpoint', () => {
     const invalid = await admin('PUT', `/credentials/${appKey(code)}`, { ...record, secrets: [] })
     expect(invalid.status).toBe(400)
     const mismatched = await admin('PUT', `/credentials/${appKey(code)}`, { ...record, bk_app_code: 'other' })
-    expect(((await mismatched.json()) as { message: string }).message).toContain('bk_app_code must match the key')
+    expect(((await mismatched.json()) as { message: string }).message).toContain('bk_app_code: must match the key')
     expect((await admin('PUT', '/credentials/not-a-key', record)).status).toBe(400)
 
     expect((await admin('DELETE', `/credentials/${appKey(code)}`)).status).toBe(200)

@@ -1,9 +1,10 @@
 /**
  * The conformance table: one row per (command × node type × state) that engine-reference §3, §4 and §9
- * define, each with its exact answer and the node's state afterwards.
+ * define, each with its exact answer and the node's state afterwards; then the task views' refusals, as
+ * bk-sops's gcloud/apigw/views answer them.
  */
 import { describe, expect, it } from 'vitest'
-import { engineDriver, type Envelope } from './driver.ts'
+import { engineDriver, engineFetch, type Envelope } from './driver.ts'
 import { findEntry } from './scenarios.ts'
 import { activity, chain, conditional, converge, end, exclusive, parallel, start, subprocess, webTree } from './trees.ts'
 
@@ -322,5 +323,81 @@ describe('operate_task conformance', () => {
     const taskId = await fixtures.waiting()
     expect(await task(taskId, 'jump')).toMatchObject(invalidOperation('task command is invalid'))
     expect(await rootState(taskId)).toBe('RUNNING')
+  })
+})
+
+/**
+ * The task views' refusals and their quieter behaviours, each as SOPS's view answers it (bk-sops
+ * `gcloud/apigw/views/<view>.py`, and `gcloud/apigw/log_auth.py` for the node log). `<task>` is a
+ * finished task of business 2, `<created>` one not started, `<project N>` business N's SOPS project.
+ */
+const OTHER_BIZ = '3'
+
+interface ViewRow {
+  view: string
+  target: string
+  /** The SOPS source the answer is taken from. */
+  source: string
+  /** The call, on the gateway form's path after `apigw/`; GET when there is no body. */
+  path: string
+  body?: Record<string, unknown>
+  expected: { result: boolean; code: number; message?: string }
+}
+
+const tooMany = (n: number) => Array.from({ length: n }, (_, i) => i + 1)
+const missing = (view: string, biz: string) => `[API] ${view} task[id=<task>] of project[project_id=<project ${biz}>, biz_id${biz}] does not exist`
+
+const viewRows: ViewRow[] = [
+  // creating and starting
+  { view: 'create_task', target: 'a template the business does not have', source: 'create_task.py', path: 'create_task/99/2', body: { name: 't' }, expected: { result: false, code: 3540400, message: 'template[id=99] of project[project_id=<project 2>,biz_id=2] does not exist' } },
+  { view: 'create_task', target: "another business's template", source: 'create_task.py', path: 'create_task/4/2', body: { name: 't' }, expected: { result: false, code: 3540400, message: 'template[id=4] of project[project_id=<project 2>,biz_id=2] does not exist' } },
+  { view: 'create_task', target: 'a callback_url that is no URL', source: 'create_task.py', path: 'create_task/1/2', body: { name: 't', callback_url: 'ftp://x' }, expected: { result: false, code: 3540000, message: 'callback_url format error, must match ^https?://\\w.+$' } },
+  { view: 'create_and_start_task', target: 'a template the business does not have', source: 'create_and_start_task.py', path: 'create_and_start_task/99/2', body: { name: 't' }, expected: { result: false, code: 3540400, message: 'template[id=99] of project[project_id=<project 2>,biz_id=2] does not exist' } },
+  { view: 'start_task', target: 'a started task, started again', source: 'start_task.py (is_task_started)', path: 'start_task/<task>/2', body: {}, expected: { result: false, code: 3545000, message: 'task already started' } },
+  { view: 'start_task', target: 'a task of another business (queued, never started)', source: 'start_task.py (is_task_started filters by project)', path: 'start_task/<created>/3', body: {}, expected: { result: true, code: 0 } },
+  // reading one task
+  { view: 'get_task_detail', target: 'a task of another business', source: 'get_task_detail.py', path: 'get_task_detail/<task>/3', expected: { result: false, code: 3540400, message: missing('get_task_detail', OTHER_BIZ) } },
+  { view: 'get_task_node_detail', target: 'a task of another business', source: 'get_task_node_detail.py', path: 'get_task_node_detail/<task>/3?node_id=a', expected: { result: false, code: 3540400, message: missing('get_task_node_detail', OTHER_BIZ) } },
+  { view: 'get_task_node_log', target: 'a task of another business', source: 'log_auth.py get_taskflow_for_log', path: 'get_task_node_log/<task>/3?node_id=a&version=v0', expected: { result: false, code: 3540400, message: `[API] get_task_node_log task[id=<task>] of project[project_id=<project ${OTHER_BIZ}>, biz_id=${OTHER_BIZ}] does not exist` } },
+  { view: 'get_task_node_log', target: 'a node the task does not have', source: 'log_auth.py validate_task_node', path: 'get_task_node_log/<task>/2?node_id=ghost&version=v0', expected: { result: false, code: 3540400, message: '[API] get_task_node_log task[id=<task>] does not have node[ghost]' } },
+  { view: 'get_task_node_log', target: 'no node_id', source: 'log_auth.py validate_task_node', path: 'get_task_node_log/<task>/2?version=v0', expected: { result: false, code: 3540000, message: '[API] get_task_node_log node_id is required' } },
+  { view: 'get_template_info', target: 'a template the business does not have', source: 'get_template_info.py', path: 'get_template_info/99/2', expected: { result: false, code: 3540400, message: 'template[id=99] of project[project_id=<project 2>, biz_id=2] does not exist' } },
+  // reading many tasks
+  { view: 'get_tasks_status', target: '51 ids', source: 'get_tasks_status.py', path: 'get_tasks_status/2', body: { task_id_list: tooMany(51) }, expected: { result: false, code: 3540000, message: 'task_id_list is too long, maximum length is 50' } },
+  { view: 'get_tasks_status', target: 'task_id_list not a list', source: 'get_tasks_status.py', path: 'get_tasks_status/2', body: { task_id_list: '1,2' }, expected: { result: false, code: 3540000, message: 'task_id_list must be a list' } },
+  { view: 'get_tasks_manual_intervention_state', target: '10 ids', source: 'get_tasks_manual_intervention_state.py', path: 'get_tasks_manual_intervention_state/2', body: { task_id_list: tooMany(10) }, expected: { result: false, code: 3540000, message: 'task_ids_list length can not exceeds 10' } },
+  { view: 'get_tasks_manual_intervention_state', target: 'task_id_list not a list', source: 'get_tasks_manual_intervention_state.py', path: 'get_tasks_manual_intervention_state/2', body: { task_id_list: 1 }, expected: { result: false, code: 3540000, message: 'task_id_list must be a list' } },
+]
+
+describe('task views conformance', () => {
+  /** A business's SOPS project id, from get_user_project_list (each business has one once it has a task). */
+  async function projectIdOf(biz: string): Promise<number> {
+    const projects = (await (await engineFetch('apigw/get_user_project_list/')).json()) as Envelope
+    return (projects.data as Array<{ project_id: number; bk_biz_id: number }>).find((p) => String(p.bk_biz_id) === biz)!.project_id
+  }
+
+  it.each(viewRows.map((row) => [`${row.view}: ${row.target} (bk-sops ${row.source})`, row] as const))('%s', async (_, row) => {
+    await d.createTask(OTHER_BIZ, webTree([start(), activity('a', 'noop'), end()], chain('start', 'a', 'end')))
+    const taskId = await d.createTask(BIZ, webTree([start(), activity('a', 'noop'), end()], chain('start', 'a', 'end')), { start: true })
+    const notStarted = await fixtures.notStarted()
+    const fill = (text: string) => text.replaceAll('<task>', String(taskId)).replaceAll('<created>', String(notStarted))
+    const projects = { '2': await projectIdOf(BIZ), '3': await projectIdOf(OTHER_BIZ) }
+    const res = await engineFetch(`apigw/${fill(row.path).replace(/(\?|$)/, '/$1')}`, {
+      method: row.body ? 'POST' : 'GET',
+      headers: { 'Content-Type': 'application/json' },
+      body: row.body && JSON.stringify(row.body),
+    })
+    const { message, ...rest } = row.expected
+    const expected = message === undefined ? rest : { ...rest, message: fill(message).replace(/<project (\d)>/g, (_, biz: '2' | '3') => String(projects[biz])) }
+    expect(await res.json()).toMatchObject(expected)
+  })
+
+  it('get_tasks_status and get_tasks_manual_intervention_state leave out the tasks of other businesses (bk-sops: filter by project)', async () => {
+    const ours = await d.createTask(BIZ, webTree([start(), activity('w', 'pause_node'), end()], chain('start', 'w', 'end')), { start: true })
+    const theirs = await d.createTask(OTHER_BIZ, webTree([start(), activity('a', 'noop'), end()], chain('start', 'a', 'end')))
+    const post = async (view: string) =>
+      (await (await engineFetch(`apigw/${view}/${BIZ}/`, { method: 'POST', body: JSON.stringify({ task_id_list: [ours, theirs] }) })).json()) as Envelope
+    expect((await post('get_tasks_status')).data.map((t: { id: number }) => t.id)).toEqual([ours])
+    expect((await post('get_tasks_manual_intervention_state')).data).toEqual([{ id: ours, manual_intervention_required: true }])
   })
 })

@@ -153,6 +153,16 @@ describe('limiter object', () => {
     // And it starts again from nothing.
     expect(admitted(await send(stub, windows, Date.now(), 21))).toBe(20)
   })
+
+  it('cleans up when the alarm is the first thing a fresh object does', async () => {
+    const stub = limiter()
+    const past = Date.now() - 120_000
+    await send(stub, [{ tokens: 20, period: 60 }], past, 2)
+    await send(stub, [{ tokens: 20, period: 1 }], past, 2)
+    await evictDurableObject(stub)
+    expect(await runDurableObjectAlarm(stub)).toBe(true)
+    expect(await runInDurableObject(stub, (_, state) => [...state.storage.kv.list()])).toEqual([])
+  })
 })
 
 describe('leases', () => {
