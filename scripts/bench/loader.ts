@@ -4,7 +4,7 @@
  * the measured run with no pause between them. It says `start` as the measured run begins and sends
  * its result when it ends.
  */
-import autocannon from 'autocannon'
+import autocannon, { type Request } from 'autocannon'
 import type { LoadJob, LoadMessage, LoadResult, Target } from './load.ts'
 import { percentile } from './stats.ts'
 
@@ -31,34 +31,36 @@ async function run(target: Target, job: LoadJob): Promise<Run> {
   const timing = job.serverTiming && new RegExp(`(?:^|,)\\s*${job.serverTiming};(?:[^,]*;)?dur=([\\d.]+)`)
   const { paths, uniqueHeader } = target
   let serial = 0
-  const vary = (request: { path?: string; headers?: Record<string, string> }) => ({
+  const vary = (request: Request): Request => ({
     ...request,
     ...(paths ? { path: paths[Math.floor(Math.random() * paths.length)] } : {}),
     ...(uniqueHeader ? { headers: { ...request.headers, [uniqueHeader]: `${process.pid}-${Date.now()}-${++serial}` } } : {}),
   })
-  const instance = autocannon({
-    url: target.url,
-    method: target.method ?? 'GET',
-    headers: { 'content-type': 'application/json', ...target.headers },
-    ...(target.body === undefined ? {} : { body: target.body }),
-    connections: job.connections,
-    duration: job.seconds,
-    requests: [
-      {
-        ...(paths || uniqueHeader ? { setupRequest: vary } : {}),
-        onResponse: (status, _body, _context, headers) => {
-          out.statuses[status] = (out.statuses[status] ?? 0) + 1
-          // Raw header names, as the server spelled them.
-          const header = (name: string) => String(Object.entries(headers).find(([key]) => key.toLowerCase() === name)?.[1] ?? '')
-          const dur = timing ? timing.exec(header('server-timing')) : null
-          if (dur) out.serverTiming.push(Number(dur[1]))
-          if (job.admittedAtHeader && status === 200) out.admittedAt.push(Number(header(job.admittedAtHeader)))
+  const result = await new Promise<autocannon.Result>((resolve, reject) => {
+    const instance = autocannon({
+      url: target.url,
+      method: target.method ?? 'GET',
+      headers: { 'content-type': 'application/json', ...target.headers },
+      ...(target.body === undefined ? {} : { body: target.body }),
+      connections: job.connections,
+      duration: job.seconds,
+      requests: [
+        {
+          ...(paths || uniqueHeader ? { setupRequest: vary } : {}),
+          onResponse: (status, _body, _context, headers) => {
+            out.statuses[status] = (out.statuses[status] ?? 0) + 1
+            // Raw header names, as the server spelled them.
+            const header = (name: string) => String(Object.entries(headers ?? {}).find(([key]) => key.toLowerCase() === name)?.[1] ?? '')
+            const dur = timing ? timing.exec(header('server-timing')) : null
+            if (dur) out.serverTiming.push(Number(dur[1]))
+            if (job.admittedAtHeader && status === 200) out.admittedAt.push(Number(header(job.admittedAtHeader)))
+          },
         },
-      },
-    ],
+      ],
+    }, (error, result) => (error ? reject(error) : resolve(result)))
+    instance.on('response', (_client, _status, _bytes, responseTime) => out.latencies.push(responseTime))
   })
-  instance.on('response', (_client, _status, _bytes, responseTime) => out.latencies.push(responseTime))
-  out.total = (await instance).requests.total
+  out.total = result.requests.total
   return out
 }
 

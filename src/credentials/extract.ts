@@ -3,6 +3,8 @@
  * (bk-apigw-reference §2): the X-Bkapi-Authorization header alone when it is present, otherwise the
  * query string then the JSON body's top-level fields, with bk_token falling back to its cookie.
  */
+import { spellings } from './fields.ts'
+
 export interface Credentials {
   appCode: string
   appSecret: string
@@ -30,11 +32,11 @@ function pick(source: Source, ...keys: string[]): string {
 
 function fromSource(source: Source): Credentials {
   return {
-    appCode: pick(source, 'bk_app_code', 'app_code'),
-    appSecret: pick(source, 'bk_app_secret', 'app_secret'),
+    appCode: pick(source, ...spellings('bk_app_code')),
+    appSecret: pick(source, ...spellings('bk_app_secret')),
     // A token must be a JSON string; anything else counts as absent.
     bkToken: typeof source.bk_token === 'string' ? source.bk_token : '',
-    username: pick(source, 'bk_username', 'username'),
+    username: pick(source, ...spellings('bk_username')),
   }
 }
 
@@ -48,9 +50,21 @@ function merge(earlier: Credentials, later: Credentials): Credentials {
   }
 }
 
+/** X-Bkapi-Authorization's fields, or null when it is not a JSON object. Parsed once a call, and shared with the log's redactor. */
+export function parseAuthorizationHeader(header: string): Record<string, unknown> | null {
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(header)
+  } catch {
+    return null
+  }
+  return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : null
+}
+
 /** Where credentials may be; the query and the cookie are read only when the header is absent. */
 export interface CredentialSources {
-  header: string | undefined
+  /** X-Bkapi-Authorization as parsed, when it is present and not empty. */
+  header: Record<string, unknown> | null | undefined
   /** The first value of each query parameter. */
   query: () => Record<string, string>
   body: Source
@@ -58,18 +72,8 @@ export interface CredentialSources {
 }
 
 export function readCredentials({ header, query, body, cookieToken }: CredentialSources): Credentials {
-  if (header) {
-    let parsed: unknown
-    try {
-      parsed = JSON.parse(header)
-    } catch {
-      parsed = undefined
-    }
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-      return { ...NONE, problem: 'request header X-Bkapi-Authorization is not a valid JSON' }
-    }
-    return fromSource(parsed as Source)
-  }
+  if (header === null) return { ...NONE, problem: 'request header X-Bkapi-Authorization is not a valid JSON' }
+  if (header) return fromSource(header)
   const found = merge(fromSource(query()), fromSource(body))
   if (found.bkToken) return found
   const fromCookie = cookieToken()

@@ -95,7 +95,10 @@ export class FeedView {
     // Two polls may cross: a page no newer than the view is already in it.
     if (this.#seq !== null && page.seq < this.#seq) return
     if (!page.complete) this.#onChange(null)
-    const until = Date.now() + RETENTION_MS
+    // Entries past their time go with each poll, so the overlay holds a window of writes, not all of them.
+    const now = Date.now()
+    for (const [key, entry] of this.#overlay) if (entry.until <= now) this.#overlay.delete(key)
+    const until = now + RETENTION_MS
     for (const { key, record } of page.changes) {
       this.#overlay.set(key, { record, until })
       this.#onChange(key)

@@ -7,15 +7,15 @@ const encoder = new TextEncoder()
 const toHex = (buf: ArrayBuffer) =>
   Array.from(new Uint8Array(buf), (b) => b.toString(16).padStart(2, '0')).join('')
 
-const hmacKeys = new Map<string, Promise<CryptoKey>>()
+/** The pepper's key, imported once: the key itself, so no request awaits an import another one started. */
+let imported: { pepper: string; key: CryptoKey } | undefined
 
-function hmacKey(pepper: string): Promise<CryptoKey> {
-  let key = hmacKeys.get(pepper)
-  if (!key) {
-    key = crypto.subtle.importKey('raw', encoder.encode(pepper), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign'])
-    hmacKeys.set(pepper, key)
+async function hmacKey(pepper: string): Promise<CryptoKey> {
+  if (imported?.pepper !== pepper) {
+    const key = await crypto.subtle.importKey('raw', encoder.encode(pepper), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign'])
+    imported = { pepper, key }
   }
-  return key
+  return imported.key
 }
 
 /**

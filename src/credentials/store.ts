@@ -16,6 +16,7 @@
  */
 import { BoundedCache, ENTRY_OVERHEAD_BYTES, stringBytes } from '../lib/bounded-cache.ts'
 import { GatewayError } from '../lib/errors.ts'
+import { perEnv, positiveInt, varOr } from '../lib/vars.ts'
 import { type Background, FeedView } from './feed.ts'
 import { sha256Hex, tokenHash } from './hash.ts'
 import { beginLookup, endLookup } from './lookup-budget.ts'
@@ -114,10 +115,10 @@ function newer(fromFeed: unknown, fromKv: unknown): unknown {
 
 const parseApp = (raw: unknown) => appRecordSchema.safeParse(raw).data
 const parseToken = (raw: unknown) => tokenRecordSchema.safeParse(raw).data
-function expiry(env: Env, now: number): number {
-  const ttl = Number(env.AUTH_CACHE_TTL_MS ?? DEFAULT_TTL_MS)
-  return now + (Number.isFinite(ttl) ? ttl : DEFAULT_TTL_MS)
-}
+/** AUTH_CACHE_TTL_MS, read once per env like every var: a bad value is a 500 naming it. */
+const cacheTtlMs = perEnv((env) => positiveInt('AUTH_CACHE_TTL_MS', varOr(env, 'AUTH_CACHE_TTL_MS', String(DEFAULT_TTL_MS))))
+
+const expiry = (env: Env, now: number) => now + cacheTtlMs(env)
 
 /**
  * Marks an entry as being read again, before any await: requests arriving meanwhile answer from it for

@@ -76,6 +76,8 @@ const valid = <T extends z.ZodType>(target: 'json' | 'param' | 'query', schema: 
 const jsonBody = createMiddleware<Gateway>(async (c, next) => {
   const type = c.req.header('Content-Type')?.split(';', 1)[0]?.trim().toLowerCase()
   if (type !== 'application/json') throw new GatewayError('REQUEST_PARAM_INVALID', { reason: 'the body must be the record, as JSON' })
+  // A length declared past the cap is refused unread; an undeclared or false one is counted as it streams.
+  if (Number(c.req.header('Content-Length')) > RECORD_BYTES_MAX) throw new GatewayError('BODY_SIZE_LIMIT_EXCEED')
   const text = await readBounded(c.req.raw.body, RECORD_BYTES_MAX)
   if (text === null) throw new GatewayError('BODY_SIZE_LIMIT_EXCEED')
   try {

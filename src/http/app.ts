@@ -4,6 +4,7 @@
  */
 import { Hono } from 'hono'
 import type { MiddlewareHandler } from 'hono'
+import type { ApplyGlobalResponse } from 'hono/client'
 import type { ParamKeys, ToSchema, TypedResponse } from 'hono/types'
 import type * as z from 'zod'
 import type { Gateway } from './context.ts'
@@ -23,6 +24,7 @@ import { openApiDocument } from './openapi.ts'
 import { proxy } from '../origin/proxy.ts'
 import { type Resource, resources } from './resources.ts'
 import type { ActionRules, answerSchema, sopsErrorSchema } from './schemas.ts'
+import type { EsbCredentials } from '../credentials/fields.ts'
 
 type TableResource = (typeof resources)[number]
 
@@ -73,14 +75,6 @@ export default app
 
 // ---- The app's type for hono/client, derived from the same resource table ----
 
-/** Credentials an ESB-form caller may put beside the parameters (the header is preferred). */
-interface EsbCredentials {
-  bk_app_code?: string
-  bk_app_secret?: string
-  bk_token?: string
-  bk_username?: string
-}
-
 type Params<R extends Resource> = ActionRules<z.input<R['schema']>>
 /** Omit over each member of a union (Omit itself merges the members first, losing the rules on `action`). */
 type OmitEach<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never
@@ -92,9 +86,7 @@ type PathParams<R extends Resource> = Record<ParamKeys<R['gatewayPath']>, string
 /** SOPS's own answer: success with the resource's data, or SOPS's error (HTTP 200, result false). */
 export type OriginAnswer<R extends Resource> = z.output<ReturnType<typeof answerSchema<R['data']>>> | z.output<typeof sopsErrorSchema>
 
-type Responses<R extends Resource> =
-  | TypedResponse<OriginAnswer<R>, 200, 'json'>
-  | { [S in ErrorStatus]: TypedResponse<ErrorEnvelope, S, 'json'> }[ErrorStatus]
+type Responses<R extends Resource> = TypedResponse<OriginAnswer<R>, 200, 'json'>
 
 /** Both URL forms of one resource (distributes over a union of resources). */
 type RoutesOf<R extends Resource> = R extends Resource
@@ -104,5 +96,8 @@ type RoutesOf<R extends Resource> = R extends Resource
 
 type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never
 
-/** Every route of the resource table, typed for `hc<AppType>()` (see ./client.ts). */
-export type AppType = Hono<Gateway, UnionToIntersection<RoutesOf<(typeof resources)[number]>>>
+/** The gateway's own refusals: any route may answer each of their statuses with the error envelope. */
+type Refusals = { [S in ErrorStatus]: { json: ErrorEnvelope } }
+
+/** Every route of the resource table, with the refusals (Hono's ApplyGlobalResponse), typed for `hc<AppType>()` (see ./client.ts). */
+export type AppType = ApplyGlobalResponse<Hono<Gateway, UnionToIntersection<RoutesOf<(typeof resources)[number]>>>, Refusals>

@@ -12,6 +12,7 @@
 import type { Hono } from 'hono'
 import { type ClientRequestOptions, hc } from 'hono/client'
 import type { BlankEnv, ExtractSchema } from 'hono/types'
+import type { EsbCredentials } from '../credentials/fields.ts'
 import type { AppType } from './app.ts'
 
 export type { ErrorEnvelope, ErrorName, FieldProblem } from '../lib/errors.ts'
@@ -22,10 +23,8 @@ export type Routes = ExtractSchema<AppType>
 
 export type SopsClient = ReturnType<typeof hc<Hono<BlankEnv, Routes>>>
 
-interface AppCredentials {
-  bk_app_code: string
-  bk_app_secret: string
-}
+/** The app's code and secret, named as every credential field is (../credentials/fields.ts). */
+export type AppCredentials = Required<Pick<EsbCredentials, 'bk_app_code' | 'bk_app_secret'>>
 
 /**
  * The app's code and secret, always, and the user: a login `bk_token`, a `bk_username` (apps exempt

@@ -19,6 +19,8 @@ export interface GatewayVariables {
   input: ValidatedInput
   /** The call's Idempotency-Key, when it has one (src/middleware/idempotency.ts). */
   idempotencyKey?: string
+  /** X-Bkapi-Authorization's fields (null: not a JSON object), parsed once by authenticate() and read again by the access log. */
+  authorizationFields: Record<string, unknown> | null
   /** The verified app. */
   app: AppRecord
   /** The user the call is made for; verified when it came from a bk_token. */

@@ -4,6 +4,7 @@
  * (./errors.ts for the gateway's own, ./schemas.ts for SOPS's).
  */
 import * as z from 'zod'
+import { CREDENTIAL_FIELDS, CREDENTIAL_FIELD_NAMES, type CredentialField } from '../credentials/fields.ts'
 import {
   ERRORS,
   ERROR_NAMES,
@@ -90,16 +91,21 @@ const headersOf = (status: Status) =>
 
 const apiKey = (where: 'header' | 'query' | 'cookie', name: string, description: string) => ({ type: 'apiKey', in: where, name, description })
 
-const SECURITY_SCHEMES = {
+/** An ESB credential field's scheme, named after it: bk_app_code → bkAppCode. */
+const schemeOf = (field: CredentialField) => field.replace(/_(\w)/g, (_, letter: string) => letter.toUpperCase())
+
+const SECURITY_SCHEMES: Record<string, ReturnType<typeof apiKey>> = {
   bkapiAuthorization: apiKey(
     'header',
     'X-Bkapi-Authorization',
-    'JSON object: `{"bk_app_code", "bk_app_secret", and "bk_token" or (apps exempt from user verification) "bk_username"}`. When present, the only source of credentials.',
+    `JSON object: \`{${CREDENTIAL_FIELD_NAMES.map((f) => `"${f}"`).join(', ')}}\`, the user by "bk_token" or (apps exempt from user verification) "bk_username". When present, the only source of credentials.`,
   ),
-  bkAppCode: apiKey('query', 'bk_app_code', 'ESB form, without the header; in a POST it may be a body field instead'),
-  bkAppSecret: apiKey('query', 'bk_app_secret', 'ESB form, without the header; in a POST it may be a body field instead'),
-  bkToken: apiKey('query', 'bk_token', "the user's login token (ESB form); in a POST it may be a body field instead"),
-  bkUsername: apiKey('query', 'bk_username', 'the user, for apps exempt from user verification (ESB form); or a body field'),
+  ...Object.fromEntries(
+    CREDENTIAL_FIELD_NAMES.map((field) => [
+      schemeOf(field),
+      apiKey('query', field, `${CREDENTIAL_FIELDS[field].description} (ESB form, without the header); in a POST it may be a body field instead`),
+    ]),
+  ),
   bkTokenCookie: apiKey(
     'cookie',
     'bk_token',
@@ -107,21 +113,20 @@ const SECURITY_SCHEMES = {
   ),
 }
 
-type Scheme = keyof typeof SECURITY_SCHEMES
-
 /** Any one of these: the header, or the app's code and secret with a user. */
-const SECURITY: Partial<Record<Scheme, []>>[] = [
+const APP_SCHEMES: Record<string, []> = { [schemeOf('bk_app_code')]: [], [schemeOf('bk_app_secret')]: [] }
+const SECURITY: Record<string, []>[] = [
   { bkapiAuthorization: [] },
-  { bkAppCode: [], bkAppSecret: [], bkToken: [] },
-  { bkAppCode: [], bkAppSecret: [], bkUsername: [] },
-  { bkAppCode: [], bkAppSecret: [], bkTokenCookie: [] },
+  { ...APP_SCHEMES, [schemeOf('bk_token')]: [] },
+  { ...APP_SCHEMES, [schemeOf('bk_username')]: [] },
+  { ...APP_SCHEMES, bkTokenCookie: [] },
 ]
 
 /** ESB credentials as body fields of a POST. */
 const BODY_CREDENTIALS = Object.fromEntries(
-  ['bk_app_code', 'bk_app_secret', 'bk_token', 'bk_username'].map((field) => [
+  CREDENTIAL_FIELD_NAMES.map((field) => [
     field,
-    { type: 'string', description: 'ESB credentials: read only when X-Bkapi-Authorization is absent' },
+    { type: 'string', description: `${CREDENTIAL_FIELDS[field].description}; ESB credentials are read only when X-Bkapi-Authorization is absent` },
   ]),
 )
 

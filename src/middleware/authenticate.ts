@@ -8,7 +8,7 @@ import { createMiddleware } from 'hono/factory'
 import { timingSafeEqual } from 'hono/utils/buffer'
 import { background } from '../lib/background.ts'
 import type { Gateway, GatewayContext } from '../http/context.ts'
-import { type Credentials, readCredentials } from '../credentials/extract.ts'
+import { type Credentials, parseAuthorizationHeader, readCredentials } from '../credentials/extract.ts'
 import { secretHash } from '../credentials/hash.ts'
 import { APP_CODE_MAX, APP_SECRET_MAX, type AppRecord, CREDENTIAL_VALUE_MAX } from '../credentials/records.ts'
 import { type Source, confirmCredentials, findAppFor, findToken } from '../credentials/store.ts'
@@ -22,8 +22,11 @@ export const authenticate = () =>
     const started = performance.now()
     const sources: Source[] = []
     try {
+      const header = c.req.header('X-Bkapi-Authorization')
+      const headerFields = header ? parseAuthorizationHeader(header) : undefined
+      if (headerFields !== undefined) c.set('authorizationFields', headerFields)
       const credentials = readCredentials({
-        header: c.req.header('X-Bkapi-Authorization'),
+        header: headerFields,
         query: () => c.req.query(),
         body: c.get('body'),
         cookieToken: () => getCookie(c, 'bk_token'),

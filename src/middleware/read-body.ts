@@ -59,7 +59,7 @@ function parse(raw: string): { fields: Record<string, unknown> } | { problem: Fi
     value = parseExactJson(text)
   } catch (err) {
     if (err instanceof DuplicateKey) return { problem: { path: bounded(err.key), message: 'is given twice' } }
-    // The parser descends once per level: only nesting can exhaust its stack.
+    // Only nesting can exhaust the runtime's stack (its reviver descends once per level).
     if (err instanceof RangeError) return { problem: { path: 'body', message: `nests deeper than ${MAX_JSON_DEPTH} levels` } }
     return { problem: { path: 'body', message: 'the request body is not valid JSON' } }
   }

@@ -8,6 +8,11 @@ import type { Resource } from '../http/resources.ts'
  * Validates the call against the resource's schema, naming every invalid field. The parameters are
  * the query string, then (POST) the body's fields, then the path's ids: the ESB form and the
  * gateway form meet in one shape here. A write's `Idempotency-Key` header is a parameter too.
+ *
+ * Why not @hono/zod-validator, as the admin endpoint uses: it validates one target (json, query,
+ * param, header) at a time, while ESB merges query, body and path into one set of parameters (an id
+ * may come from any of them) and one 400 must name every problem across them, the header's included.
+ * The body is already read and bounded by readBody(), so here the schema sees plain values.
  */
 export const validate =
   (resource: Resource): MiddlewareHandler<Gateway> =>

@@ -12,6 +12,7 @@ import { type Timings, round } from './timing.ts'
 import { traceIdOf } from '../origin/traceparent.ts'
 import type { AccessLine } from './line.ts'
 import { credentialsIn, redactor } from './redact.ts'
+import { parseAuthorizationHeader } from '../credentials/extract.ts'
 
 const ERROR_NAMES = new Map(Object.entries(ERRORS).map(([name, { code }]) => [String(code), name as ErrorName]))
 const ESB_PATHS = new Set<string>(resources.map((r) => r.esbPath))
@@ -34,9 +35,11 @@ type Guard = (value: string, max?: number) => string
 export function accessLine(c: GatewayContext, clock: CallClock, sampleRate: number): AccessLine {
   // The outermost step sees calls refused before any other step ran: every variable may be unset.
   const maybe = <K extends keyof GatewayVariables>(key: K): GatewayVariables[K] | undefined => c.get(key)
+  const header = c.req.header('X-Bkapi-Authorization')
   const redact = redactor(
     credentialsIn({
-      bkapiAuthorization: c.req.header('X-Bkapi-Authorization'),
+      // As authenticate() parsed it; a call refused before that step has it parsed here.
+      bkapiAuthorization: header ? { text: header, fields: maybe('authorizationFields') ?? parseAuthorizationHeader(header) } : undefined,
       authorization: c.req.header('Authorization'),
       cookie: c.req.header('Cookie'),
       query: c.req.query(),

@@ -3,11 +3,10 @@
  * and on top of that no text in it may hold a credential the call carried — wherever the caller put it
  * (an X-Request-ID, a username, a path) — or anything shaped like a JWT.
  */
+import { IDENTITY_SPELLINGS } from '../credentials/fields.ts'
 
 /** Request fields (query, body) whose values are or may be credentials, whatever the caller names them. */
 const CREDENTIAL_KEY = /secret|token|signature|passw|jwt|authoriz|session|cookie|api_?key|credential/i
-/** Fields of X-Bkapi-Authorization that name who calls; every other one is treated as a credential. */
-const IDENTITY_KEYS = new Set(['bk_app_code', 'app_code', 'bk_username', 'username'])
 /**
  * A URL's query parameter named like a credential (`?bk_app_secret=…`, `&access_token=…`), up to its
  * value: the value is what goes, wherever such a URL turns up in a text.
@@ -21,8 +20,8 @@ const MIN_SEARCHED_LENGTH = 8
 export const REDACTED = '[redacted]'
 
 interface CredentialSources {
-  /** X-Bkapi-Authorization. */
-  bkapiAuthorization: string | undefined
+  /** X-Bkapi-Authorization, as sent and as parsed (null: not a JSON object). */
+  bkapiAuthorization: { text: string; fields: Record<string, unknown> | null } | undefined
   authorization: string | undefined
   cookie: string | undefined
   query: Record<string, string>
@@ -32,16 +31,11 @@ interface CredentialSources {
 
 const asText = (value: unknown) => (typeof value === 'string' ? value : typeof value === 'number' ? String(value) : '')
 
-function headerFields(header: string): string[] {
-  let parsed: unknown
-  try {
-    parsed = JSON.parse(header)
-  } catch {
-    return []
-  }
-  if (typeof parsed !== 'object' || parsed === null) return []
-  return Object.entries(parsed)
-    .filter(([key]) => !IDENTITY_KEYS.has(key))
+function headerFields(fields: Record<string, unknown> | null): string[] {
+  if (fields === null) return []
+  return Object.entries(fields)
+    // Fields that name who calls are shown; every other one is treated as a credential.
+    .filter(([key]) => !IDENTITY_SPELLINGS.has(key))
     .map(([, value]) => asText(value))
 }
 
@@ -54,7 +48,7 @@ const credentialFields = (fields: Record<string, unknown>) =>
 export function credentialsIn(sources: CredentialSources): string[] {
   const found: string[] = []
   const { bkapiAuthorization, authorization, cookie, query, body } = sources
-  if (bkapiAuthorization) found.push(bkapiAuthorization, ...headerFields(bkapiAuthorization))
+  if (bkapiAuthorization) found.push(bkapiAuthorization.text, ...headerFields(bkapiAuthorization.fields))
   if (authorization) found.push(authorization, authorization.replace(/^\S+\s+/, ''))
   if (cookie) found.push(cookie, ...cookie.split(';').map((pair) => pair.slice(pair.indexOf('=') + 1).trim()))
   found.push(...credentialFields(query))

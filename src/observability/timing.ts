@@ -2,11 +2,12 @@
  * What each step of a call took and which tier answered it (CONTRACT §6): the steps write it, the
  * callHeaders() step renders it as `Server-Timing` on every response, and the access log reads it.
  */
+import type { Source } from '../credentials/store.ts'
 import type { ClaimResult } from '../idempotency/record.ts'
 import type { LimitTier } from '../ratelimit/client.ts'
 
 /** Who answered the credential checks: the isolate's memory, or KV. */
-export type AuthTier = 'isolate' | 'kv'
+export type AuthTier = Source
 /** Who decided the rate limit (docs/rate-limiting.md). */
 export type RateLimitTier = LimitTier | 'fail-open' | 'fail-closed' | 'off'
 /** What the Idempotency-Key's object answered, or that it could not. */

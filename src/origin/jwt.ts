@@ -63,26 +63,26 @@ interface CachedToken {
 }
 
 export class JwtSigner {
-  private readonly key: Promise<CryptoKey>
-  private readonly kid: string
-  private readonly tokens = new BoundedCache<CachedToken>(
+  readonly #privateKeyPem: string
+  /** Imported on first use and kept as the key itself: no request awaits an import another one started. */
+  #key: CryptoKey | undefined
+  readonly #kid: string
+  readonly #tokens = new BoundedCache<CachedToken>(
     CACHED_TOKENS_MAX_BYTES,
     (key, { token }) => stringBytes(key) + stringBytes(token) + ENTRY_OVERHEAD_BYTES,
   )
 
   constructor(privateKeyPem: string, kid: string) {
-    this.kid = kid
-    this.key = importPrivateKey(privateKeyPem)
-    // A bad key must surface as a signing error on use, not as an unhandled rejection now.
-    this.key.catch(() => {})
+    this.#kid = kid
+    this.#privateKeyPem = privateKeyPem
   }
 
   async sign(who: JwtIdentity, nowS = Math.floor(Date.now() / 1000)): Promise<string> {
     const cacheKey = await sha256Hex(JSON.stringify([who.appCode, who.appVerified, who.username, who.userVerified]))
-    const cached = this.tokens.get(cacheKey)
+    const cached = this.#tokens.get(cacheKey)
     if (cached && nowS - cached.signedAt < REUSE_FOR_S) return cached.token
 
-    const header = { alg: 'RS512', typ: 'JWT', kid: this.kid, iat: nowS }
+    const header = { alg: 'RS512', typ: 'JWT', kid: this.#kid, iat: nowS }
     const payload = {
       iss: 'APIGW',
       nbf: nowS - NOT_BEFORE_SKEW_S,
@@ -91,10 +91,11 @@ export class JwtSigner {
       user: { version: 1, username: who.username, verified: who.userVerified, valid_error_message: '' },
     }
     const signingInput = `${base64url(JSON.stringify(header))}.${base64url(JSON.stringify(payload))}`
-    const signature = await crypto.subtle.sign('RSASSA-PKCS1-v1_5', await this.key, encoder.encode(signingInput))
+    this.#key ??= await importPrivateKey(this.#privateKeyPem)
+    const signature = await crypto.subtle.sign('RSASSA-PKCS1-v1_5', this.#key, encoder.encode(signingInput))
     const token = `${signingInput}.${base64url(new Uint8Array(signature))}`
 
-    this.tokens.set(cacheKey, { token, signedAt: nowS })
+    this.#tokens.set(cacheKey, { token, signedAt: nowS })
     return token
   }
 }

@@ -4,6 +4,7 @@
  * is cleared of the call's credentials (src/observability/redact.ts).
  */
 import { describe, expect, it } from 'vitest'
+import { parseAuthorizationHeader } from '../../src/credentials/extract.ts'
 import type { AccessLine } from '../../src/observability/line.ts'
 import { REDACTED, credentialsIn, redactor } from '../../src/observability/redact.ts'
 import { oneLine } from './access-log-helpers.ts'
@@ -177,6 +178,8 @@ describe('a line never holds a credential', () => {
 })
 
 describe('the guard', () => {
+  /** The header as authenticate() hands it to the log: sent and parsed. */
+  const header = (text: string) => ({ text, fields: parseAuthorizationHeader(text) })
   const sources = (over: Partial<Parameters<typeof credentialsIn>[0]> = {}) => ({
     bkapiAuthorization: undefined,
     authorization: undefined,
@@ -189,7 +192,7 @@ describe('the guard', () => {
   it('finds credentials under any secret-like name, but not the names of who calls', () => {
     const found = credentialsIn(
       sources({
-        bkapiAuthorization: JSON.stringify({ bk_app_code: 'my_app', bk_username: 'alice', bk_app_secret: 'S1', anything: 'S2' }),
+        bkapiAuthorization: header(JSON.stringify({ bk_app_code: 'my_app', bk_username: 'alice', bk_app_secret: 'S1', anything: 'S2' })),
         authorization: 'Bearer S3',
         cookie: 'bk_token=S4; theme=dark',
         query: { app_secret: 'S5', bk_biz_id: '2', api_key: 'S6' },
@@ -215,6 +218,6 @@ describe('the guard', () => {
   })
 
   it('an unreadable X-Bkapi-Authorization counts as a credential as a whole', () => {
-    expect(credentialsIn(sources({ bkapiAuthorization: 'not json S9' }))).toEqual(['not json S9'])
+    expect(credentialsIn(sources({ bkapiAuthorization: header('not json S9') }))).toEqual(['not json S9'])
   })
 })
