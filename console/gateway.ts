@@ -3,7 +3,7 @@
  * answer becomes one Outcome: SOPS's success or refusal, the gateway's error envelope, or no answer.
  */
 import type { InferRequestType } from 'hono/client'
-import { type Credentials, type ErrorEnvelope, type SopsClient, type TaskStatus, sopsClient } from 'sops-edge/client'
+import { type Credentials, type ErrorEnvelope, type SopsClient, type TaskStatus, type WatchHandlers, sopsClient, taskWatcher } from 'sops-edge/client'
 
 export interface TaskIds {
   bk_biz_id: string
@@ -55,7 +55,10 @@ export function gateway(credentials: Credentials) {
   const prod = sopsClient(location.origin, credentials).api['bk-sops'].prod
   const operateNode = prod.operate_node[':bk_biz_id'][':task_id']
   const operateTask = prod.operate_task[':task_id'][':bk_biz_id']
+  const watcher = taskWatcher(location.origin, credentials)
   return {
+    /** The task's status pushed as it changes (no polling), with the failed nodes' errors. */
+    watch: (param: TaskIds, handlers: WatchHandlers) => watcher.watchTaskStatus({ ...param, with_ex_data: 'true' }, handlers),
     /**
      * Whether the gateway accepts the credentials, at the cost of no SOPS call and no quota: task 0 is
      * invalid, and the gateway checks credentials before parameters, so a valid sign-in gets the

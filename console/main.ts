@@ -15,8 +15,6 @@ import { credentialsFrom, describeCredentials, forgetCredentials, saveCredential
 import { showTaskList } from './task-list.ts'
 import { renderTask } from './tree.ts'
 
-const REFRESH_MS = 2000
-
 const page = {
   signIn: byId('sign-in', HTMLElement),
   signInForm: byId('sign-in-form', HTMLFormElement),
@@ -36,7 +34,8 @@ const page = {
 let api: Gateway | undefined
 let ids: TaskIds | undefined
 let status: TaskStatus | undefined
-let timer: ReturnType<typeof setTimeout> | undefined
+/** Ends the live status stream of the open task. */
+let watching: AbortController | undefined
 
 function signedIn(credentials: Credentials) {
   api = gateway(credentials)
@@ -49,7 +48,7 @@ function signedIn(credentials: Credentials) {
 function signedOut() {
   forgetCredentials()
   api = ids = status = undefined
-  clearTimeout(timer)
+  watching?.abort()
   page.signInForm.reset()
   for (const area of [page.task, page.outcome, page.businessPanel, page.nodePanel]) area.replaceChildren()
   page.signIn.hidden = false
@@ -57,18 +56,23 @@ function signedOut() {
   byId('app-code', HTMLInputElement).focus()
 }
 
-/** Reads the task's status and draws it; refreshes by itself while the task moves. */
+/** Reads the task's status and draws it. */
 async function refresh(announce?: string) {
-  clearTimeout(timer)
   if (!api || !ids) return
   const current = ids
   const outcome = await api.status(current)
   if (ids !== current) return // another task was opened meanwhile
   if (announce !== undefined || outcome.kind !== 'done') page.outcome.replaceChildren(renderOutcome(announce ?? 'Refresh', outcome))
   if (outcome.kind === 'done') draw(outcome.data)
-  const moving = outcome.kind === 'done' ? isMoving(outcome.data.state) : status !== undefined && isMoving(status.state)
-  const delay = outcome.kind === 'error' && outcome.retryAfter !== undefined ? outcome.retryAfter * 1000 : REFRESH_MS
-  if (moving && !document.hidden) timer = setTimeout(() => void refresh(), delay)
+}
+
+/** Draws each change of the open task as the gateway pushes it, until another task is opened. */
+function watch() {
+  watching?.abort()
+  if (!api || !ids) return
+  const current = ids
+  watching = new AbortController()
+  void api.watch(current, { onStatus: (next) => ids === current && draw(next), signal: watching.signal })
 }
 
 /** Redraws the tree, keeping the keyboard focus on the same button when it is still there. */
@@ -149,6 +153,7 @@ function open(next: TaskIds) {
   const label = `Load task ${next.task_id} of business ${next.bk_biz_id}`
   page.outcome.replaceChildren(`${label}…`)
   void refresh(label)
+  watch()
 }
 
 page.signInForm.addEventListener('submit', (event) => {

@@ -6,9 +6,11 @@
  * says and prints one access-log line (./bench/workers/floor.ts), and (f) the floor with the line not
  * printed. The order of the variants turns by one each round, so none is always measured first or
  * last. Medians of throughput and of workerd's CPU time per request; limiter object calls per admitted
- * request. Figures only: nothing is asserted. The last line is the summary.
+ * request; then the origin calls per second of 100 watchers of one task (live status). Figures only:
+ * nothing is asserted. The last line is the summary.
  */
 import { BENCH_RATE_LIMITS, benchWorker, gatewayWorker, originWorker, startCluster } from './bench/cluster.ts'
+import { originCallsPerSecond } from './bench/live-status.ts'
 import { expectOk, measure, printHeader, printRow } from './bench/load.ts'
 import type { Measured, Target } from './bench/load.ts'
 import { median } from './bench/stats.ts'
@@ -80,6 +82,10 @@ try {
     `  printing a line: the gateway's access line ${µs(added('on', 'unprinted'))} µs/request (${spread('on', 'unprinted')}), ` +
       `the floor's line of the same fields ${µs(added('floor', 'floorUnprinted'))} (${spread('floor', 'floorUnprinted')})`,
   )
+  const LIVE_WATCHERS = 100
+  const LIVE_SECONDS = 20
+  const liveRate = await originCallsPerSecond(cluster, 'gateway', LIVE_WATCHERS, LIVE_SECONDS)
+  console.log(`  live status: ${LIVE_WATCHERS} watchers of one task, ${liveRate.toFixed(2)} origin get_task_status calls/s over ${LIVE_SECONDS} s (goal ≤ 1)`)
   console.log(
     `bench: throughput ratio ${(rps('on') / rps('bare')).toFixed(2)}, added CPU ${µs(added('on', 'bare'))} µs/request, ` +
       `checks over floor ${µs(added('on', 'floor'))} µs/request, ` +

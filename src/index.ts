@@ -5,3 +5,4 @@ export default app
 export { CredentialFeed } from './credentials/feed-object.ts'
 export { RateLimiter } from './ratelimit/limiter.ts'
 export { IdempotencyKeys } from './idempotency/record.ts'
+export { TaskPoller } from './live/poller.ts'

@@ -20,8 +20,19 @@ type WorkerOptions = Record<string, unknown>
 const projectFile = (path: string) => fileURLToPath(new URL(`../../${path}`, import.meta.url))
 const WRANGLER_CONFIG = projectFile('wrangler.toml')
 
-/** SOPS's answer to a node or task operation, as cheap as an origin can be. */
-const ORIGIN_SCRIPT = `export default { fetch: () => Response.json({ result: true, code: 0, message: 'success', trace_id: '0' }) }`
+/**
+ * SOPS's answer to a node or task operation, as cheap as an origin can be; it counts the status reads
+ * it answered (GET /__status_calls), for the live-status line of npm run bench.
+ */
+const ORIGIN_SCRIPT = `let statusCalls = 0
+export default {
+  fetch(request) {
+    const { pathname } = new URL(request.url)
+    if (pathname === '/__status_calls') return Response.json(statusCalls)
+    if (pathname.includes('/get_task_status/')) statusCalls++
+    return Response.json({ result: true, code: 0, message: 'success', trace_id: '0' })
+  },
+}`
 
 /** The seed document's example request (operate_node), and the demo credentials it uses. */
 const SEED_REQUEST = {

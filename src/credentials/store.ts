@@ -16,13 +16,15 @@
  */
 import { BoundedCache, ENTRY_OVERHEAD_BYTES, stringBytes } from '../lib/bounded-cache.ts'
 import { GatewayError } from '../lib/errors.ts'
-import { perEnv, positiveInt, varOr } from '../lib/vars.ts'
+import { intUpTo, perEnv, varOr } from '../lib/vars.ts'
 import { type Background, FeedView } from './feed.ts'
 import { sha256Hex, tokenHash } from './hash.ts'
 import { beginLookup, endLookup } from './lookup-budget.ts'
 import { type AppRecord, type TokenRecord, appKey, appRecordSchema, tokenKey, tokenRecordSchema } from './records.ts'
 
 const DEFAULT_TTL_MS = 30_000
+/** A day: revocations reach every isolate within 10 s through the feed whatever the TTL (docs/operating.md). */
+const MAX_TTL_MS = 86_400_000
 /** How soon an absent or mismatched record may be read from KV again. */
 export const REREAD_AFTER_MS = 1_000
 
@@ -115,8 +117,8 @@ function newer(fromFeed: unknown, fromKv: unknown): unknown {
 
 const parseApp = (raw: unknown) => appRecordSchema.safeParse(raw).data
 const parseToken = (raw: unknown) => tokenRecordSchema.safeParse(raw).data
-/** AUTH_CACHE_TTL_MS, read once per env like every var: a bad value is a 500 naming it. */
-const cacheTtlMs = perEnv((env) => positiveInt('AUTH_CACHE_TTL_MS', varOr(env, 'AUTH_CACHE_TTL_MS', String(DEFAULT_TTL_MS))))
+/** AUTH_CACHE_TTL_MS, read once per env like every var (0: no caching, as some tests run): a bad value is a 500 naming it. */
+const cacheTtlMs = perEnv((env) => intUpTo('AUTH_CACHE_TTL_MS', varOr(env, 'AUTH_CACHE_TTL_MS', String(DEFAULT_TTL_MS)), MAX_TTL_MS))
 
 const expiry = (env: Env, now: number) => now + cacheTtlMs(env)
 

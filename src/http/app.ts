@@ -3,7 +3,7 @@
  * Each step is one middleware in ./middleware; the resource table is ./resources.ts.
  */
 import { Hono } from 'hono'
-import type { MiddlewareHandler } from 'hono'
+import type { Handler, MiddlewareHandler } from 'hono'
 import type { ApplyGlobalResponse } from 'hono/client'
 import type { ParamKeys, ToSchema, TypedResponse } from 'hono/types'
 import type * as z from 'zod'
@@ -21,6 +21,9 @@ import { rateLimit } from '../middleware/rate-limit.ts'
 import { readBody } from '../middleware/read-body.ts'
 import { validate } from '../middleware/validate.ts'
 import { openApiDocument } from './openapi.ts'
+import { originCallFor } from '../live/origin-calls.ts'
+import { watch } from '../live/watch.ts'
+import { watchResource } from '../live/watch-resource.ts'
 import { proxy } from '../origin/proxy.ts'
 import { type Resource, resources } from './resources.ts'
 import type { ActionRules, answerSchema, sopsErrorSchema } from './schemas.ts'
@@ -35,8 +38,8 @@ const servesResource =
     return next()
   }
 
-/** What every resource call goes through, in this order. */
-const pipeline = (resource: TableResource) =>
+/** What every resource call goes through, in this order; `answer` is the proxy, or a status stream. */
+const pipeline = (resource: TableResource, answer: Handler<Gateway> = proxy(resource, originCallFor(resource))) =>
   [
     servesResource(resource),
     readBody(resource), // body size limit, and a POST body must be a JSON object
@@ -45,7 +48,7 @@ const pipeline = (resource: TableResource) =>
     permission(),
     rateLimit(),
     idempotency(), // a call with a key runs once; its repeats get the stored answer
-    proxy(resource),
+    answer,
   ] as const
 
 const app = new Hono<Gateway>({ strict: false })
@@ -59,6 +62,7 @@ app.use(cors())
 app.get('/healthz', (c) => jsonResponse(200, { result: true, code: 0, message: 'ok', data: 'ok', request_id: c.get('requestId') }))
 app.get('/openapi.json', () => jsonResponse(200, openApiDocument()))
 for (const resource of resources) app.on(resource.method, [resource.esbPath, resource.gatewayPath], ...pipeline(resource))
+app.on('get', [watchResource.esbPath, watchResource.gatewayPath], ...pipeline(watchResource, watch()))
 
 app.notFound((c) =>
   errorResponse(new GatewayError('API_NOT_FOUND', { method: bounded(c.req.method), path: bounded(new URL(c.req.url).pathname) }), c.get('requestId')),

@@ -14,6 +14,8 @@ import { type ClientRequestOptions, hc } from 'hono/client'
 import type { BlankEnv, ExtractSchema } from 'hono/types'
 import type { EsbCredentials } from '../credentials/fields.ts'
 import type { AppType } from './app.ts'
+import { type SseEvent, watchStream } from '../live/watch-client.ts'
+import { type TaskStatus, taskStatusSchema } from './schemas.ts'
 
 export type { ErrorEnvelope, ErrorName, FieldProblem } from '../lib/errors.ts'
 export type { TaskStatus } from './schemas.ts'
@@ -49,6 +51,66 @@ export function sopsClient(baseUrl: string, credentials: Credentials, init: Clie
     ...init,
     fetch: (input: RequestInfo | URL, requestInit?: RequestInit) => (init.fetch ?? fetch)(...sign(input, requestInit ?? {})),
   })
+}
+
+/** What watchTaskStatus calls back. */
+export interface WatchHandlers {
+  /** Each status: the first at once, then each change. `id` is its version (Last-Event-ID). */
+  onStatus(status: TaskStatus, id: number): void
+  /** The task reached a final state (FINISHED, REVOKED); the watch is over. */
+  onEnd?(state: string): void
+  /** The gateway refused the watch (its HTTP status and envelope); the watch is over. */
+  onError?(error: { status: number; body: unknown }): void
+  signal?: AbortSignal
+}
+
+/** Which task to watch; `with_ex_data` adds the failed nodes' errors, as in get_task_status. */
+export interface WatchTarget {
+  task_id: string | number
+  bk_biz_id: string | number
+  scope?: 'cmdb_biz' | 'project'
+  with_ex_data?: string
+}
+
+/**
+ * `watchTaskStatus(target, handlers)`: a task's live status (docs/live-status.md) — the status at once,
+ * then each change, until the task ends, the gateway refuses, or `handlers.signal` aborts.
+ */
+export function taskWatcher(baseUrl: string, credentials: Credentials, init: Pick<ClientRequestOptions, 'fetch'> = {}) {
+  const sign = signer(credentials)
+  const doFetch = init.fetch ?? fetch
+  return {
+    async watchTaskStatus({ task_id, bk_biz_id, ...query }: WatchTarget, handlers: WatchHandlers): Promise<void> {
+      const search = new URLSearchParams(Object.entries(query).filter((entry): entry is [string, string] => entry[1] !== undefined))
+      const url = new URL(`api/bk-sops/prod/watch_task_status/${encodeURIComponent(task_id)}/${encodeURIComponent(bk_biz_id)}/`, new URL(baseUrl, (globalThis as { location?: { href: string } }).location?.href).href.replace(/\/?$/, '/'))
+      if (search.size) url.search = String(search)
+      const open = async (lastEventId: string | undefined, signal: AbortSignal | undefined) => {
+        const headers: Record<string, string> = { Accept: 'text/event-stream', ...(lastEventId ? { 'Last-Event-ID': lastEventId } : {}) }
+        return doFetch(...sign(url.href, { method: 'GET', headers, ...(signal ? { signal } : {}) }))
+      }
+      const refused = await watchStream(open, (event) => dispatch(event, handlers), handlers.signal)
+      if (refused) handlers.onError?.(refused)
+    },
+  }
+}
+
+/** True on `end`. A status that does not match get_task_status's schema is skipped, never handed on. */
+function dispatch(event: SseEvent, handlers: WatchHandlers): boolean {
+  if (event.type === 'end') {
+    handlers.onEnd?.(String((parseJson(event.data) as { state?: unknown } | undefined)?.state ?? ''))
+    return true
+  }
+  const status = event.type === 'status' ? taskStatusSchema.safeParse(parseJson(event.data)) : undefined
+  if (status?.success) handlers.onStatus(status.data, Number(event.id))
+  return false
+}
+
+function parseJson(data: string): unknown {
+  try {
+    return JSON.parse(data)
+  } catch {
+    return undefined
+  }
 }
 
 type Signer = (input: RequestInfo | URL, init: RequestInit) => [RequestInfo | URL, RequestInit]

@@ -1,6 +1,7 @@
 /** What each pipeline step hands to the next, through Hono's typed context variables. */
 import type { Context } from 'hono'
 import type { AppRecord } from '../credentials/records.ts'
+import type { StreamSummary } from '../live/counted-stream.ts'
 import type { Timings } from '../observability/timing.ts'
 import type { ResourceName } from './resources.ts'
 
@@ -31,6 +32,8 @@ export interface GatewayVariables {
   originAnswer: { result: boolean; code: number; message: string }
   /** What the log should know and the caller not, on a call that went on (e.g. the limiter failed open). */
   logDetail: string
+  /** A stream's events and duration once it ends: its access-log line waits for them (src/live/watch.ts). */
+  stream: Promise<StreamSummary>
 }
 
 /** The ids a resource's validated input may carry (get_user_project_list has none). */

@@ -18,6 +18,7 @@ import {
 } from '../lib/errors.ts'
 import { IDEMPOTENCY_KEY_MAX } from '../idempotency/key.ts'
 import { type Resource, resources } from './resources.ts'
+import { watchResource } from '../live/watch-resource.ts'
 import { ID_PATTERN, answerSchema, sopsErrorSchema, taskStatusSchema } from './schemas.ts'
 
 // ---- Headers: the one place to document another one ----
@@ -178,6 +179,26 @@ function operation(resource: Resource, form: 'esb' | 'gateway') {
   }
 }
 
+/** watch_task_status: parameters and refusals as get_task_status, a stream of events on success. */
+function watchOperation(form: 'esb' | 'gateway') {
+  const op = operation(watchResource, form)
+  const lastEventId = { name: 'Last-Event-ID', in: 'header', required: false, description: 'the id of the last event received: the stream resumes after it, without repeating it', schema: { type: 'string', pattern: '^\\d{1,15}$' } }
+  return {
+    ...op,
+    operationId: `watch_task_status_${form}`,
+    parameters: [...op.parameters, lastEventId],
+    responses: {
+      ...op.responses,
+      '200': {
+        description:
+          "Server-Sent Events: `event: status` (`id:` the status's version, `data:` get_task_status's data) at once and on each change; `: keepalive` every 15 s; `event: end` (`data: {\"state\"}`) once FINISHED or REVOKED, then the stream closes. SOPS's own refusal before the stream is its JSON envelope (HTTP 200, result false). See docs/live-status.md.",
+        headers: headersOf(200),
+        content: { 'text/event-stream': { schema: { type: 'string' } }, 'application/json': { schema: { $ref: '#/components/schemas/SopsError' } } },
+      },
+    },
+  }
+}
+
 // ---- Responses ----
 
 const errorStatuses = () => [...new Set(Object.values(ERRORS).map((e) => e.status))].sort() as ErrorStatus[]
@@ -264,10 +285,13 @@ export function openApiDocument(): object {
     },
     servers: [{ url: '/', description: 'the gateway that serves this document' }],
     tags: resources.map((r) => ({ name: r.name, description: r.summary })),
-    paths: Object.fromEntries(
-      resources.flatMap((r) => [
+    paths: Object.fromEntries<object>(
+      resources.flatMap((r): [string, object][] => [
         [openApiPath(r.gatewayPath), { [r.method]: operation(r, 'gateway') }],
         [openApiPath(r.esbPath), { [r.method]: operation(r, 'esb') }],
+      ]).concat([
+        [openApiPath(watchResource.gatewayPath), { get: watchOperation('gateway') }],
+        [openApiPath(watchResource.esbPath), { get: watchOperation('esb') }],
       ]),
     ),
     components: {

@@ -28,6 +28,10 @@ interface Entry<Name extends string, Method extends 'get' | 'post', Path extends
   data: Data
   /** Fields SOPS answers beside `data` (start_task's task_url, get_task_list's count, …), passed on. */
   answerFields?: readonly string[]
+  /** Live status (src/live): a write to one task, after which its pollers refresh at once. */
+  changesTask?: true
+  /** Live status: the task status that pollers read, identical reads coalesce and watch_task_status streams. */
+  polled?: true
 }
 
 export type Resource<
@@ -74,6 +78,7 @@ export const resources = [
     summary: 'Operate a node of a task: retry, skip, callback, skip a failed gateway, pause or resume a subprocess, …',
     method: 'post',
     write: true,
+    changesTask: true,
     path: 'operate_node/:bk_biz_id/:task_id',
     schema: schemas.operateNodeSchema,
     data: schemas.operationDoneSchema,
@@ -83,6 +88,7 @@ export const resources = [
     summary: 'Start, pause, resume or revoke a task',
     method: 'post',
     write: true,
+    changesTask: true,
     path: 'operate_task/:task_id/:bk_biz_id',
     schema: schemas.operateTaskSchema,
     data: schemas.operationDoneSchema,
@@ -92,6 +98,7 @@ export const resources = [
     summary: 'Call back a node that waits for it, optionally for a given node version',
     method: 'post',
     write: true,
+    changesTask: true,
     path: 'node_callback/:task_id/:bk_biz_id',
     schema: schemas.nodeCallbackSchema,
     data: schemas.operationDoneSchema,
@@ -101,6 +108,7 @@ export const resources = [
     summary: "A task's state and its node tree",
     method: 'get',
     write: false,
+    polled: true,
     path: 'get_task_status/:task_id/:bk_biz_id',
     schema: schemas.getTaskStatusSchema,
     data: schemas.taskStatusSchema,
@@ -137,6 +145,7 @@ export const resources = [
     summary: 'Start a task that has not started',
     method: 'post',
     write: true,
+    changesTask: true,
     path: 'start_task/:task_id/:bk_biz_id',
     schema: schemas.startTaskSchema,
     data: schemas.taskStartedSchema,

@@ -6,6 +6,7 @@
  * the call carried (./redact.ts).
  */
 import type { GatewayContext, GatewayVariables } from '../http/context.ts'
+import type { StreamSummary } from '../live/counted-stream.ts'
 import { ERRORS, type ErrorName, GatewayError, MAX_FIELD_CHARS, MAX_MESSAGE_CHARS, bounded } from '../lib/errors.ts'
 import { resources } from '../http/resources.ts'
 import { type Timings, round } from './timing.ts'
@@ -32,7 +33,7 @@ const sizeOf = (header: string | null | undefined) => (header && DIGITS.test(hea
 type Guard = (value: string, max?: number) => string
 
 /** The line of a call, `sample_rate` being `sampleRate` for a success and 1 for an error. */
-export function accessLine(c: GatewayContext, clock: CallClock, sampleRate: number): AccessLine {
+export function accessLine(c: GatewayContext, clock: CallClock, sampleRate: number, stream?: StreamSummary): AccessLine {
   // The outermost step sees calls refused before any other step ran: every variable may be unset.
   const maybe = <K extends keyof GatewayVariables>(key: K): GatewayVariables[K] | undefined => c.get(key)
   const header = c.req.header('X-Bkapi-Authorization')
@@ -88,10 +89,13 @@ export function accessLine(c: GatewayContext, clock: CallClock, sampleRate: numb
     bytes_in: sizeOf(c.req.header('Content-Length')) ?? maybe('bodyBytes') ?? (c.req.raw.body === null ? 0 : null),
     bytes_out: res.body === null ? 0 : (sizeOf(res.headers.get('Content-Length')) ?? null),
     colo: coloOf(c.req.raw),
+    stream_events: stream?.events ?? null,
+    stream_ms: stream ? round(stream.ms) : null,
     metrics_error: null,
     sample_rate: res.status >= 400 || answer.code_name !== 'OK' ? 1 : sampleRate,
   }
   line.message = `${line.method} ${line.path} ${line.status} ${line.code_name ?? '-'} ${line.total_ms}ms ${line.app ?? '-'}`
+  if (stream) line.message += ` stream ${stream.events} events ${line.stream_ms}ms`
   return line
 }
 

@@ -78,6 +78,9 @@ export const accessLineSchema = z.strictObject({
   bytes_out: z.number().int().nonnegative().nullable(),
   /** Cloudflare data centre that ran the call (`request.cf.colo`). */
   colo: z.string().nullable(),
+  /** A status stream (watch_task_status), logged when it ends: the events it sent, and how long it was open. */
+  stream_events: z.number().int().nonnegative().nullable(),
+  stream_ms: ms.nullable(),
   /** What the METRICS binding threw, when it failed (the call did not). */
   metrics_error: z.string().nullable(),
   /** LOG_SAMPLE_RATE this line was kept under: 1 for errors, which are always logged. */

@@ -2,41 +2,47 @@
 import type { Handler } from 'hono'
 import type { Gateway, GatewayContext } from '../http/context.ts'
 import { GatewayError, jsonResponse } from '../lib/errors.ts'
-import { jwtSigner } from './jwt.ts'
-import { callOrigin } from './origin.ts'
+import { type JwtIdentity, jwtSigner } from './jwt.ts'
+import { type OriginReply, type OriginRequest, callOrigin } from './origin.ts'
 import { type Resource, originPath } from '../http/resources.ts'
 import { traceIdOf } from './traceparent.ts'
 
-async function signIdentity(c: GatewayContext): Promise<string> {
-  const { JWT_PRIVATE_KEY, GATEWAY_NAME } = c.env
+/** X-Bkapi-Jwt for the caller (the task poller signs its own polls with it too). */
+export async function signIdentity(env: Env, who: JwtIdentity): Promise<string> {
+  const { JWT_PRIVATE_KEY, GATEWAY_NAME } = env
   if (!JWT_PRIVATE_KEY) throw new GatewayError('INTERNAL_SERVER_ERROR', { reason: 'JWT_PRIVATE_KEY is not configured' })
   try {
-    return await jwtSigner(JWT_PRIVATE_KEY, GATEWAY_NAME || 'bk-sops').sign({
-      appCode: c.get('app').bk_app_code,
-      appVerified: true,
-      username: c.get('user').username,
-      userVerified: c.get('user').verified,
-    })
+    return await jwtSigner(JWT_PRIVATE_KEY, GATEWAY_NAME || 'bk-sops').sign(who)
   } catch {
     throw new GatewayError('INTERNAL_SERVER_ERROR', { reason: 'sign jwt failed' })
   }
 }
 
+/** How the proxy reaches the origin: directly, or through the task's poller (src/live/origin-calls.ts). */
+export type OriginCall = (c: GatewayContext, call: OriginRequest) => Promise<OriginReply>
+
+const direct: OriginCall = (c, call) => callOrigin(c.env, call, c.get('timings'))
+
 export const proxy =
-  (resource: Resource): Handler<Gateway> =>
+  (resource: Resource, originCall: OriginCall = direct): Handler<Gateway> =>
   async (c) => {
     const input = c.get('input')
     const traceparent = c.req.header('traceparent')
     const headers: Record<string, string> = {
-      'X-Bkapi-Jwt': await signIdentity(c),
+      'X-Bkapi-Jwt': await signIdentity(c.env, {
+        appCode: c.get('app').bk_app_code,
+        appVerified: true,
+        username: c.get('user').username,
+        userVerified: c.get('user').verified,
+      }),
       'X-Bkapi-Request-ID': c.get('requestId'),
       'X-Request-ID': c.get('xRequestId'),
       'X-Bk-Tenant-Id': 'default',
     }
     if (traceIdOf(traceparent)) headers.traceparent = traceparent as string
 
-    const reply = await callOrigin(
-      c.env,
+    const reply = await originCall(
+      c,
       {
         method: resource.method === 'get' ? 'GET' : 'POST',
         path: originPath(resource, input),
@@ -45,7 +51,6 @@ export const proxy =
         answerFields: resource.answerFields ?? [],
         headers,
       },
-      c.get('timings'),
     )
     c.set('originAnswer', reply.envelope)
     const { extra, ...envelope } = reply.envelope

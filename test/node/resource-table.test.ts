@@ -37,7 +37,8 @@ describe('the resource table', () => {
   it('is /openapi.json: a tag and both URL forms per resource', () => {
     expect(doc.tags.map((t: { name: string }) => t.name)).toEqual(names)
     const operations = Object.values(doc.paths).flatMap((p) => Object.values(p as object).map((o) => (o as { operationId: string }).operationId))
-    expect(operations.sort()).toEqual(names.flatMap((n) => [`${n}_esb`, `${n}_gateway`]).sort())
+    // and the status stream (src/live/watch-resource.ts), served as get_task_status
+    expect(operations.sort()).toEqual([...names, 'watch_task_status'].flatMap((n) => [`${n}_esb`, `${n}_gateway`]).sort())
   })
 
   it('derives both URL forms, the path ids and the forwarded fields from an entry', () => {

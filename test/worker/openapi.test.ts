@@ -54,6 +54,8 @@ describe('/openapi.json', () => {
       [
         ...gatewayPaths.map((p) => `/api/bk-sops/prod/${p}`),
         ...gatewayPaths.map((p) => `/api/c/compapi/v2/sops/${p.split('/')[0]}/`),
+        '/api/bk-sops/prod/watch_task_status/{task_id}/{bk_biz_id}/',
+        '/api/c/compapi/v2/sops/watch_task_status/',
       ].sort(),
     )
     const operateNode = doc.paths['/api/bk-sops/prod/operate_node/{bk_biz_id}/{task_id}/'].post

@@ -6,7 +6,7 @@
 import app from '../../../src/http/app.ts'
 import { perEnv } from '../../../src/lib/vars.ts'
 
-export { CredentialFeed, IdempotencyKeys, RateLimiter } from '../../../src/index.ts'
+export { CredentialFeed, IdempotencyKeys, RateLimiter, TaskPoller } from '../../../src/index.ts'
 
 let calls = 0
 /** One wrapped env per env object, so the gateway's per-env caches (its parsed config) keep working. */

@@ -1,0 +1,63 @@
+/**
+ * How each resource reaches the origin (the proxy's last step): status reads through the identity's
+ * task poller, so identical reads in the coalescing window reach SOPS once; writes to a task directly,
+ * then a word to that task's pollers, so a read after the write never sees the old state and watchers
+ * see the change at once. Should a poller fail, the call goes on without it (its log line says so).
+ */
+import type { GatewayContext } from '../http/context.ts'
+import type { Resource } from '../http/resources.ts'
+import { callOrigin } from '../origin/origin.ts'
+import type { OriginCall } from '../origin/proxy.ts'
+import { coalesceMs } from './config.ts'
+import { replyOf } from './fetched.ts'
+import { type Identity, originSettings, pollerOf, taskOf, wantsExData } from './target.ts'
+
+export const identityOf = (c: GatewayContext): Identity => ({
+  appCode: c.get('app').bk_app_code,
+  username: c.get('user').username,
+  userVerified: c.get('user').verified,
+})
+
+const direct: OriginCall = (c, call) => callOrigin(c.env, call, c.get('timings'))
+
+const unavailable = (c: GatewayContext, error: unknown) =>
+  c.set('logDetail', `task poller unavailable: ${error instanceof Error ? error.message : String(error)}`)
+
+/** A subprocess's status is read directly: only whole tasks are polled and remembered. */
+const coalescedRead: OriginCall = async (c, call) => {
+  const input = c.get('input')
+  const task = taskOf(input)
+  if (!task || input.subprocess_id !== undefined || coalesceMs(c.env) === 0) return direct(c, call)
+  const started = performance.now()
+  let fetched
+  try {
+    fetched = await pollerOf(c.env, identityOf(c), task, wantsExData(input.with_ex_data)).read(originSettings(c.env), call)
+  } catch (error) {
+    unavailable(c, error)
+    return direct(c, call)
+  }
+  if (fetched.origin) c.get('timings').origin = { desc: fetched.origin.desc, dur: performance.now() - started }
+  return replyOf(fetched)
+}
+
+const writeThenTell: OriginCall = async (c, call) => {
+  try {
+    return await direct(c, call)
+  } finally {
+    // Once the origin may have acted (an error or timeout included), this identity's view of the task is old.
+    if (c.get('timings').origin) await tellPollers(c)
+  }
+}
+
+async function tellPollers(c: GatewayContext): Promise<void> {
+  const task = taskOf(c.get('input'))
+  if (!task) return
+  const who = identityOf(c)
+  try {
+    await Promise.all([false, true].map((exData) => pollerOf(c.env, who, task, exData).changed()))
+  } catch (error) {
+    unavailable(c, error)
+  }
+}
+
+export const originCallFor = (resource: Resource): OriginCall => (resource.polled ? coalescedRead : resource.changesTask ? writeThenTell : direct)
