@@ -46,15 +46,24 @@ async function saveApp(kv: KvStore, app: AppRecord): Promise<AppRecord> {
   return record
 }
 
+/** How a secret becomes the hash stored in its app's record (the gateway's pepper is in it somewhere). */
+export type SecretHasher = (bkAppCode: string, secret: string) => Promise<string>
+
+/** Hashes with the pepper itself: the local state's, which the CLI holds. */
+export const pepperHasher =
+  (pepper: string): SecretHasher =>
+  (bkAppCode, secret) =>
+    secretHash(pepper, bkAppCode, secret)
+
 /** Creates an app; returns its secret (the given one or a generated one), which is stored only as a hash. */
-export async function createApp(kv: KvStore, pepper: string, app: NewApp): Promise<{ record: AppRecord; secret: string }> {
+export async function createApp(kv: KvStore, hash: SecretHasher, app: NewApp): Promise<{ record: AppRecord; secret: string }> {
   if (await loadApp(kv, app.code)) throw new UserError(`app ${app.code} already exists`)
   const secret = app.secret ?? generateSecret()
   const now = new Date().toISOString()
   const record = await saveApp(kv, {
     version: 1,
     bk_app_code: app.code,
-    secrets: [{ hash: await secretHash(pepper, app.code, secret), created_at: now }],
+    secrets: [{ hash: await hash(app.code, secret), created_at: now }],
     disabled: false,
     user_exempt: app.userExempt ?? false,
     permissions: { biz: app.biz, resources: app.resources },
@@ -66,13 +75,13 @@ export async function createApp(kv: KvStore, pepper: string, app: NewApp): Promi
 }
 
 /** Adds a second valid secret, so callers can switch over before the old one is retired. */
-export async function rotateSecret(kv: KvStore, pepper: string, code: string): Promise<{ record: AppRecord; secret: string }> {
+export async function rotateSecret(kv: KvStore, hashSecret: SecretHasher, code: string): Promise<{ record: AppRecord; secret: string }> {
   const app = await requireApp(kv, code)
   if (app.secrets.length >= 2) {
     throw new UserError(`app ${code} already has two valid secrets; retire the older one first with \`app retire-secret ${code}\``)
   }
   const secret = generateSecret()
-  const hash = await secretHash(pepper, code, secret)
+  const hash = await hashSecret(code, secret)
   const record = await saveApp(kv, { ...app, secrets: [...app.secrets, { hash, created_at: new Date().toISOString() }] })
   return { record, secret }
 }
@@ -99,14 +108,14 @@ export async function grant(kv: KvStore, code: string, add: Permissions): Promis
   })
 }
 
-export async function revoke(kv: KvStore, code: string, remove: Permissions): Promise<AppRecord> {
+export async function ungrant(kv: KvStore, code: string, remove: Permissions): Promise<AppRecord> {
   const app = await requireApp(kv, code)
   const { biz, resources } = app.permissions
   return saveApp(kv, {
     ...app,
     permissions: {
-      biz: remove.biz ? without(biz, remove.biz, `app revoke ${code} --biz '*'`) : biz,
-      resources: remove.resources ? without(resources, remove.resources, `app revoke ${code} --resources '*'`) : resources,
+      biz: remove.biz ? without(biz, remove.biz, `app ungrant ${code} --biz '*'`) : biz,
+      resources: remove.resources ? without(resources, remove.resources, `app ungrant ${code} --resources '*'`) : resources,
     },
   })
 }
@@ -127,9 +136,9 @@ function union<T extends string>(current: AllOr<T>, add: AllOr<T>): AllOr<T> {
   return [...new Set([...current, ...add])]
 }
 
-/** Nothing can be taken out of `*`: the operator revokes all, then grants what stays. */
-function without<T extends string>(current: AllOr<T>, remove: AllOr<T>, revokeAll: string): AllOr<T> {
+/** Nothing can be taken out of `*`: the operator ungrants all, then grants what stays. */
+function without<T extends string>(current: AllOr<T>, remove: AllOr<T>, ungrantAll: string): AllOr<T> {
   if (remove === '*') return []
-  if (current === '*') throw new UserError(`the app has * (all); \`${revokeAll}\` first, then grant what it keeps`)
+  if (current === '*') throw new UserError(`the app has * (all); \`${ungrantAll}\` first, then grant what it keeps`)
   return current.filter((item) => !remove.includes(item))
 }

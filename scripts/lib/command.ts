@@ -1,4 +1,5 @@
 /** What an admin command is, and what it is given to run. */
+import type { SecretHasher } from './apps.ts'
 import type { OptionSpec, Values } from './commandline.ts'
 import type { Output } from './console.ts'
 import type { LocalState } from './state.ts'
@@ -10,8 +11,10 @@ export interface Context {
   values: Values
   remote: boolean
   state: LocalState
-  /** The pepper the gateway hashes secrets with: from .dev.vars locally, from the environment with --remote. */
+  /** The local state's pepper (.wrangler/dev.vars), for local-only commands. */
   pepper(): string
+  /** Hashes an app secret as the gateway does: with the local pepper, or with --remote by the deployed gateway itself. */
+  secretHasher(): SecretHasher
   /**
    * The CREDENTIALS namespace, opened on first use: through the admin endpoint of the gateway serving
    * the state (with --remote, the deployed one at SOPS_EDGE_URL), or the local state when none does.

@@ -6,7 +6,7 @@
  */
 import { secretHash } from '../../src/credentials/hash.ts'
 import { appKey } from '../../src/credentials/records.ts'
-import { createApp, loadApp } from './apps.ts'
+import { createApp, loadApp, pepperHasher } from './apps.ts'
 import type { KvStore } from './store.ts'
 import { addToken, loadToken } from './tokens.ts'
 
@@ -18,7 +18,7 @@ const TOKEN_DONE = `bk_token ${DEMO.token} for ${DEMO.username}`
 /** The demo app as seeded: replaces whatever is stored under its code. */
 async function freshDemoApp(kv: KvStore, pepper: string): Promise<void> {
   await kv.delete(appKey(DEMO.app))
-  await createApp(kv, pepper, { code: DEMO.app, secret: DEMO.secret, userExempt: true, biz: '*', resources: '*' })
+  await createApp(kv, pepperHasher(pepper), { code: DEMO.app, secret: DEMO.secret, userExempt: true, biz: '*', resources: '*' })
 }
 
 const freshDemoToken = (kv: KvStore) => addToken(kv, DEMO.token, DEMO.username, DEMO_TOKEN_TTL_MS)

@@ -2,7 +2,7 @@
  * How records are shown to operators, as JSON (`--json`) and as text: never a secret, hashes only as
  * short fingerprints. The text is rendered from the JSON view, so both always say the same.
  */
-import type { AppRecord, RateWindow, TokenRecord } from '../../src/credentials/records.ts'
+import { type AppRecord, type RateWindow, type TokenRecord, UNIT_SECONDS } from '../../src/credentials/records.ts'
 
 /** Eight hex digits of a keyed hash: enough to tell secrets apart, useless to an attacker. */
 export const fingerprint = (hash: string) => hash.slice(0, 8)
@@ -53,7 +53,14 @@ export function tokenView(token: TokenRecord, hash: string, now = Date.now()): T
 }
 
 const all = (value: '*' | string[]) => (value === '*' ? '* (all)' : value.length > 0 ? value.join(', ') : 'none')
-export const rateText = (windows: RateWindow[]) => windows.map((w) => `${w.tokens}/${w.period}s`).join(',')
+/** A period in its largest whole unit, as the rate syntax takes it: 3600 → 1h, 90 → 90s. */
+const periodText = (seconds: number) => {
+  const [unit, size] = Object.entries(UNIT_SECONDS)
+    .sort(([, a], [, b]) => b - a)
+    .find(([, size]) => seconds % size === 0)!
+  return `${seconds / size}${unit}`
+}
+export const rateText = (windows: RateWindow[]) => windows.map((w) => `${w.tokens}/${periodText(w.period)}`).join(',')
 
 export function describeApp(app: AppView): string {
   const secrets = app.secrets.map((s, i) => {
@@ -73,17 +80,21 @@ export function describeApp(app: AppView): string {
   ].join('\n')
 }
 
-export function describeAppLine(app: AppView): string {
+/** `app list`: one app a line, in columns aligned across the apps. */
+export function describeAppLines(apps: AppView[]): string {
   const list = (value: '*' | string[]) => (value === '*' ? '*' : value.join(',') || 'none')
-  return [
+  const header = ['APP', 'STATUS', 'USERS', 'RESOURCES', 'BIZ', 'RATE', 'SECRETS']
+  const rows = apps.map((app) => [
     app.bk_app_code,
     app.disabled ? 'DISABLED' : 'enabled',
     app.user_exempt ? 'user-exempt' : 'verified-users',
-    `resources=${list(app.permissions.resources)}`,
-    `biz=${list(app.permissions.biz)}`,
-    `rate=${app.rate_limits ? rateText(app.rate_limits) : 'default'}`,
-    `secrets=${app.secrets.map((s) => s.fingerprint).join(',')}`,
-  ].join('  ')
+    list(app.permissions.resources),
+    list(app.permissions.biz),
+    app.rate_limits ? rateText(app.rate_limits) : 'default',
+    app.secrets.map((s) => s.fingerprint).join(','),
+  ])
+  const widths = header.map((_, i) => Math.max(...[header, ...rows].map((row) => row[i]!.length)))
+  return [header, ...rows].map((row) => row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n')
 }
 
 export function describeToken(token: TokenView): string {

@@ -59,11 +59,20 @@ export function rateWindows(value: string): RateWindow[] {
   return parsed.windows
 }
 
-/** `8h`, `30m`, `7d`, `90s`: a duration in milliseconds. */
+/** The words a duration's unit may be written as, by the unit's letter. */
+const UNIT_WORDS: Record<string, string[]> = {
+  s: ['s', 'sec', 'secs', 'second', 'seconds'],
+  m: ['m', 'min', 'mins', 'minute', 'minutes'],
+  h: ['h', 'hr', 'hrs', 'hour', 'hours'],
+  d: ['d', 'day', 'days'],
+}
+
+/** `8h`, `8 hours`, `30m`, `7d`, `90s`: a duration in milliseconds. */
 export function duration(value: string, option: string): number {
-  const match = /^(\d+)([smhd])$/.exec(value.trim())
-  const ms = match ? Number(match[1]) * UNIT_SECONDS[match[2]!]! * 1000 : 0
-  if (!(ms > 0)) throw new UserError(`${option} takes a positive duration such as 90s, 30m, 8h or 7d, not "${value}"`)
+  const match = /^(\d+)\s*([a-z]+)$/i.exec(value.trim())
+  const unit = match && Object.keys(UNIT_WORDS).find((letter) => UNIT_WORDS[letter]!.includes(match[2]!.toLowerCase()))
+  const ms = match && unit ? Number(match[1]) * UNIT_SECONDS[unit]! * 1000 : 0
+  if (!(ms > 0)) throw new UserError(`${option} takes a positive duration such as 90s, 30m, 8h (or "8 hours") or 7d, not "${value}"`)
   return ms
 }
 

@@ -9,6 +9,7 @@ import { listKeyNames } from '../../src/credentials/list.ts'
 import { CREDENTIALS_BINDING, workerConfig } from './config.ts'
 import { UserError } from './errors.ts'
 import { bindingsOnly } from './miniflare.ts'
+import type { SecretHasher } from './apps.ts'
 import type { KvStore } from './store.ts'
 
 /** KV in the local state under `persistPath` (wrangler's `--persist-to`, default `.wrangler/state`). */
@@ -28,12 +29,12 @@ export async function openLocalKv(persistPath: string): Promise<KvStore> {
   }
 }
 
-/** The records through the admin endpoint of the gateway at `baseUrl`, with its bearer `token`. */
-export function adminKv(baseUrl: string, token: string): KvStore {
-  async function call(method: string, path: string, body?: string): Promise<unknown> {
+/** A call to the admin endpoint of the gateway at `baseUrl`, with its bearer `token`: the answer's data. */
+function adminCall(baseUrl: string, token: string) {
+  return async function call(method: string, path: string, body?: string): Promise<unknown> {
     let res: Response
     try {
-      res = await fetch(new URL(`_admin/credentials${path}`, baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`), {
+      res = await fetch(new URL(`_admin/${path}`, baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`), {
         method,
         headers: { Authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
         ...(body === undefined ? {} : { body }),
@@ -46,7 +47,24 @@ export function adminKv(baseUrl: string, token: string): KvStore {
     if (!res.ok) throw new UserError(`the gateway's admin endpoint refused ${method}: HTTP ${res.status} ${answer?.message ?? ''}`.trim())
     return answer?.data ?? null
   }
-  const key = (name: string) => `/${encodeURIComponent(name)}`
+}
+
+/**
+ * Secrets hashed by the gateway at `baseUrl` with its own pepper: the secret goes to it over TLS with
+ * the admin token, so an operator never holds the pepper.
+ */
+export function adminSecretHasher(baseUrl: string, token: string): SecretHasher {
+  const call = adminCall(baseUrl, token)
+  return async (bk_app_code, bk_app_secret) => {
+    const answer = (await call('POST', 'secret-hash', JSON.stringify({ bk_app_code, bk_app_secret }))) as { hash: string }
+    return answer.hash
+  }
+}
+
+/** The records through the admin endpoint of the gateway at `baseUrl`, with its bearer `token`. */
+export function adminKv(baseUrl: string, token: string): KvStore {
+  const call = adminCall(baseUrl, token)
+  const key = (name: string) => `credentials/${encodeURIComponent(name)}`
   return {
     async get(name) {
       const record = await call('GET', key(name))
@@ -58,7 +76,7 @@ export function adminKv(baseUrl: string, token: string): KvStore {
     async delete(name) {
       await call('DELETE', key(name))
     },
-    list: async (prefix) => (await call('GET', `?prefix=${encodeURIComponent(prefix)}`)) as string[],
+    list: async (prefix) => (await call('GET', `credentials?prefix=${encodeURIComponent(prefix)}`)) as string[],
     close: async () => {},
   }
 }

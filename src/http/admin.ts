@@ -1,5 +1,5 @@
 /**
- * The admin endpoint: the credential records, read and written over HTTPS by `npm run admin -- --remote`
+ * The admin endpoint: the credential records, read and written over HTTPS (and new app secrets hashed) by `npm run admin -- --remote`
  * (and by the CLI against a running `npm run dev`). It exists only when the ADMIN_TOKEN secret is set,
  * takes it as a bearer token (hono/bearer-auth), sits outside the public routes and CORS, and logs one
  * audit line per call (never a record: they hold secret hashes).
@@ -15,8 +15,9 @@ import { createMiddleware } from 'hono/factory'
 import * as z from 'zod'
 import { readBounded } from '../lib/bounded-read.ts'
 import type { Gateway, GatewayContext } from './context.ts'
+import { secretHash } from '../credentials/hash.ts'
 import { listKeyNames } from '../credentials/list.ts'
-import { type AppRecord, type TokenRecord, appRecordSchema, tokenRecordSchema } from '../credentials/records.ts'
+import { APP_SECRET_MAX, type AppRecord, type TokenRecord, appRecordSchema, tokenRecordSchema } from '../credentials/records.ts'
 import { credentialKeySchema, writeCredential } from '../credentials/write.ts'
 import { GatewayError, bounded, invalidParameters, jsonResponse, toProblems } from '../lib/errors.ts'
 import { perEnv } from '../lib/vars.ts'
@@ -107,6 +108,12 @@ const validByKind = {
 const validRecord: MiddlewareHandler<Gateway, '/credentials/:key', { out: { json: AppRecord | TokenRecord } }> = (c, next) =>
   validByKind[c.req.param('key').startsWith('app:') ? 'app' : 'token'](c, next)
 
+/** What `POST /secret-hash` takes: an app and a secret as the credential records bound them. */
+const secretToHash = z.strictObject({
+  bk_app_code: appRecordSchema.shape.bk_app_code,
+  bk_app_secret: z.string().min(1).max(APP_SECRET_MAX),
+})
+
 const ok = (data: unknown, requestId: string) => jsonResponse(200, { result: true, code: 0, message: 'success', data, request_id: requestId })
 const keyParam = valid('param', z.object({ key: credentialKeySchema }))
 
@@ -131,6 +138,12 @@ export const admin = new Hono<Gateway>()
       await writeCredential(c.env, key, JSON.stringify(record))
     }
     return ok(null, c.get('requestId'))
+  })
+  // An app secret hashed with this gateway's pepper, for the CLI's `app create` and `app rotate`: the
+  // operator sends the secret (over TLS, with the admin token) and never needs the pepper. Nothing is kept.
+  .post('/secret-hash', jsonBody, valid('json', secretToHash), async (c) => {
+    const { bk_app_code, bk_app_secret } = c.req.valid('json')
+    return ok({ hash: await secretHash(c.env.CREDENTIAL_PEPPER, bk_app_code, bk_app_secret) }, c.get('requestId'))
   })
   .delete('/credentials/:key', keyParam, async (c) => {
     await writeCredential(c.env, c.req.valid('param').key, null)

@@ -60,6 +60,16 @@ app.use(callHeaders()) // request ids and Server-Timing
 app.route('/_admin', admin)
 app.use(cors())
 app.get('/healthz', (c) => jsonResponse(200, { result: true, code: 0, message: 'ok', data: 'ok', request_id: c.get('requestId') }))
+// Where a newcomer opening the gateway's address in a browser goes next.
+app.get('/', (c) =>
+  jsonResponse(200, {
+    result: true,
+    code: 0,
+    message: 'sops-edge: the operator console is at /console/, the API described at /openapi.json',
+    data: { console: '/console/', openapi: '/openapi.json' },
+    request_id: c.get('requestId'),
+  }),
+)
 app.get('/openapi.json', () => jsonResponse(200, openApiDocument()))
 for (const resource of resources) app.on(resource.method, [resource.esbPath, resource.gatewayPath], ...pipeline(resource))
 app.on('get', [watchResource.esbPath, watchResource.gatewayPath], ...pipeline(watchResource, watch()))

@@ -28,6 +28,8 @@ type Status = 200 | ErrorStatus
 interface ResponseHeader {
   /** Which responses carry it: all, the gateway's own errors, or those of the statuses listed. */
   on: 'all' | 'errors' | readonly Status[]
+  /** Only the answers of writes (the resources that take an Idempotency-Key). */
+  writes?: true
   required?: boolean
   description: string
   schema: object
@@ -51,6 +53,7 @@ const RESPONSE_HEADERS: Record<string, ResponseHeader> = {
   'Retry-After': { on: [409, 429], required: true, description: 'seconds to wait before calling again', schema: count },
   'Idempotent-Replayed': {
     on: [200, 502, 504],
+    writes: true,
     description: '`true` on the stored answer to an earlier call with the same Idempotency-Key (SOPS was not called again)',
     schema: { type: 'string', enum: ['true'] },
   },
@@ -81,12 +84,38 @@ const REQUEST_HEADERS: Record<string, RequestHeader> = {
   },
 }
 
-const headersOf = (status: Status) =>
+const carries = (h: ResponseHeader, status: Status, write: boolean) =>
+  (h.on === 'all' || (h.on === 'errors' ? status !== 200 : h.on.includes(status))) && (write || !h.writes)
+
+const headersOf = (status: Status, write: boolean) =>
   Object.fromEntries(
     Object.entries(RESPONSE_HEADERS)
-      .filter(([, h]) => h.on === 'all' || (h.on === 'errors' ? status !== 200 : h.on.includes(status)))
+      .filter(([, h]) => carries(h, status, write))
       .map(([name]) => [name, { $ref: `#/components/headers/${name}` }]),
   )
+
+// ---- Which errors each operation can answer: from the resource table ----
+
+/**
+ * The errors only some operations can answer, and which: only a POST's body is read (a GET's is
+ * ignored, so never too large), only a write takes an Idempotency-Key, and a documented operation is
+ * never an unknown path. Every other error can answer any operation.
+ */
+const ANSWERED_BY: Partial<Record<ErrorName, (resource: Resource) => boolean>> = {
+  API_NOT_FOUND: () => false,
+  BODY_SIZE_LIMIT_EXCEED: (resource) => resource.method === 'post',
+  IDEMPOTENCY_KEY_IN_USE: (resource) => resource.write,
+  IDEMPOTENCY_KEY_REUSED: (resource) => resource.write,
+}
+
+const answersError = (resource: Resource) => (name: ErrorName) => ANSWERED_BY[name]?.(resource) ?? true
+
+/** The error statuses an operation can answer, each with the codes it can answer under it. */
+const errorStatusesOf = (resource: Resource) => [...new Set(ERROR_NAMES.filter(answersError(resource)).map((name) => ERRORS[name].status))].sort()
+
+/** A write's error response differs from a read's only where a header is a write's alone. */
+const errorResponseName = (status: ErrorStatus, write: boolean) =>
+  `error_${status}${write && Object.values(RESPONSE_HEADERS).some((h) => h.writes && carries(h, status, true)) ? '_write' : ''}`
 
 // ---- Credentials (CONTRACT §3) ----
 
@@ -174,7 +203,9 @@ function operation(resource: Resource, form: 'esb' | 'gateway') {
     ...(resource.method === 'post' ? { requestBody: { required: true, content: { 'application/json': { schema: body } } } } : {}),
     responses: {
       '200': { $ref: `#/components/responses/${resource.name}` },
-      ...Object.fromEntries(errorStatuses().map((status) => [String(status), { $ref: `#/components/responses/error_${status}` }])),
+      ...Object.fromEntries(
+        errorStatusesOf(resource).map((status) => [String(status), { $ref: `#/components/responses/${errorResponseName(status, resource.write)}` }]),
+      ),
     },
   }
 }
@@ -192,7 +223,7 @@ function watchOperation(form: 'esb' | 'gateway') {
       '200': {
         description:
           "Server-Sent Events: `event: status` (`id:` the status's version, `data:` get_task_status's data) at once and on each change; `: keepalive` every 15 s; `event: end` (`data: {\"state\"}`) once FINISHED or REVOKED, then the stream closes. SOPS's own refusal before the stream is its JSON envelope (HTTP 200, result false). See docs/live-status.md.",
-        headers: headersOf(200),
+        headers: headersOf(200, watchResource.write),
         content: { 'text/event-stream': { schema: { type: 'string' } }, 'application/json': { schema: { $ref: '#/components/schemas/SopsError' } } },
       },
     },
@@ -201,16 +232,22 @@ function watchOperation(form: 'esb' | 'gateway') {
 
 // ---- Responses ----
 
-const errorStatuses = () => [...new Set(Object.values(ERRORS).map((e) => e.status))].sort() as ErrorStatus[]
-
 const EXAMPLE_REQUEST_ID = '6c1e5b9e-2f4a-4c39-9b0e-1f0c2d3e4a5b'
 
-function errorResponse(status: ErrorStatus) {
-  const names = ERROR_NAMES.filter((name) => ERRORS[name].status === status)
+/** Every error response any operation refers to, once: the gateway's errors under one status, for a read or a write. */
+function errorResponses() {
+  const entries = resources.flatMap((resource) =>
+    errorStatusesOf(resource).map((status) => [errorResponseName(status, resource.write), errorResponse(status, resource)] as const),
+  )
+  return Object.fromEntries(entries.sort(([a], [b]) => a.localeCompare(b)))
+}
+
+function errorResponse(status: ErrorStatus, resource: Resource) {
+  const names = ERROR_NAMES.filter((name) => ERRORS[name].status === status && answersError(resource)(name))
   const ref = (name: ErrorName) => ({ $ref: `#/components/schemas/${name}` })
   return {
     description: names.map((name) => `${name} (${ERRORS[name].code}): ${ERRORS[name].message}`).join('; '),
-    headers: headersOf(status),
+    headers: headersOf(status, resource.write),
     content: {
       'application/json': {
         schema: names.length === 1 ? ref(names[0]!) : { oneOf: names.map(ref) },
@@ -227,10 +264,10 @@ const exampleError = (name: ErrorName): ErrorEnvelope =>
     : new GatewayError(name)
   ).envelope(EXAMPLE_REQUEST_ID)
 
-/** Each error code's own schema: the envelope with that code and code_name. */
+/** Each error code's own schema, for the codes some operation answers: the envelope with that code and code_name. */
 const errorSchemas = () =>
   Object.fromEntries(
-    ERROR_NAMES.map((name) => [
+    ERROR_NAMES.filter((name) => resources.some((resource) => answersError(resource)(name))).map((name) => [
       name,
       {
         description: ERRORS[name].message,
@@ -242,6 +279,12 @@ const errorSchemas = () =>
     ]),
   )
 
+/** A resource's successful answer: the envelope with its data, and the fields SOPS sends beside `data` (passed on as sent). */
+export const documentedAnswer = (resource: Resource) =>
+  answerSchema(resource.data).extend(
+    Object.fromEntries((resource.answerFields ?? []).map((field) => [field, z.unknown().describe("SOPS's own, beside data")])),
+  )
+
 /** The answers' schemas, with the shared ones (TaskStatus) once under components. */
 function answerSchemas() {
   const registry = z.registry<{ id: string }>()
@@ -249,17 +292,18 @@ function answerSchemas() {
   registry.add(fieldProblemSchema, { id: 'FieldProblem' })
   registry.add(sopsErrorSchema, { id: 'SopsError' })
   registry.add(taskStatusSchema, { id: 'TaskStatus' })
-  for (const resource of resources) registry.add(answerSchema(resource.data), { id: `${resource.name}_answer` })
+  for (const resource of resources) registry.add(documentedAnswer(resource), { id: `${resource.name}_answer` })
   const { schemas } = z.toJSONSchema(registry, { ...TO_JSON_SCHEMA, uri: (id) => `#/components/schemas/${id}` })
   return Object.fromEntries(Object.entries(schemas).map(([id, { $schema: _, $id: __, ...schema }]) => [id, schema]))
 }
 
 const answerResponse = (resource: Resource) => ({
   description: `SOPS's answer: \`result: true\` with the ${resource.name} data, or SOPS's own refusal (\`result: false\`, SOPS's code)`,
-  headers: headersOf(200),
+  headers: headersOf(200, resource.write),
   content: {
     'application/json': {
       schema: { oneOf: [{ $ref: `#/components/schemas/${resource.name}_answer` }, { $ref: '#/components/schemas/SopsError' }] },
+      example: { ...resource.example, request_id: EXAMPLE_REQUEST_ID },
     },
   },
 })
@@ -280,7 +324,7 @@ export function openApiDocument(): object {
       title: 'sops-edge',
       version: '1',
       description:
-        'Edge gateway for BlueKing SOPS task and node operations. Every answer is the envelope `{result, code, message, data, request_id}`; errors the gateway makes also carry `code_name`.',
+        'Edge gateway for BlueKing SOPS task and node operations. Every answer is the envelope `{result, code, message, data, request_id}`; errors the gateway makes also carry `code_name`. A path or method not listed here answers HTTP 404, code 1640401, `API_NOT_FOUND`.',
       license: LICENSE,
     },
     servers: [{ url: '/', description: 'the gateway that serves this document' }],
@@ -299,7 +343,7 @@ export function openApiDocument(): object {
       schemas: { ...answerSchemas(), ...errorSchemas() },
       responses: {
         ...Object.fromEntries(resources.map((r) => [r.name, answerResponse(r)])),
-        ...Object.fromEntries(errorStatuses().map((status) => [`error_${status}`, errorResponse(status)])),
+        ...errorResponses(),
       },
       headers: Object.fromEntries(
         Object.entries(RESPONSE_HEADERS).map(([name, h]) => [name, { description: h.description, required: h.required ?? false, schema: h.schema }]),

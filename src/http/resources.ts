@@ -1,10 +1,12 @@
 /**
  * The SOPS resources the gateway serves (CONTRACT §2), as bk-sops's api-resources.yml lists them. A new
- * resource is one entry here and one schema in ./schemas.ts: routing (both URL forms), the origin's
- * path, the forwarded fields, validation, permission names in credential records, the CLI's help, the
- * typed client and /openapi.json all follow from this table (test/worker/resource-table.test.ts).
+ * resource is one entry here, one schema in ./schemas.ts and one real answer in ./answer-examples.ts:
+ * routing (both URL forms), the origin's path, the forwarded fields, validation, permission names in
+ * credential records, the CLI's help, the typed client and /openapi.json all follow from this table
+ * (test/worker/resource-table.test.ts).
  */
 import type * as z from 'zod'
+import * as examples from './answer-examples.ts'
 import * as schemas from './schemas.ts'
 
 /** The ESB form takes every parameter in the body (POST) or the query (GET). */
@@ -28,6 +30,8 @@ interface Entry<Name extends string, Method extends 'get' | 'post', Path extends
   data: Data
   /** Fields SOPS answers beside `data` (start_task's task_url, get_task_list's count, …), passed on. */
   answerFields?: readonly string[]
+  /** A real successful answer (./answer-examples.ts), the example of the 200 in /openapi.json. */
+  example: Record<string, unknown>
   /** Live status (src/live): a write to one task, after which its pollers refresh at once. */
   changesTask?: true
   /** Live status: the task status that pollers read, identical reads coalesce and watch_task_status streams. */
@@ -82,6 +86,7 @@ export const resources = [
     path: 'operate_node/:bk_biz_id/:task_id',
     schema: schemas.operateNodeSchema,
     data: schemas.operationDoneSchema,
+    example: examples.operateNodeAnswer,
   }),
   define({
     name: 'operate_task',
@@ -92,6 +97,7 @@ export const resources = [
     path: 'operate_task/:task_id/:bk_biz_id',
     schema: schemas.operateTaskSchema,
     data: schemas.operationDoneSchema,
+    example: examples.operateTaskAnswer,
   }),
   define({
     name: 'node_callback',
@@ -102,6 +108,7 @@ export const resources = [
     path: 'node_callback/:task_id/:bk_biz_id',
     schema: schemas.nodeCallbackSchema,
     data: schemas.operationDoneSchema,
+    example: examples.nodeCallbackAnswer,
   }),
   define({
     name: 'get_task_status',
@@ -112,6 +119,7 @@ export const resources = [
     path: 'get_task_status/:task_id/:bk_biz_id',
     schema: schemas.getTaskStatusSchema,
     data: schemas.taskStatusSchema,
+    example: examples.getTaskStatusAnswer,
   }),
   define({
     name: 'create_task',
@@ -121,6 +129,7 @@ export const resources = [
     path: 'create_task/:template_id/:bk_biz_id',
     schema: schemas.createTaskSchema,
     data: schemas.taskCreatedSchema,
+    example: examples.createTaskAnswer,
   }),
   define({
     name: 'create_and_start_task',
@@ -130,6 +139,7 @@ export const resources = [
     path: 'create_and_start_task/:template_id/:bk_biz_id',
     schema: schemas.createAndStartTaskSchema,
     data: schemas.taskCreatedSchema,
+    example: examples.createAndStartTaskAnswer,
   }),
   define({
     name: 'fast_create_task',
@@ -139,6 +149,7 @@ export const resources = [
     path: 'fast_create_task/:bk_biz_id',
     schema: schemas.fastCreateTaskSchema,
     data: schemas.taskCreatedSchema,
+    example: examples.fastCreateTaskAnswer,
   }),
   define({
     name: 'start_task',
@@ -150,6 +161,7 @@ export const resources = [
     schema: schemas.startTaskSchema,
     data: schemas.taskStartedSchema,
     answerFields: ['task_url'],
+    example: examples.startTaskAnswer,
   }),
   define({
     name: 'get_task_detail',
@@ -159,6 +171,7 @@ export const resources = [
     path: 'get_task_detail/:task_id/:bk_biz_id',
     schema: schemas.getTaskDetailSchema,
     data: schemas.taskDetailSchema,
+    example: examples.getTaskDetailAnswer,
   }),
   define({
     name: 'get_task_node_detail',
@@ -168,6 +181,7 @@ export const resources = [
     path: 'get_task_node_detail/:task_id/:bk_biz_id',
     schema: schemas.getTaskNodeDetailSchema,
     data: schemas.nodeDetailSchema,
+    example: examples.getTaskNodeDetailAnswer,
   }),
   define({
     name: 'get_task_node_log',
@@ -178,6 +192,7 @@ export const resources = [
     schema: schemas.getTaskNodeLogSchema,
     data: schemas.nodeLogSchema,
     answerFields: ['page'],
+    example: examples.getTaskNodeLogAnswer,
   }),
   define({
     name: 'get_tasks_status',
@@ -187,6 +202,7 @@ export const resources = [
     path: 'get_tasks_status/:bk_biz_id',
     schema: schemas.getTasksStatusSchema,
     data: schemas.tasksStatusSchema,
+    example: examples.getTasksStatusAnswer,
   }),
   define({
     name: 'get_tasks_manual_intervention_state',
@@ -196,6 +212,7 @@ export const resources = [
     path: 'get_tasks_manual_intervention_state/:bk_biz_id',
     schema: schemas.getTasksManualInterventionStateSchema,
     data: schemas.manualInterventionSchema,
+    example: examples.getTasksManualInterventionStateAnswer,
   }),
   define({
     name: 'get_task_list',
@@ -206,6 +223,7 @@ export const resources = [
     schema: schemas.getTaskListSchema,
     data: schemas.taskListSchema,
     answerFields: ['count'],
+    example: examples.getTaskListAnswer,
   }),
   define({
     name: 'get_template_list',
@@ -215,6 +233,7 @@ export const resources = [
     path: 'get_template_list/:bk_biz_id',
     schema: schemas.getTemplateListSchema,
     data: schemas.templateListSchema,
+    example: examples.getTemplateListAnswer,
   }),
   define({
     name: 'get_template_info',
@@ -224,6 +243,7 @@ export const resources = [
     path: 'get_template_info/:template_id/:bk_biz_id',
     schema: schemas.getTemplateInfoSchema,
     data: schemas.templateInfoSchema,
+    example: examples.getTemplateInfoAnswer,
   }),
   define({
     name: 'get_user_project_list',
@@ -233,6 +253,7 @@ export const resources = [
     path: 'get_user_project_list',
     schema: schemas.getUserProjectListSchema,
     data: schemas.projectListSchema,
+    example: examples.getUserProjectListAnswer,
   }),
 ] as const
 

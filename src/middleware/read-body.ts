@@ -17,20 +17,20 @@ const encoder = new TextEncoder()
  * Reads the body once, counting its decoded bytes and refusing it past the size limit before it is all
  * in memory, and parses it as JSON whatever its Content-Type, as BlueKing reads any body that starts
  * with `{`. A POST's body must be a JSON object within the nesting limits (3540000, naming the body); a
- * GET's body is not a parameter and may be anything.
+ * GET's body is not a parameter: it is not read (./drain-body.ts drops it), so a GET is never too large.
  */
 export const readBody = (resource: Resource) =>
   createMiddleware<Gateway>(async (c, next) => {
+    if (resource.method === 'get') {
+      c.set('body', {})
+      return next()
+    }
     const read = await readDecoded(c.req.raw, bodyLimit(c.env))
     if (read === null) throw new GatewayError('BODY_SIZE_LIMIT_EXCEED')
     if ('text' in read && c.req.header('Content-Length') === undefined) c.set('bodyBytes', encoder.encode(read.text).byteLength)
     const body = 'text' in read ? parse(read.text) : read
-    if ('problem' in body) {
-      if (resource.method === 'post') throw invalidParameters([body.problem])
-      c.set('body', {})
-    } else {
-      c.set('body', body.fields)
-    }
+    if ('problem' in body) throw invalidParameters([body.problem])
+    c.set('body', body.fields)
     await next()
   })
 

@@ -41,6 +41,8 @@ export const cli = (script: 'admin' | 'dev', stateDir: string, ...args: string[]
 export async function startGateway(stateDir: string) {
   const dev = await startDev(stateDir, ['--var', 'AUTH_CACHE_TTL_MS:0'])
   return {
+    /** The server's own address. */
+    base: dev.base,
     /** A call to the gateway: the URL's path and query, on the server's own address. */
     fetch: (url: string, init?: RequestInit) => {
       const { pathname, search } = new URL(url)

@@ -24,7 +24,10 @@ describe('admin input', () => {
   it('parses durations', () => {
     expect(duration('90s', '--ttl')).toBe(90_000)
     expect(duration('8h', '--ttl')).toBe(8 * 3_600_000)
-    for (const bad of ['0h', '8', 'h', '1.5h', '8 hours']) expect(() => duration(bad, '--ttl')).toThrow('--ttl')
+    expect(duration('8 hours', '--ttl')).toBe(8 * 3_600_000)
+    expect(duration('1 day', '--ttl')).toBe(86_400_000)
+    expect(duration('30min', '--ttl')).toBe(30 * 60_000)
+    for (const bad of ['0h', '8', 'h', '1.5h', '8 fortnights', 'hours 8']) expect(() => duration(bad, '--ttl')).toThrow('--ttl')
   })
 
   it('takes * or lists of digit biz ids and known resources', () => {

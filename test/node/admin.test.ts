@@ -92,6 +92,21 @@ describe('app and token lifecycle through the gateway', () => {
     expect(await call(app(second))).toMatchObject(passes)
   })
 
+  it('--remote creates and rotates secrets that the gateway accepts, without the operator holding the pepper', async () => {
+    // What an operator has for --remote: the gateway's address and its admin token; no CREDENTIAL_PEPPER.
+    const remote = { SOPS_EDGE_URL: gateway.base, ADMIN_TOKEN: parseEnv(readFileSync(localState(state).devVarsPath, 'utf8')).ADMIN_TOKEN!, CREDENTIAL_PEPPER: '' }
+    const created = await runScript('admin', ['app', 'create', 'remote_app', '--biz', '2', '--resources', 'get_task_status', '--remote'], remote)
+    expect(created.code, created.stderr).toBe(0)
+    const remoteApp = (bk_app_secret: string) => ({ bk_app_code: 'remote_app', bk_app_secret, bk_token: 'tok-alice' })
+    expect(await call(remoteApp(printedSecret(created.stdout, 'remote_app')))).toMatchObject(passes)
+    const rotated = await runScript('admin', ['app', 'rotate', 'remote_app', '--remote'], remote)
+    expect(rotated.code, rotated.stderr).toBe(0)
+    expect(await call(remoteApp(printedSecret(rotated.stdout, 'remote_app')))).toMatchObject(passes)
+    // The admin token is still needed to have a secret hashed.
+    const refused = await runScript('admin', ['app', 'rotate', 'remote_app', '--remote'], { ...remote, ADMIN_TOKEN: 'not-the-token' })
+    expect(refused.stderr).toContain('HTTP 403')
+  })
+
   it('a disabled app is refused until enabled again', async () => {
     expect((await adminJson(['app', 'disable', 'ops_portal'])).json).toMatchObject({ bk_app_code: 'ops_portal', disabled: true })
     expect(await call(app(second))).toMatchObject({ status: 400, code: 1640001, message: expect.stringContaining('disabled') })
@@ -99,15 +114,22 @@ describe('app and token lifecycle through the gateway', () => {
     expect(await call(app(second))).toMatchObject(passes)
   })
 
-  it('grant and revoke change what passes', async () => {
-    expect((await adminJson(['app', 'revoke', 'ops_portal', '--biz', '2'])).json.permissions).toEqual({ biz: [], resources: ['get_task_status'] })
+  it('grant and ungrant change what passes, and say what they changed', async () => {
+    const ungranted = (await adminJson(['app', 'ungrant', 'ops_portal', '--biz', '2'])).json
+    expect(ungranted).toMatchObject({ ungranted: { biz: ['2'] }, app: { permissions: { biz: [], resources: ['get_task_status'] } } })
     expect(await call(app(second))).toMatchObject({ status: 403, code: 1640301 })
-    expect((await adminJson(['app', 'grant', 'ops_portal', '--biz', '*'])).json.permissions.biz).toBe('*')
+    const granted = (await adminJson(['app', 'grant', 'ops_portal', '--biz', '*'])).json
+    expect(granted).toMatchObject({ granted: { biz: '*' }, app: { permissions: { biz: '*' } } })
     expect(await call(app(second))).toMatchObject(passes)
 
-    expect((await admin('app', 'revoke', 'ops_portal', '--resources', 'get_task_status')).code).toBe(0)
+    // `revoke`, the old name, does the same and says so.
+    const revoked = await adminJson(['app', 'revoke', 'ops_portal', '--resources', 'get_task_status'])
+    expect(revoked.json).toMatchObject({ ungranted: { resources: ['get_task_status'] }, app: { permissions: { resources: [] } } })
+    expect(revoked.stderr).toContain('app revoke is app ungrant: it removes grants; the app stays')
     expect(await call(app(second))).toMatchObject({ status: 403, code: 1640301 })
-    expect((await admin('app', 'grant', 'ops_portal', '--resources', 'operate_task,get_task_status')).code).toBe(0)
+    const text = await admin('app', 'grant', 'ops_portal', '--resources', 'operate_task,get_task_status')
+    expect(text.stdout.split('\n')[0]).toBe('granted ops_portal: resources operate_task,get_task_status')
+    expect(text.stdout).toContain('resources  operate_task, get_task_status')
     expect(await call(app(second))).toMatchObject(passes)
   })
 
@@ -120,7 +142,22 @@ describe('app and token lifecycle through the gateway', () => {
     ])
     expect(await call(app(second))).toMatchObject(passes)
     expect(await call(app(second))).toMatchObject({ status: 429, code: 1642903 })
+    // Echoed in the form it takes: 60s as 1m, 3600s as 1h; in the list too.
+    expect((await admin('app', 'set-rate', 'ops_portal', '100/3600s,10/60s')).stdout.split('\n')[0]).toBe('rate of ops_portal: 100/1h,10/1m')
+    expect((await admin('app', 'list')).stdout).toMatch(/^ops_portal .* 100\/1h,10\/1m /m)
     expect((await adminJson(['app', 'set-rate', 'ops_portal', 'default'])).json.rate_limits).toBeNull()
+  })
+
+  it('lists apps in aligned columns', async () => {
+    const lines = (await admin('app', 'list')).stdout.trimEnd().split('\n')
+    expect(lines[0]).toMatch(/^APP +STATUS +USERS +RESOURCES +BIZ +RATE +SECRETS$/)
+    expect(lines.length).toBeGreaterThan(2)
+    // Every column starts where its heading does.
+    for (const heading of ['STATUS', 'USERS', 'RESOURCES', 'BIZ', 'RATE', 'SECRETS']) {
+      const at = lines[0]!.indexOf(heading)
+      for (const line of lines.slice(1)) expect(line[at - 1], `${heading} in ${line}`).toBe(' ')
+      for (const line of lines.slice(1)) expect(line[at], `${heading} in ${line}`).not.toBe(' ')
+    }
   })
 
   it('a revoked token fails', async () => {
@@ -141,7 +178,7 @@ describe('app and token lifecycle through the gateway', () => {
       expect(out).not.toContain(second)
     }
     expect(shown.stdout).toMatch(/secrets\s+[0-9a-f]{8} \(since/)
-    expect(listedJson.json.map((a: { bk_app_code: string }) => a.bk_app_code)).toEqual(['esb_test', 'ops_portal'])
+    expect(listedJson.json.map((a: { bk_app_code: string }) => a.bk_app_code)).toEqual(['esb_test', 'ops_portal', 'remote_app'])
   })
 
   it('a user-exempt app may name its user with bk_username alone, others may not', async () => {
@@ -248,9 +285,12 @@ describe('input is checked like the gateway checks it', () => {
     [['app', 'create', 'esb_test', '--biz', '2', '--resources', '*'], 'app esb_test already exists'],
     [['app', 'show', 'nobody'], 'no app nobody'],
     [['app', 'grant', 'esb_test'], 'needs --biz and/or --resources'],
-    [['app', 'revoke', 'esb_test', '--biz', '3'], "app revoke esb_test --biz '*'"],
+    [['app', 'ungrant', 'esb_test', '--biz', '3'], "app ungrant esb_test --biz '*'"],
     [['app', 'retire-secret', 'esb_test'], 'has a single secret'],
-    [['token', 'add', 'tok', 'bob', '--ttl', '8 hours'], '--ttl takes a positive duration'],
+    [['token', 'add', 'tok', 'bob', '--ttl', '8 fortnights'], '--ttl takes a positive duration such as 90s, 30m, 8h (or "8 hours") or 7d'],
+    [['token', 'add', 'tok', 'bob', '--ttl', '8', 'hours'], 'unexpected argument "hours": --ttl takes its value as one word; quote it: --ttl "8 hours"'],
+    [['app', 'show', 'esb_test', 'extra'], 'unexpected argument "extra"\nusage: npm run admin -- app show <bk_app_code>'],
+    [['app'], '"app" needs a subcommand:\n  npm run admin -- app create'],
     [['app', 'show', 'esb_test', '--ttl', '1h'], "Unknown option '--ttl'"],
     [['app', 'show'], 'wrong number of arguments'],
     [['task', 'create', 'tree.json'], 'task create needs --biz'],
@@ -259,7 +299,7 @@ describe('input is checked like the gateway checks it', () => {
     [['jwt', 'rotate', '--remote'], 'Worker secret'],
     [['jwt', 'public-key', '--key', ecKey], `${ecKey} holds a key of type ec, not RSA`],
     [['jwt', 'public-key', '--key', publicKey], `${publicKey} is not a private key`],
-    [['app', 'frobnicate'], 'unknown command "app frobnicate"'],
+    [['app', 'frobnicate'], 'unknown command "app frobnicate":\n  npm run admin -- app create'],
   ])('%j is refused', { concurrent: true }, async (args, message) => {
     const result = await admin(...args)
     expect(result.code).toBe(1)

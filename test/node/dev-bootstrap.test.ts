@@ -6,9 +6,9 @@ import { parseEnv } from 'node:util'
 import { describe, expect, it } from 'vitest'
 import { bootstrap } from '../../scripts/lib/bootstrap.ts'
 import { openLocalKv } from '../../scripts/lib/kv.ts'
-import { publicKeyOf } from '../../scripts/lib/devvars.ts'
+import { ensureDevVars, publicKeyOf } from '../../scripts/lib/devvars.ts'
 import { localState } from '../../scripts/lib/state.ts'
-import { tempStateDir } from './admin-helpers.ts'
+import { ROOT, tempStateDir } from './admin-helpers.ts'
 
 async function kvContents(persistPath: string) {
   const kv = await openLocalKv(persistPath)
@@ -21,6 +21,13 @@ async function kvContents(persistPath: string) {
 }
 
 describe('dev bootstrap', () => {
+  it('writes only entries that a .dev.vars.example explains, each under a comment', () => {
+    const { secrets, added } = ensureDevVars(localState(tempStateDir()).devVarsPath)
+    expect(added.length).toBeGreaterThanOrEqual(Object.keys(secrets).length)
+    const examples = ['.dev.vars.example', 'engine/.dev.vars.example'].map((file) => readFileSync(join(ROOT, file), 'utf8')).join('\n')
+    for (const name of added) expect(examples, name).toMatch(new RegExp(`^# .+\\n(# .+\\n)*${name}=`, 'm'))
+  })
+
   it('creates .dev.vars and the demo records in an empty directory, and a second run changes nothing', async () => {
     const state = localState(tempStateDir())
 

@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from 'vitest'
 import { ERRORS, type ErrorName, errorEnvelopeSchema } from '../../src/lib/errors.ts'
-import { openApiDocument } from '../../src/http/openapi.ts'
+import { documentedAnswer, openApiDocument } from '../../src/http/openapi.ts'
+import { resources } from '../../src/http/resources.ts'
 import { taskStatusSchema } from '../../src/http/schemas.ts'
 import { DEMO_TASKS } from '../../engine/src/demo/index.ts'
 import { engineDriver } from '../../engine/test/engine/driver.ts'
@@ -76,17 +77,16 @@ describe('/openapi.json', () => {
 
   it('documents each error code as its own schema and example, under its status', () => {
     for (const [name, entry] of Object.entries(ERRORS) as [ErrorName, (typeof ERRORS)[ErrorName]][]) {
-      const response = doc.components.responses[`error_${entry.status}`]
+      if (name === 'API_NOT_FOUND') continue // no documented operation answers it: the document's description names it
+      const response = doc.components.responses[`error_${entry.status}`] ?? doc.components.responses[`error_${entry.status}_write`]
       expect(response.description).toContain(`${name} (${entry.code})`)
       const media = response.content['application/json']
       expect(media.examples[name].value).toMatchObject({ result: false, code: entry.code, code_name: name })
       const refs = media.schema.oneOf ?? [media.schema]
       expect(refs).toContainEqual({ $ref: `#/components/schemas/${name}` })
       expect(doc.components.schemas[name].allOf[1].properties).toEqual({ code: { const: entry.code }, code_name: { const: name } })
-      expect(doc.paths['/api/c/compapi/v2/sops/operate_node/'].post.responses[entry.status]).toEqual({
-        $ref: `#/components/responses/error_${entry.status}`,
-      })
     }
+    expect(doc.info.description).toContain('404, code 1640401, `API_NOT_FOUND`')
     // The two codes of HTTP 400 are told apart by their code.
     expect(doc.components.responses.error_400.content['application/json'].schema.oneOf).toHaveLength(2)
   })
@@ -109,7 +109,7 @@ describe('/openapi.json', () => {
   })
 
   it('documents the response headers, each on the answers that carry it', () => {
-    const answer = doc.components.responses.get_task_status
+    const answer = doc.components.responses.operate_node
     expect(Object.keys(answer.headers)).toEqual(
       expect.arrayContaining(['X-Bkapi-Request-ID', 'X-Request-ID', 'RateLimit', 'Server-Timing', 'Idempotent-Replayed']),
     )
@@ -121,6 +121,37 @@ describe('/openapi.json', () => {
     expect(doc.components.responses.error_400.headers['Retry-After']).toBeUndefined()
     expect(doc.components.responses.error_400.headers['X-Bkapi-Error-Code']).toEqual({ $ref: '#/components/headers/X-Bkapi-Error-Code' })
     expect(doc.components.headers['Retry-After'].required).toBe(true)
+  })
+
+  it('lists per operation only the answers it can give: a read no idempotency errors or header, a GET no 413', () => {
+    const dereference = (ref: { $ref: string }) => doc.components.responses[ref.$ref.split('/').pop()!]
+    const headersOf = (operation: Json) =>
+      new Set(Object.values(operation.responses).flatMap((ref: Json) => Object.keys(dereference(ref).headers)))
+    const statusesOf = (operation: Json) => Object.keys(operation.responses)
+    for (const resource of resources) {
+      for (const path of [resource.gatewayPath, resource.esbPath]) {
+        const operation = doc.paths[`${path.replace(/:(\w+)/g, '{$1}')}/`][resource.method]
+        const statuses = statusesOf(operation)
+        expect(statuses).not.toContain('404')
+        expect(statuses.includes('413'), `${resource.name} 413`).toBe(resource.method === 'post')
+        expect(statuses.includes('409') && statuses.includes('422'), `${resource.name} 409, 422`).toBe(resource.write)
+        expect(headersOf(operation).has('Idempotent-Replayed'), `${resource.name} Idempotent-Replayed`).toBe(resource.write)
+        const takesKey = operation.parameters.some((p: Json) => p.name === 'Idempotency-Key')
+        expect(takesKey, `${resource.name} Idempotency-Key`).toBe(resource.write)
+      }
+    }
+    const status = doc.paths['/api/bk-sops/prod/get_task_status/{task_id}/{bk_biz_id}/'].get
+    expect(statusesOf(status)).toEqual(['200', '400', '403', '429', '500', '502', '504'])
+    // A read POST has a body that can be too large, and no Idempotency-Key.
+    expect(statusesOf(doc.paths['/api/bk-sops/prod/get_tasks_status/{bk_biz_id}/'].post)).toEqual(['200', '400', '403', '413', '429', '500', '502', '504'])
+  })
+
+  it('gives every 200 an example, a real answer that its answer schema accepts', () => {
+    for (const resource of resources) {
+      const example = doc.components.responses[resource.name].content['application/json'].example
+      expect(documentedAnswer(resource).strict().safeParse(example).error, resource.name).toBeUndefined()
+      expect(example.request_id).toMatch(/^[0-9a-f-]{36}$/)
+    }
   })
 
   it('takes an Idempotency-Key on the POST resources only', () => {
@@ -143,13 +174,15 @@ describe("the gateway's real answers", () => {
       call('/api/bk-sops/prod/operate_node/2/0/', { headers, body: { node_id: 'n', action: 'explode' } }),
       call('/api/bk-sops/prod/operate_node/2/12/', { headers: authHeader({ bk_app_code: code, bk_app_secret: 'wrong', bk_username: 'a' }), body: {} }),
       call('/api/bk-sops/prod/operate_task/12/2/', { headers, body: { action: 'start' } }),
-      call('/api/nowhere/'),
     ])
     for (const res of answers) {
       const body = errorEnvelopeSchema.strict().parse(await res.json())
       const documented = doc.components.schemas[body.code_name].allOf[1].properties
       expect([res.status, body.code]).toEqual([ERRORS[body.code_name].status, documented.code.const])
     }
+    const notFound = await call('/api/nowhere/')
+    const body = errorEnvelopeSchema.strict().parse(await notFound.json())
+    expect(doc.info.description).toContain(`${notFound.status}, code ${body.code}, \`${body.code_name}\``)
   })
 
   it('status trees of the reference engine hold only documented fields', async () => {

@@ -172,6 +172,22 @@ describe('the admin endpoint', () => {
     expect(JSON.stringify(lines)).not.toContain(record.secrets[0]!.hash)
   })
 
+  it("hashes a new app secret with the gateway's own pepper, and takes nothing else", async () => {
+    const code = uniqueCode('hashed')
+    const res = await admin('POST', '/secret-hash', { bk_app_code: code, bk_app_secret: 'new-secret' })
+    expect(res.status).toBe(200)
+    const { data } = await res.json<{ data: { hash: string } }>()
+    expect(data.hash).toBe(await secretHash(env.CREDENTIAL_PEPPER, code, 'new-secret'))
+    for (const body of [{ bk_app_code: code }, { bk_app_code: code, bk_app_secret: '' }, { bk_app_code: code, bk_app_secret: 's', extra: 1 }]) {
+      const refused = await admin('POST', '/secret-hash', body)
+      expect(refused.status, JSON.stringify(body)).toBe(400)
+      await refused.arrayBuffer()
+    }
+    const wrongToken = await admin('POST', '/secret-hash', { bk_app_code: code, bk_app_secret: 'new-secret' }, 'not-the-token')
+    expect(wrongToken.status).toBe(403)
+    expect(await wrongToken.text()).not.toContain(data.hash)
+  })
+
   it('answers no CORS preflight', async () => {
     const res = await callWith({ ...vars, CORS_ORIGINS: '*' }, '/_admin/credentials', {
       method: 'OPTIONS',

@@ -1,6 +1,9 @@
-/** The routes around the resources: /healthz, CORS for browser front-ends, trailing slashes (/openapi.json: openapi.test.ts). */
+/** The routes around the resources: /, /healthz, CORS for browser front-ends, trailing slashes (/openapi.json: openapi.test.ts). */
 import { describe, expect, it } from 'vitest'
+import { env } from 'cloudflare:workers'
 import { call, callWith } from './helpers.ts'
+
+const assets = (env as unknown as { ASSETS: Fetcher }).ASSETS
 
 describe('CORS', () => {
   it('answers preflights for the allowed origins only', async () => {
@@ -45,4 +48,14 @@ it('answers /healthz without credentials, with or without a trailing slash', asy
     expect(res.status).toBe(200)
     expect(await res.json()).toMatchObject({ result: true, code: 0 })
   }
+})
+
+it('answers / with where to go: the console and the API description, both served', async () => {
+  const res = await call('/')
+  expect(res.status).toBe(200)
+  const body = await res.json<{ data: Record<string, string> }>()
+  expect(body).toMatchObject({ result: true, code: 0, data: { console: '/console/', openapi: '/openapi.json' } })
+  // The test pool calls the Worker without the asset router: the console is read through ASSETS (console-assets.test.ts).
+  expect((await call(body.data.openapi!)).status).toBe(200)
+  expect((await assets.fetch(new Request(`https://gateway.test${body.data.console}`))).status).toBe(200)
 })

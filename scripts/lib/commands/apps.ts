@@ -1,13 +1,13 @@
 /** `app …`: create apps, rotate and retire their secrets, enable/disable, permissions and rate limits. */
 import type { AppRecord } from '../../../src/credentials/records.ts'
 import { RESOURCE_NAMES } from '../../../src/http/resources.ts'
-import { createApp, grant, listApps, loadApp, retireSecret, revoke, rotateSecret, setDisabled, setRate } from '../apps.ts'
+import { createApp, grant, listApps, loadApp, retireSecret, rotateSecret, setDisabled, setRate, ungrant } from '../apps.ts'
 import type { Permissions } from '../apps.ts'
 import type { Command } from '../command.ts'
 import { option } from '../command.ts'
 import type { OptionSpec, Values } from '../commandline.ts'
 import type { Output } from '../console.ts'
-import { appView, describeApp, describeAppLine, rateText } from '../describe.ts'
+import { appView, describeApp, describeAppLines, rateText } from '../describe.ts'
 import { UserError } from '../errors.ts'
 import { RATE_SYNTAX, appCode, appSecret, bizList, rateWindows, resourceList } from '../input.ts'
 
@@ -52,8 +52,15 @@ function statusCommand(disabled: boolean, help: string): Command {
   }
 }
 
-/** `app grant` and `app revoke`. */
-function permissionCommand(verb: 'grant' | 'revoke', change: typeof grant, help: string): Command {
+/** What a grant or an ungrant names, as text: `biz 3; resources operate_node`. */
+const permissionsText = ({ biz, resources }: Permissions) =>
+  [biz && `biz ${biz === '*' ? '* (all)' : biz.join(',')}`, resources && `resources ${resources === '*' ? '* (all)' : resources.join(',')}`]
+    .filter(Boolean)
+    .join('; ')
+
+/** `app grant` and `app ungrant`: the change, then the app as it now is. */
+function permissionCommand(verb: 'grant' | 'ungrant', help: string): Command {
+  const [change, done] = verb === 'grant' ? ([grant, 'granted'] as const) : ([ungrant, 'ungranted'] as const)
   return {
     usage: `app ${verb} <bk_app_code> [${BIZ_USAGE}] [${RESOURCES_USAGE}]`,
     help,
@@ -62,10 +69,13 @@ function permissionCommand(verb: 'grant' | 'revoke', change: typeof grant, help:
     async run(ctx) {
       const code = appCode(ctx.args[0])
       const permissions = changedPermissions(ctx.values, `app ${verb}`)
-      return appOutput(await change(await ctx.kv(), code, permissions))
+      const app = appView(await change(await ctx.kv(), code, permissions))
+      return { text: `${done} ${code}: ${permissionsText(permissions)}\n${describeApp(app)}`, json: { [done]: permissions, app } }
     },
   }
 }
+
+const UNGRANT = permissionCommand('ungrant', 'Removes businesses and/or resources from what the app may use; * removes them all. The app stays (`app disable` refuses all its calls).')
 
 export const APP_COMMANDS: Record<string, Command> = {
   'app create': {
@@ -93,7 +103,7 @@ default: ${RATE_SYNTAX}.`,
       }
       const given = option(ctx.values, 'secret')
       const rate = option(ctx.values, 'rate')
-      const { record, secret } = await createApp(await ctx.kv(), ctx.pepper(), {
+      const { record, secret } = await createApp(await ctx.kv(), ctx.secretHasher(), {
         code,
         secret: given === undefined ? undefined : appSecret(given),
         userExempt: ctx.values['user-exempt'] === true,
@@ -113,7 +123,7 @@ older one, so callers can switch without downtime. Refused while the app already
     args: { required: 1 },
     async run(ctx) {
       const code = appCode(ctx.args[0])
-      const { record, secret } = await rotateSecret(await ctx.kv(), ctx.pepper(), code)
+      const { record, secret } = await rotateSecret(await ctx.kv(), ctx.secretHasher(), code)
       const app = appView(record)
       const text = `${newSecretLines(code, secret)}\nboth secrets are valid until \`app retire-secret ${code}\` drops the older one\n${describeApp(app)}`
       return { text, json: { app, secret } }
@@ -130,8 +140,17 @@ older one, so callers can switch without downtime. Refused while the app already
   },
   'app disable': statusCommand(true, 'Refuses every call of the app, everywhere within 10 s, without deleting it.'),
   'app enable': statusCommand(false, 'Lets a disabled app call again.'),
-  'app grant': permissionCommand('grant', grant, 'Adds businesses (or projects, with scope=project) and/or resources to what the app may use.'),
-  'app revoke': permissionCommand('revoke', revoke, 'Removes businesses and/or resources from what the app may use; * removes them all.'),
+  'app grant': permissionCommand('grant', 'Adds businesses (or projects, with scope=project) and/or resources to what the app may use.'),
+  'app ungrant': UNGRANT,
+  'app revoke': {
+    ...UNGRANT,
+    usage: UNGRANT.usage.replace('ungrant', 'revoke'),
+    help: `The old name of \`app ungrant\`: removes grants, not the app. ${UNGRANT.help}`,
+    run(ctx) {
+      console.error('app revoke is app ungrant: it removes grants; the app stays (app disable refuses all its calls)')
+      return UNGRANT.run(ctx)
+    },
+  },
   'app set-rate': {
     usage: 'app set-rate <bk_app_code> <10/1s,600/1m|default>',
     help: `Sets the app's own rate windows, all enforced: ${RATE_SYNTAX}. \`default\` returns the app to the
@@ -157,11 +176,11 @@ gateway's RATE_LIMIT_DEFAULT.`,
   },
   'app list': {
     usage: 'app list',
-    help: 'Lists all apps, one a line.',
+    help: 'Lists all apps, one a line, in aligned columns.',
     args: { required: 0 },
     async run(ctx) {
       const apps = (await listApps(await ctx.kv())).map(appView)
-      return { text: apps.length > 0 ? apps.map(describeAppLine).join('\n') : '(no apps)', json: apps }
+      return { text: apps.length > 0 ? describeAppLines(apps) : '(no apps)', json: apps }
     },
   },
 }
