@@ -4,6 +4,7 @@
  * Modal dialogs: Escape or Cancel answers nothing.
  */
 import { byId, h, showProblem } from './dom.ts'
+import type { OutgoingFlow } from './gateway-flows.ts'
 
 /**
  * Opens the dialog and resolves with what `read` makes of it when the operator sends, or undefined
@@ -64,7 +65,27 @@ export function askCallbackData(nodeId: string): Promise<Record<string, unknown>
 const flowsNamedIn = (error: unknown) =>
   typeof error === 'string' ? [...new Set([...error.matchAll(/'([A-Za-z0-9_-]+)'/g)].map((m) => m[1]!))] : []
 
-export function askFlow(nodeId: string, error: unknown): Promise<string | undefined> {
+/**
+ * The flow a failed gateway should take: chosen from its outgoing flows when the task's detail lists
+ * them, else typed (with the flows its error names offered), under why they are not listed.
+ */
+export function askFlow(nodeId: string, error: unknown, listed: { flows: OutgoingFlow[] } | { failure: HTMLElement }): Promise<string | undefined> {
+  const choices = byId('flow-choices', HTMLFieldSetElement)
+  choices.hidden = !('flows' in listed)
+  byId('flow-typed', HTMLElement).hidden = 'flows' in listed
+  if ('flows' in listed) {
+    choices.replaceChildren(h('legend', {}, 'Flow to take'), ...listed.flows.map(flowChoice))
+    return ask(
+      'flow-dialog',
+      nodeId,
+      () => {
+        const chosen = choices.querySelector<HTMLInputElement>('input:checked')
+        return chosen ? { value: chosen.value } : { problem: 'Choose the flow to take.' }
+      },
+      'flow-problem',
+    )
+  }
+  byId('flow-unlisted', HTMLElement).replaceChildren(listed.failure)
   const input = byId('flow-id', HTMLInputElement)
   const suggestions = flowsNamedIn(error)
   byId('flow-suggestions', HTMLDataListElement).replaceChildren(...suggestions.map((flow) => h('option', { value: flow })))
@@ -76,6 +97,17 @@ export function askFlow(nodeId: string, error: unknown): Promise<string | undefi
     'flow-problem',
   )
 }
+
+/** `flow_ok → Deploy to production (deploy_prod)`, then its condition: one radio button. */
+const flowChoice = (flow: OutgoingFlow) =>
+  h(
+    'label',
+    { class: 'choice' },
+    h('input', { type: 'radio', name: 'flow', value: flow.id }),
+    h('span', {}, h('code', {}, flow.id), ' → ', flow.targetName ? `${flow.targetName} ` : '', '(', h('code', {}, flow.target), ')'),
+    flow.condition && h('span', { class: 'meta' }, `${flow.condition.name ? `${flow.condition.name}: ` : ''}${flow.condition.evaluate}`),
+    flow.isDefault && h('span', { class: 'meta' }, 'the default flow'),
+  )
 
 /** Asks before `operation` (e.g. `revoke task 12 "Deploy"`); resolves true only when the operator confirms it. */
 export async function confirmOperation(operation: string): Promise<boolean> {

@@ -11,7 +11,8 @@ export interface TaskIds {
 }
 
 export type Outcome<T> =
-  | { kind: 'done'; message: string; data: T }
+  /** `answer` is SOPS's whole answer, for the fields beside `data` (get_task_list's `count`, a log's `page`). */
+  | { kind: 'done'; message: string; data: T; answer: Record<string, unknown> }
   /** SOPS's own refusal, passed on as SOPS sent it (HTTP 200, result false). */
   | { kind: 'refused'; code: number; message: string }
   /** An error the gateway made; `retryAfter` (seconds) on a 429. */
@@ -41,7 +42,7 @@ async function settle<T>(pending: Promise<Reply<T>>): Promise<Outcome<T>> {
     return { kind: 'unreachable', message: `the gateway answered HTTP ${reply.status} without its JSON envelope` }
   }
   if ('code_name' in body) return { kind: 'error', status: reply.status, envelope: body, retryAfter: retryAfter(reply) }
-  return body.result ? { kind: 'done', message: body.message, data: body.data } : { kind: 'refused', code: body.code, message: body.message }
+  return body.result ? { kind: 'done', message: body.message, data: body.data, answer: body } : { kind: 'refused', code: body.code, message: body.message }
 }
 
 function retryAfter(reply: Reply<unknown>): number | undefined {
@@ -72,6 +73,35 @@ export function gateway(credentials: Credentials) {
       settle<TaskStatus>(prod.get_task_status[':task_id'][':bk_biz_id'].$get({ param, query: { with_ex_data: 'true' } })),
     operateNode: (param: TaskIds, command: NodeCommand) => settle<string>(operateNode.$post({ param, json: command })),
     operateTask: (param: TaskIds, action: TaskAction) => settle<string>(operateTask.$post({ param, json: { action } })),
+    /** A page of the business's tasks, newest first. */
+    taskList: (bk_biz_id: string, page: { limit: number; offset: number }) =>
+      settle(prod.get_task_list[':bk_biz_id'].$get({ param: { bk_biz_id }, query: { limit: String(page.limit), offset: String(page.offset) } })),
+    /** The states of up to 50 tasks. */
+    tasksStatus: (bk_biz_id: string, task_id_list: number[]) => settle(prod.get_tasks_status[':bk_biz_id'].$post({ param: { bk_biz_id }, json: { task_id_list } })),
+    templates: (bk_biz_id: string) => settle(prod.get_template_list[':bk_biz_id'].$get({ param: { bk_biz_id } })),
+    template: (bk_biz_id: string, template_id: string) => settle(prod.get_template_info[':template_id'][':bk_biz_id'].$get({ param: { bk_biz_id, template_id } })),
+    /** `idempotencyKey` makes a repeated submission (a double click, a retry) create one task. */
+    createTask: (bk_biz_id: string, template_id: string, json: NewTask, idempotencyKey: string) =>
+      settle(prod.create_task[':template_id'][':bk_biz_id'].$post({ param: { bk_biz_id, template_id }, json }, { headers: { 'Idempotency-Key': idempotencyKey } })),
+    startTask: (param: TaskIds, idempotencyKey: string) =>
+      settle(prod.start_task[':task_id'][':bk_biz_id'].$post({ param, json: {} }, { headers: { 'Idempotency-Key': idempotencyKey } })),
+    /** The task's web tree: its gateways with their outgoing flows and conditions. */
+    taskDetail: (param: TaskIds) => settle(prod.get_task_detail[':task_id'][':bk_biz_id'].$get({ param })),
+    /** `stack`: the subprocess nodes the node is inside, outermost first. */
+    nodeDetail: (param: TaskIds, node_id: string, stack: readonly string[]) =>
+      settle(
+        prod.get_task_node_detail[':task_id'][':bk_biz_id'].$get({
+          param,
+          query: { node_id, ...(stack.length > 0 && { subprocess_stack: JSON.stringify(stack) }) },
+        }),
+      ),
+    nodeLog: (param: TaskIds, node_id: string, version: string, page: { page: number; page_size: number }) =>
+      settle(
+        prod.get_task_node_log[':task_id'][':bk_biz_id'].$get({
+          param,
+          query: { node_id, version, page: String(page.page), page_size: String(page.page_size) },
+        }),
+      ),
   }
 }
 
@@ -81,4 +111,5 @@ type Prod = SopsClient['api']['bk-sops']['prod']
 /** operate_node's fields, as the client types them. */
 export type NodeCommand = InferRequestType<Prod['operate_node'][':bk_biz_id'][':task_id']['$post']>['json']
 export type NodeAction = NodeCommand['action']
+export type NewTask = Pick<InferRequestType<Prod['create_task'][':template_id'][':bk_biz_id']['$post']>['json'], 'name' | 'constants'>
 export type TaskAction = InferRequestType<Prod['operate_task'][':task_id'][':bk_biz_id']['$post']>['json']['action']

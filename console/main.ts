@@ -6,9 +6,13 @@ import type { SecretCredentials as Credentials, TaskStatus } from 'sops-edge/cli
 import { DESTRUCTIVE, isMoving } from './actions.ts'
 import { askCallbackData, askFlow, confirmOperation } from './dialogs.ts'
 import { byId, showProblem } from './dom.ts'
+import { readOutgoingFlows } from './gateway-flows.ts'
 import { type Gateway, type NodeAction, type NodeCommand, type Outcome, type TaskAction, type TaskIds, gateway } from './gateway.ts'
+import { showNewTask } from './new-task.ts'
+import { showNode } from './node-panel.ts'
 import { renderOutcome } from './outcome.ts'
 import { credentialsFrom, describeCredentials, forgetCredentials, saveCredentials, savedCredentials } from './session.ts'
+import { showTaskList } from './task-list.ts'
 import { renderTask } from './tree.ts'
 
 const page = {
@@ -23,6 +27,8 @@ const page = {
   taskId: byId('task-id', HTMLInputElement),
   outcome: byId('outcome', HTMLElement),
   task: byId('task', HTMLElement),
+  businessPanel: byId('business-panel', HTMLElement),
+  nodePanel: byId('node-panel', HTMLElement),
 }
 
 let api: Gateway | undefined
@@ -44,8 +50,7 @@ function signedOut() {
   api = ids = status = undefined
   watching?.abort()
   page.signInForm.reset()
-  page.task.replaceChildren()
-  page.outcome.replaceChildren()
+  for (const area of [page.task, page.outcome, page.businessPanel, page.nodePanel]) area.replaceChildren()
   page.signIn.hidden = false
   page.workspace.hidden = page.signedInAs.hidden = page.signOut.hidden = true
   byId('app-code', HTMLInputElement).focus()
@@ -76,7 +81,13 @@ function draw(next: TaskStatus) {
   status = next
   const focusedKey = document.activeElement instanceof HTMLElement ? document.activeElement.dataset.key : undefined
   const view = { ids, status: next, updatedAt: new Date(), refreshing: isMoving(next.state) }
-  page.task.replaceChildren(renderTask(view, { onNodeAction: (action, nodeId) => void operateNode(action, nodeId), onTaskAction: (action) => void operateTask(action) }))
+  const shown = ids
+  const handlers = {
+    onNodeAction: (action: NodeAction, nodeId: string) => void operateNode(action, nodeId),
+    onTaskAction: (action: TaskAction) => void operateTask(action),
+    onNodeDetails: (nodeId: string, stack: readonly string[]) => api && void showNode(page.nodePanel, api, { ids: shown, nodeId, stack }),
+  }
+  page.task.replaceChildren(renderTask(view, handlers))
   if (focusedKey) page.task.querySelector<HTMLElement>(`[data-key="${CSS.escape(focusedKey)}"]`)?.focus()
 }
 
@@ -90,14 +101,14 @@ async function perform(label: string, call: () => Promise<Outcome<unknown>>) {
 }
 
 /** What operating on `nodeId` needs beside the action: asked of the operator, or undefined when they cancel. */
-async function nodeCommand(action: NodeAction, nodeId: string): Promise<NodeCommand | undefined> {
+async function nodeCommand(call: Gateway, target: TaskIds, action: NodeAction, nodeId: string): Promise<NodeCommand | undefined> {
   switch (action) {
     case 'callback': {
       const data = await askCallbackData(nodeId)
       return data && { node_id: nodeId, action, data }
     }
     case 'skip_exg': {
-      const flow_id = await askFlow(nodeId, status?.ex_data?.[nodeId])
+      const flow_id = await askFlow(nodeId, status?.ex_data?.[nodeId], await readOutgoingFlows(call, target, nodeId))
       return flow_id === undefined ? undefined : { node_id: nodeId, action, flow_id }
     }
     case 'skip_cpg':
@@ -114,7 +125,7 @@ async function operateNode(action: NodeAction, nodeId: string) {
   if (!api || !ids) return
   const [target, call] = [ids, api]
   if (DESTRUCTIVE.has(action) && !(await confirmOperation(`${action} ${nodeId} of ${taskName(target)}`))) return
-  const command = await nodeCommand(action, nodeId)
+  const command = await nodeCommand(call, target, action, nodeId)
   if (!command) return
   await perform(`${action} ${nodeId}`, () => call.operateNode(target, command))
 }
@@ -138,6 +149,7 @@ function open(next: TaskIds) {
   page.bizId.value = next.bk_biz_id
   page.taskId.value = next.task_id
   page.task.replaceChildren()
+  page.nodePanel.replaceChildren()
   const label = `Load task ${next.task_id} of business ${next.bk_biz_id}`
   page.outcome.replaceChildren(`${label}…`)
   void refresh(label)
@@ -180,11 +192,25 @@ page.signOut.addEventListener('click', signedOut)
 page.loadForm.addEventListener('submit', (event) => {
   event.preventDefault()
   if (!page.loadForm.reportValidity()) return
-  const next = { bk_biz_id: page.bizId.value.trim(), task_id: page.taskId.value.trim() }
+  show({ bk_biz_id: page.bizId.value.trim(), task_id: page.taskId.value.trim() })
+})
+
+/** Opens the task and makes it the page's address. */
+function show(next: TaskIds) {
   const hash = `#${next.bk_biz_id}/${next.task_id}`
   if (location.hash !== hash) history.pushState(null, '', hash)
   open(next)
-})
+}
+
+/** The business's task list and New task form act on the Business ID field. */
+for (const [buttonId, showPanel] of [
+  ['list-tasks', (api: Gateway, bizId: string) => showTaskList(page.businessPanel, api, bizId)],
+  ['new-task', (api: Gateway, bizId: string) => showNewTask(page.businessPanel, api, bizId, show)],
+] as const) {
+  byId(buttonId, HTMLButtonElement).addEventListener('click', () => {
+    if (api && page.bizId.reportValidity()) void showPanel(api, page.bizId.value.trim())
+  })
+}
 
 window.addEventListener('popstate', () => {
   const linked = idsFromHash()

@@ -12,6 +12,8 @@ import { formatSopsTime, formatTime } from './time.ts'
 export interface TreeHandlers {
   onNodeAction(action: NodeAction, nodeId: string): void
   onTaskAction(action: TaskAction): void
+  /** Open the node panel; `stack` is the subprocess nodes the node is inside, outermost first. */
+  onNodeDetails(nodeId: string, stack: readonly string[]): void
 }
 
 export interface TaskView {
@@ -50,7 +52,7 @@ export function renderTask(view: TaskView, handlers: TreeHandlers): HTMLElement 
         ),
       ),
     ),
-    flow(status.children ?? {}, { errors, handlers, pipelineState: status.state, taskState: status.state }),
+    flow(status.children ?? {}, { errors, handlers, pipelineState: status.state, taskState: status.state, stack: [] }),
   )
 }
 
@@ -60,6 +62,8 @@ interface FlowContext {
   /** The state of the pipeline (task or subprocess) these nodes belong to, and of the task. */
   pipelineState: string
   taskState: string
+  /** The subprocess nodes these nodes are inside, outermost first. */
+  stack: readonly string[]
 }
 
 function flow(children: Record<string, TaskStatus>, context: FlowContext): HTMLElement {
@@ -73,7 +77,7 @@ function flow(children: Record<string, TaskStatus>, context: FlowContext): HTMLE
 }
 
 function node(id: string, entry: TaskStatus, position: { first: boolean; last: boolean }, context: FlowContext): HTMLElement {
-  const { errors, handlers, taskState } = context
+  const { errors, handlers, taskState, stack } = context
   const kind = kindOf(entry)
   const error = errors[id]
   const label = sopsType(entry, { ...position, pipelineState: context.pipelineState })
@@ -87,19 +91,19 @@ function node(id: string, entry: TaskStatus, position: { first: boolean; last: b
       h('p', { class: 'node-state' }, stateBadge(entry.state), kind !== 'control' && ` ${label}`),
       kind !== 'control' && h('p', { class: 'counts' }, `retried ${entry.retry ?? 0}×`, entry.skip ? ' · skipped' : ''),
       error !== undefined && error !== '' && h('p', { class: 'node-error' }, typeof error === 'string' ? error : JSON.stringify(error)),
-      actions(id, entry, taskState, handlers),
+      actions(id, entry, taskState, stack, handlers),
     ),
-    kind === 'subprocess' && flow(entry.children ?? {}, { ...context, pipelineState: entry.state }),
+    kind === 'subprocess' && flow(entry.children ?? {}, { ...context, pipelineState: entry.state, stack: [...stack, id] }),
   )
 }
 
-function actions(id: string, entry: TaskStatus, taskState: string, handlers: TreeHandlers): HTMLElement | false {
-  const available = nodeActions(entry, taskState)
-  if (available.length === 0) return false
+/** The operations SOPS would accept on the node now, and its details (inputs, outputs, log). */
+function actions(id: string, entry: TaskStatus, taskState: string, stack: readonly string[], handlers: TreeHandlers): HTMLElement {
   return h(
     'p',
     { class: 'actions' },
-    ...available.map((action) => button(`${action} ${id}`, `node:${action}:${id}`, () => handlers.onNodeAction(action, id))),
+    ...nodeActions(entry, taskState).map((action) => button(`${action} ${id}`, `node:${action}:${id}`, () => handlers.onNodeAction(action, id))),
+    button(`details ${id}`, `details:${id}`, () => handlers.onNodeDetails(id, stack)),
   )
 }
 

@@ -1,9 +1,9 @@
 /**
  * The two Workers' configurations as `npm run dev` serves them, written into the state's .wrangler and
  * never committed: the gateway's wrangler.toml with the reference engine bound as ENGINE (and the
- * client's CF-Connecting-IP not believed), and the
- * engine's engine/wrangler.toml with its settings from the state's .wrangler/dev.vars (wrangler hands
- * `--env-file` to the first Worker only). A deployment reads wrangler.toml alone, so it binds no engine.
+ * client's CF-Connecting-IP not believed), and engine/wrangler.toml with the engine's settings from the
+ * state's .wrangler/dev.vars (wrangler hands `--env-file` to the first Worker only). A deployment reads
+ * wrangler.toml alone, so it binds no engine.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'

@@ -18,7 +18,9 @@ import {
 } from '../lib/errors.ts'
 import { IDEMPOTENCY_KEY_MAX } from '../idempotency/key.ts'
 import { type Resource, resources } from './resources.ts'
+import { endEvent, keepalive, statusEvent } from '../live/sse.ts'
 import { watchResource } from '../live/watch-resource.ts'
+import { getTaskStatusAnswer } from './answer-examples.ts'
 import { ID_PATTERN, answerSchema, sopsErrorSchema, taskStatusSchema } from './schemas.ts'
 
 // ---- Headers: the one place to document another one ----
@@ -210,6 +212,11 @@ function operation(resource: Resource, form: 'esb' | 'gateway') {
   }
 }
 
+/** A stream as the poller writes it: get_task_status's real data, a keepalive, the end. */
+const WATCH_EXAMPLE = [statusEvent(1, JSON.stringify(getTaskStatusAnswer.data)), keepalive(), endEvent('FINISHED')]
+  .map((bytes) => new TextDecoder().decode(bytes))
+  .join('')
+
 /** watch_task_status: parameters and refusals as get_task_status, a stream of events on success. */
 function watchOperation(form: 'esb' | 'gateway') {
   const op = operation(watchResource, form)
@@ -224,7 +231,10 @@ function watchOperation(form: 'esb' | 'gateway') {
         description:
           "Server-Sent Events: `event: status` (`id:` the status's version, `data:` get_task_status's data) at once and on each change; `: keepalive` every 15 s; `event: end` (`data: {\"state\"}`) once FINISHED or REVOKED, then the stream closes. SOPS's own refusal before the stream is its JSON envelope (HTTP 200, result false). See docs/live-status.md.",
         headers: headersOf(200, watchResource.write),
-        content: { 'text/event-stream': { schema: { type: 'string' } }, 'application/json': { schema: { $ref: '#/components/schemas/SopsError' } } },
+        content: {
+          'text/event-stream': { schema: { type: 'string' }, example: WATCH_EXAMPLE },
+          'application/json': { schema: { $ref: '#/components/schemas/SopsError' } },
+        },
       },
     },
   }

@@ -146,6 +146,15 @@ describe('/openapi.json', () => {
     expect(statusesOf(doc.paths['/api/bk-sops/prod/get_tasks_status/{bk_biz_id}/'].post)).toEqual(['200', '400', '401', '403', '413', '429', '500', '502', '504'])
   })
 
+  it('gives the status stream an example: a status event, a keepalive and the end', () => {
+    const stream = doc.paths['/api/bk-sops/prod/watch_task_status/{task_id}/{bk_biz_id}/'].get.responses['200'].content['text/event-stream'].example
+    const [status, keepalive, end] = stream.split('\n\n')
+    expect(status).toMatch(/^id: 1\nevent: status\ndata: \{/)
+    expect(JSON.parse(status.split('data: ')[1]).state).toBeTypeOf('string')
+    expect(keepalive).toBe(': keepalive')
+    expect(end).toBe('event: end\ndata: {"state":"FINISHED"}')
+  })
+
   it('gives every 200 an example, a real answer that its answer schema accepts', () => {
     for (const resource of resources) {
       const example = doc.components.responses[resource.name].content['application/json'].example
