@@ -2,7 +2,7 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { defineConfig } from 'vitest/config'
 import { cloudflareTest } from '@cloudflare/vitest-plugin'
-import { ENGINE_CONFIG, engineWorker } from './test/support/engine-worker.ts'
+import { ENGINE_CONFIG, authKvNamespaces, authWorker, engineWorker } from './test/support/auxiliary-workers.ts'
 
 // The workerd pool reads a .dev.vars beside wrangler.toml whatever it is told: the tests would run with
 // a developer's secrets and settings. `npm run dev` keeps its own in .wrangler/dev.vars, and moves an old one.
@@ -22,6 +22,9 @@ export const testSecrets = {
   CREDENTIAL_PEPPER: randomBytes(32).toString('base64url'),
 }
 
+/** The authorization server's settings in the tests: where it sends a browser not signed in to BlueKing. */
+const authVars = { BK_LOGIN_URL: 'https://login.bk.example/login/' }
+
 /**
  * How long one test may run before it counts as hung: a guard, never a measure. A workerd test file's
  * first call starts its Workers, which on a loaded 2-core machine took over vitest's 5 s default.
@@ -38,12 +41,15 @@ export default defineConfig({
             // The access log writes a line per call: tests that read it capture it (access-log*.test.ts).
             // The test pool calls the Worker directly, never through the asset router: tests read the
             // console's assets (with their _headers) through the ASSETS binding instead.
-            // The reference engine is the origin as in `npm run dev`: its own Worker, bound as ENGINE.
+            // The reference engine is the origin as in `npm run dev`: its own Worker, bound as ENGINE. The
+            // authorization server is its own Worker too (AUTH, as wrangler.toml binds it); its store is
+            // bound here as well, for the tests that look at what it keeps.
             miniflare: {
               bindings: { ...testSecrets, LOG_FORMAT: 'none' },
               assets: { directory: './dist/assets', binding: 'ASSETS' },
               serviceBindings: { ENGINE: 'sops-engine' },
-              workers: [engineWorker({ APIGW_PUBLIC_KEY: testSecrets.APIGW_PUBLIC_KEY })],
+              kvNamespaces: authKvNamespaces(),
+              workers: [engineWorker({ APIGW_PUBLIC_KEY: testSecrets.APIGW_PUBLIC_KEY }), authWorker(authVars)],
             },
           }),
         ],
@@ -51,7 +57,7 @@ export default defineConfig({
           name: 'worker',
           testTimeout: HANG_GUARD_MS,
           include: ['test/worker/**/*.test.ts'],
-          provide: { testSecrets },
+          provide: { testSecrets, authVars },
           globalSetup: ['test/support/origin-server.ts'],
         },
       },

@@ -19,7 +19,6 @@ import { workerConfig } from './lib/config.ts'
 import { DEMO } from './lib/demo.ts'
 import { registerConsoleClient } from './lib/console-client.ts'
 import { ensureDevVars } from './lib/devvars.ts'
-import { DEV_LOGIN_PATH } from '../src/oauth/paths.ts'
 import { writeDevConfigs } from './lib/dev-config.ts'
 import { devOutput } from './lib/dev-output.ts'
 import { claimState, devRegistryEnv, runningDevServer } from './lib/devserver.ts'
@@ -117,11 +116,9 @@ interface ServeOptions {
 /** Runs wrangler dev in the foreground; signals sent to this process reach it, and its exit is ours. */
 function serve(state: LocalState, address: Address, { logFormat, originUrlVar, explorer }: ServeOptions, extra: string[]): void {
   // Two Workers in one runtime: the gateway first (it serves the port), then the engine it binds.
-  const [gatewayConfig, engineConfig] = writeDevConfigs(state)
-  const args = [join(PROJECT_ROOT, 'node_modules/wrangler/bin/wrangler.js'), 'dev', '--config', gatewayConfig, '--config', engineConfig]
+  const [gatewayConfig, engineConfig, authConfig] = writeDevConfigs(state)
+  const args = [join(PROJECT_ROOT, 'node_modules/wrangler/bin/wrangler.js'), 'dev', '--config', gatewayConfig, '--config', engineConfig, '--config', authConfig]
   args.push('--persist-to', state.persistPath, '--env-file', state.devVarsPath, '--var', `LOG_FORMAT:${logFormat}`)
-  // BlueKing's login page, stood in for by the gateway's development one for the demo user.
-  args.push('--var', `BK_LOGIN_URL:${DEV_LOGIN_PATH}`, '--var', `DEV_LOGIN_USERS:${DEMO.username}=${DEMO.token}`)
   if (originUrlVar) args.push('--var', originUrlVar)
   // Always explicit: given no port, wrangler would take the next free one without a word.
   if (!address.portInWranglerArgs) args.push('--port', String(address.port))

@@ -7,15 +7,17 @@ import { execFileSync } from 'node:child_process'
 import { join } from 'node:path'
 import { PROJECT_ROOT } from './lib/state.ts'
 
+/** `secrets`: the Worker has some, named in .dev.vars.example beside its configuration. */
 const WORKERS = [
-  { config: 'wrangler.toml', types: 'src/worker-env.d.ts' },
-  { config: 'engine/wrangler.toml', types: 'engine/src/worker-env.d.ts' },
+  { config: 'wrangler.toml', types: 'src/worker-env.d.ts', secrets: true },
+  { config: 'engine/wrangler.toml', types: 'engine/src/worker-env.d.ts', secrets: true },
+  { config: 'auth/wrangler.toml', types: 'auth/src/worker-env.d.ts', secrets: false },
 ]
 const check = process.argv.includes('--check')
 
-for (const { config, types } of WORKERS) {
+for (const { config, types, secrets } of WORKERS) {
   // --env-file is read from the configuration's folder.
-  const args = ['types', types, '-c', config, '--include-runtime=false', '--strict-vars=false', '--env-file', '.dev.vars.example']
+  const args = ['types', types, '-c', config, '--include-runtime=false', '--strict-vars=false', ...(secrets ? ['--env-file', '.dev.vars.example'] : [])]
   try {
     execFileSync(process.execPath, [join(PROJECT_ROOT, 'node_modules/wrangler/bin/wrangler.js'), ...args, ...(check ? ['--check'] : [])], {
       cwd: PROJECT_ROOT,

@@ -1,16 +1,19 @@
 /**
- * The two Workers' configurations as `npm run dev` serves them, written into the state's .wrangler and
+ * The three Workers' configurations as `npm run dev` serves them, written into the state's .wrangler and
  * never committed: the gateway's wrangler.toml with the reference engine bound as ENGINE (and the
- * client's CF-Connecting-IP not believed), and engine/wrangler.toml with the engine's settings from the
- * state's .wrangler/dev.vars (wrangler hands `--env-file` to the first Worker only). A deployment reads
- * wrangler.toml alone, so it binds no engine.
+ * client's CF-Connecting-IP not believed), engine/wrangler.toml with the engine's settings from the
+ * state's .wrangler/dev.vars (wrangler hands `--env-file` to the first Worker only), and
+ * auth/wrangler.toml with the development login page standing in for BlueKing's, for the demo user.
+ * A deployment reads wrangler.toml alone, so it binds no engine.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { parse } from 'smol-toml'
 import { ENGINE_BINDING, workerConfig } from './config.ts'
 import { readDevVars } from './devvars.ts'
-import { ENGINE_CONFIG, WRANGLER_CONFIG } from './state.ts'
+import { DEV_LOGIN_PATH } from '../../src/oauth/paths.ts'
+import { DEMO } from './demo.ts'
+import { AUTH_CONFIG, ENGINE_CONFIG, WRANGLER_CONFIG } from './state.ts'
 import type { LocalState } from './state.ts'
 
 /** What the engine reads of the state's .wrangler/dev.vars: a public key and a flag, nothing secret. */
@@ -36,10 +39,11 @@ function write(path: string, config: Config): string {
   return path
 }
 
-/** The paths of the gateway's and the engine's configurations, in the order `wrangler dev` takes them. */
-export function writeDevConfigs(state: LocalState): [gateway: string, engine: string] {
+/** The paths of the Workers' configurations, in the order `wrangler dev` takes them. */
+export function writeDevConfigs(state: LocalState): [gateway: string, engine: string, auth: string] {
   const gateway = readConfig(WRANGLER_CONFIG)
   const engine = readConfig(ENGINE_CONFIG)
+  const auth = readConfig(AUTH_CONFIG)
   const devVars = readDevVars(state.devVarsPath)
   const engineVars = Object.fromEntries(ENGINE_VARS.flatMap((name) => (devVars[name] === undefined ? [] : [[name, devVars[name]]])))
   return [
@@ -50,5 +54,9 @@ export function writeDevConfigs(state: LocalState): [gateway: string, engine: st
       services: [...(gateway.services ?? []), { binding: ENGINE_BINDING, service: workerConfig().engineName }],
     }),
     write(join(state.devConfigDir, 'engine.json'), { ...engine, vars: { ...engine.vars, ...engineVars } }),
+    write(join(state.devConfigDir, 'auth.json'), {
+      ...auth,
+      vars: { ...auth.vars, BK_LOGIN_URL: DEV_LOGIN_PATH, DEV_LOGIN_USERS: `${DEMO.username}=${DEMO.token}` },
+    }),
   ]
 }

@@ -12,6 +12,8 @@ export const PROJECT_ROOT = resolve(import.meta.dirname, '../..')
 export const WRANGLER_CONFIG = resolve(PROJECT_ROOT, 'wrangler.toml')
 /** The reference engine's own Worker, which local development binds to the gateway as ENGINE. */
 export const ENGINE_CONFIG = resolve(PROJECT_ROOT, 'engine/wrangler.toml')
+/** The OAuth authorization server's own Worker, bound to the gateway as AUTH in every deployment. */
+export const AUTH_CONFIG = resolve(PROJECT_ROOT, 'auth/wrangler.toml')
 
 export interface LocalState {
   dir: string

@@ -1,14 +1,14 @@
 /**
- * Access tokens issued by the gateway's OAuth server (../oauth/), checked the way app secrets are: a
- * per-isolate cache keyed by the token's digest, so the hot path rarely reads KV and never calls a
- * Durable Object, and the credential feed, which drops a revoked token's entry within the revocation
- * bound and refuses it where OAUTH_KV still shows it.
+ * Access tokens issued by the authorization server (../../auth/, bound as AUTH), checked the way app
+ * secrets are: a per-isolate cache keyed by the token's digest, so the hot path rarely asks the server
+ * and never calls a Durable Object, and the credential feed, which drops a revoked token's entry within
+ * the revocation bound and refuses it where OAUTH_KV still shows it.
  */
 import { ACCESS_TOKEN_MAX } from './records.ts'
 import { type Source, cacheTtlMs, onCredentialChange, recentlyWritten } from './store.ts'
-import { oauthServer, usernameOf } from '../oauth/server.ts'
 import { grantRevokedKey, tokenDigest, tokenRevokedKey } from '../oauth/revocations.ts'
 import { type Grants, parseScope } from '../oauth/scope.ts'
+import { oauthService } from '../oauth/server.ts'
 
 /** What a valid token proves: its client's app, its user, and its scope. */
 export interface TokenGrant {
@@ -55,12 +55,12 @@ export async function checkAccessToken(env: Env, origin: string, token: string):
   if (cached && cached.grant.expiresAt <= now) return { refused: expired(cached.grant.username), from: 'isolate' }
   if (cached && cached.cachedUntil > now) return { grant: cached.grant, from: 'isolate' }
   const revokedBy: [string, string] = [tokenRevokedKey(digest), grantRevokedKey(parts[1]!, parts[2]!)]
-  const valid = await oauthServer(origin).validateToken<{ bk_app_code: string }>(origin, token, env)
+  const valid = await oauthService(env).validate(origin, token)
   // OAUTH_KV may still show a token revoked a moment ago elsewhere; the feed has it already.
   if (!valid || revoked(revokedBy)) return { refused: INVALID_TOKEN, from: 'kv' }
   const scope = parseScope(valid.scope)
   if (!('grants' in scope)) return { refused: INVALID_TOKEN, from: 'kv' }
-  const grant = { appCode: valid.props.bk_app_code, username: usernameOf(valid.userId), scope: scope.grants, expiresAt: valid.expiresAt * 1000 }
+  const grant = { appCode: valid.appCode, username: valid.username, scope: scope.grants, expiresAt: valid.expiresAt }
   if (cache.size >= MAX_ENTRIES) cache.delete(cache.keys().next().value as string)
   cache.set(digest, { grant, revokedBy, cachedUntil: now + cacheTtlMs(env) })
   return { grant, from: 'kv' }

@@ -17,12 +17,14 @@ import { readBounded } from '../lib/bounded-read.ts'
 import type { Gateway, GatewayContext } from './context.ts'
 import { secretHash } from '../credentials/hash.ts'
 import { listKeyNames } from '../credentials/list.ts'
-import { APP_SECRET_MAX, type AppRecord, type TokenRecord, appRecordSchema, tokenRecordSchema } from '../credentials/records.ts'
+import { APP_SECRET_MAX, type AppRecord, CREDENTIAL_VALUE_MAX, type TokenRecord, appRecordSchema, tokenRecordSchema } from '../credentials/records.ts'
 import { credentialKeySchema, writeCredential } from '../credentials/write.ts'
 import { GatewayError, bounded, invalidParameters, jsonResponse, toProblems } from '../lib/errors.ts'
 import { perEnv } from '../lib/vars.ts'
 import { clientIp } from '../lib/client-ip.ts'
-import { clientsAdmin } from '../oauth/admin.ts'
+import { newClientSchema } from '../oauth/clients.ts'
+import { publishRevoked } from '../oauth/revocations.ts'
+import { oauthService } from '../oauth/server.ts'
 
 /** A record is a few hundred bytes; this leaves room for long permission lists. */
 export const RECORD_BYTES_MAX = 64 * 1024
@@ -117,6 +119,8 @@ const secretToHash = z.strictObject({
 
 const ok = (data: unknown, requestId: string) => jsonResponse(200, { result: true, code: 0, message: 'success', data, request_id: requestId })
 const keyParam = valid('param', z.object({ key: credentialKeySchema }))
+/** The library's client ids are 16 random characters. */
+const clientParam = valid('param', z.object({ id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/) }))
 
 export const admin = new Hono<Gateway>()
   .use(onlyWithToken)
@@ -150,4 +154,24 @@ export const admin = new Hono<Gateway>()
     await writeCredential(c.env, c.req.valid('param').key, null)
     return ok(null, c.get('requestId'))
   })
-  .route('/clients', clientsAdmin)
+  // OAuth clients, kept by the authorization server (../../auth/); a revocation also reaches the feed.
+  .get('/clients', async (c) => ok(await oauthService(c.env).listClients(), c.get('requestId')))
+  .post('/clients', jsonBody, valid('json', newClientSchema), async (c) => {
+    try {
+      return ok({ client_id: await oauthService(c.env).addClient(c.req.valid('json')) }, c.get('requestId'))
+    } catch (error) {
+      // The library refuses a redirect URI OAuth 2.1 forbids (plain http off loopback, a fragment).
+      throw new GatewayError('REQUEST_PARAM_INVALID', { reason: error instanceof Error ? error.message : 'invalid client' })
+    }
+  })
+  .delete('/clients/:id', clientParam, async (c) => {
+    const revoked = await oauthService(c.env).removeClient(c.req.valid('param').id)
+    if (!revoked) throw new GatewayError('REQUEST_PARAM_INVALID', { reason: 'no such client' })
+    await publishRevoked(c.env, revoked)
+    return ok(null, c.get('requestId'))
+  })
+  .post('/clients/:id/revoke-grants', clientParam, valid('query', z.object({ user: z.string().min(1).max(CREDENTIAL_VALUE_MAX).optional() })), async (c) => {
+    const revoked = await oauthService(c.env).revokeGrants(c.req.valid('param').id, c.req.valid('query').user)
+    await publishRevoked(c.env, revoked)
+    return ok({ revoked: revoked.length }, c.get('requestId'))
+  })

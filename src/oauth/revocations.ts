@@ -5,21 +5,16 @@
  */
 import { sha256Hex } from '../credentials/hash.ts'
 import { publishChanges } from '../credentials/write.ts'
+import type { GrantRef } from './service.ts'
 
 export const grantRevokedKey = (userId: string, grantId: string) => `oauth-grant:${userId}:${grantId}`
 export const tokenRevokedKey = (tokenDigest: string) => `oauth-token:${tokenDigest}`
 
-export interface GrantRef {
-  userId: string
-  grantId: string
+export async function publishRevoked(env: Env, grants: GrantRef[], tokens: string[] = []): Promise<void> {
+  const digests = await Promise.all(tokens.map(tokenDigest))
+  const keys = [...grants.map((g) => grantRevokedKey(g.userId, g.grantId)), ...digests.map(tokenRevokedKey)]
+  await publishChanges(env, keys.map((key) => ({ key, record: null })), 'revoked in OAUTH_KV')
 }
-
-export const publishRevoked = (env: Env, grants: GrantRef[], tokenDigests: string[] = []) =>
-  publishChanges(
-    env,
-    [...grants.map((g) => grantRevokedKey(g.userId, g.grantId)), ...tokenDigests.map(tokenRevokedKey)].map((key) => ({ key, record: null })),
-    'revoked in OAUTH_KV',
-  )
 
 /** The token's digest: how caches and the feed name a token, never the token itself. */
 export const tokenDigest = (token: string) => sha256Hex(token)

@@ -1,13 +1,26 @@
-/** The OAuth endpoints on the public side of the gateway (CORS applies to them, as to the resources). */
+/**
+ * The OAuth endpoints on the public side of the gateway (CORS applies to them, as to the resources).
+ * The authorization server answers them over the AUTH binding; the gateway bounds what it forwards and
+ * lends the server what only it knows: the cookie's user, whether an app may be used, and the feed.
+ */
 import { Hono } from 'hono'
+import type { Context } from 'hono'
+import { getCookie } from 'hono/cookie'
+import { findApp, findToken } from '../credentials/store.ts'
+import { CREDENTIAL_VALUE_MAX } from '../credentials/records.ts'
 import type { Gateway } from '../http/context.ts'
 import { RESOURCE_NAMES } from '../http/resources.ts'
-import { decideConsent, showConsent } from './authorize.ts'
-import { consoleClientId } from './clients.ts'
-import { devLogin } from './dev-login.ts'
+import { readBounded } from '../lib/bounded-read.ts'
+import { allowsOrigin } from '../middleware/cors.ts'
 import { AUTHORIZE_PATH, CONSOLE_CLIENT_PATH, DEV_LOGIN_PATH, TOKEN_PATH } from './paths.ts'
-import { serveOAuth } from './server.ts'
-import { tokenEndpoint } from './token-endpoint.ts'
+import { publishRevoked } from './revocations.ts'
+import { oauthService } from './server.ts'
+import type { GatewaySide } from './service.ts'
+
+type C = Context<Gateway>
+
+/** A form of the sign-in flow (a token request, a consent decision) is a few hundred bytes. */
+const MAX_FORM_BYTES = 8192
 
 /** RFC 9728: this gateway's resources, the server that issues their tokens and how to send one. */
 const protectedResource = (origin: string) => ({
@@ -18,15 +31,71 @@ const protectedResource = (origin: string) => ({
   resource_name: 'BlueKing SOPS through sops-edge',
 })
 
+const oauthError = (status: number, error: string, description: string) =>
+  Response.json({ error, error_description: description }, { status, headers: { 'Cache-Control': 'no-store' } })
+
+/** The request with its body read whole, or null when the body is larger than a form of the flow. */
+async function bounded(c: C): Promise<Request | null> {
+  const { raw } = c.req
+  if (raw.method !== 'POST') return new Request(raw.url, { method: raw.method, headers: raw.headers })
+  if (Number(raw.headers.get('Content-Length') ?? 0) > MAX_FORM_BYTES) return null
+  const body = await readBounded(raw.body, MAX_FORM_BYTES)
+  return body === null ? null : new Request(raw.url, { method: 'POST', headers: raw.headers, body })
+}
+
+const tooLarge = () => oauthError(413, 'invalid_request', `the request body is larger than ${MAX_FORM_BYTES} bytes`)
+
+const revoked = (c: C) => (grants: Parameters<GatewaySide['revoked']>[0], tokens: string[]) => publishRevoked(c.env, grants, tokens)
+
+/** The signed-in BlueKing user: whoever a valid bk_token cookie names. */
+async function cookieUser(c: C): Promise<string | null> {
+  const token = getCookie(c, 'bk_token')
+  if (!token || token.length > CREDENTIAL_VALUE_MAX) return null
+  const { record } = await findToken(c.env, token)
+  return record && record.expires_at > Date.now() ? record.username : null
+}
+
+async function authorize(c: C): Promise<Response> {
+  const request = await bounded(c)
+  if (!request) return tooLarge()
+  const side: GatewaySide = {
+    user: await cookieUser(c),
+    appUsable: async (appCode) => {
+      const { record } = await findApp(c.env, appCode)
+      return Boolean(record && !record.disabled)
+    },
+    revoked: revoked(c),
+  }
+  return oauthService(c.env).authorize(request, side)
+}
+
+async function token(c: C): Promise<Response> {
+  const request = await bounded(c)
+  if (!request) return tooLarge()
+  return withoutForeignCors(c, await oauthService(c.env).token(request, { revoked: revoked(c) }))
+}
+
+/** The library lets any origin read the token endpoint; the gateway lets CORS_ORIGINS only. */
+function withoutForeignCors(c: C, res: Response): Response {
+  const origin = c.req.header('Origin')
+  if (origin === undefined || allowsOrigin(c.env, origin)) return res
+  const copy = new Response(res.body, res)
+  for (const name of [...copy.headers.keys()]) if (name.startsWith('access-control-')) copy.headers.delete(name)
+  return copy
+}
+
+async function forward(c: C): Promise<Response> {
+  const request = await bounded(c)
+  if (!request) return tooLarge()
+  // A service binding's answer has immutable headers; the gateway adds its own to every answer.
+  const res = await oauthService(c.env).fetch(request)
+  return new Response(res.body, res)
+}
+
 export const oauthRoutes = new Hono<Gateway>()
-  .get('/.well-known/oauth-authorization-server', (c) => serveOAuth(c))
   .get('/.well-known/oauth-protected-resource', (c) => c.json(protectedResource(new URL(c.req.url).origin)))
-  .get(AUTHORIZE_PATH, showConsent)
-  .post(AUTHORIZE_PATH, decideConsent)
-  .post(TOKEN_PATH, tokenEndpoint)
-  /** The console's own client, which `npm run dev` (or `npm run admin -- client add … --console`) registers. */
-  .get(CONSOLE_CLIENT_PATH, async (c) => {
-    const clientId = await consoleClientId(c.env)
-    return clientId ? c.json({ client_id: clientId }) : c.json({ error: 'no console client is registered' }, 404)
-  })
-  .on(['GET', 'POST'], DEV_LOGIN_PATH, devLogin)
+  .get('/.well-known/oauth-authorization-server', forward)
+  .on(['GET', 'POST'], AUTHORIZE_PATH, authorize)
+  .post(TOKEN_PATH, token)
+  .get(CONSOLE_CLIENT_PATH, forward)
+  .on(['GET', 'POST'], DEV_LOGIN_PATH, forward)

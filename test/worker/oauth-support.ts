@@ -1,12 +1,14 @@
 /** Drives the OAuth flow in workerd as a browser and a public client would (issue 18). */
 import * as oauth from 'oauth4webapi'
-import { expect } from 'vitest'
+import { expect, inject } from 'vitest'
 import { callWith, fakeOrigin, seedToken, uniqueCode } from './helpers.ts'
 
 export const ADMIN_TOKEN = 'test-admin-token'
 export const BASE = 'https://gateway.test'
 export const REDIRECT_URI = 'https://front.example/callback'
-export const vars = { ORIGIN_URL: fakeOrigin('ok'), ADMIN_TOKEN, BK_LOGIN_URL: 'https://login.bk.example/login/' }
+export const vars = { ORIGIN_URL: fakeOrigin('ok'), ADMIN_TOKEN }
+/** Where the authorization server sends a browser not signed in to BlueKing. */
+export const BK_LOGIN_URL = inject('authVars').BK_LOGIN_URL
 
 export const send = (path: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}) =>
   callWith(vars, path, init)

@@ -10,7 +10,7 @@ import { type ResourceName, resources } from '../../src/http/resources.ts'
 import { FULL } from './resource-samples.ts'
 import { grantRevokedKey } from '../../src/oauth/revocations.ts'
 import { callWith, recordedAtOrigin, seedApp, uniqueCode } from './helpers.ts'
-import { ADMIN_TOKEN, BASE, REDIRECT_URI, addClient, authorize, exchange, form, pkce, refresh, send, signIn, signedIn, vars } from './oauth-support.ts'
+import { ADMIN_TOKEN, BASE, BK_LOGIN_URL, REDIRECT_URI, addClient, authorize, exchange, form, pkce, refresh, send, signIn, signedIn, vars } from './oauth-support.ts'
 
 let quiet: MockInstance<typeof console.log>
 beforeAll(() => {
@@ -62,7 +62,7 @@ describe('the whole flow', () => {
     const anonymous = await send(`/oauth/authorize?${new URLSearchParams({ response_type: 'code', client_id: clientId, redirect_uri: REDIRECT_URI, code_challenge: challenge, code_challenge_method: 'S256', state: 's' })}`)
     expect(anonymous.status).toBe(302)
     const login = new URL(anonymous.headers.get('Location')!)
-    expect(login.origin + login.pathname).toBe(vars.BK_LOGIN_URL)
+    expect(login.origin + login.pathname).toBe(BK_LOGIN_URL)
     expect(login.searchParams.get('c_url')).toContain('/oauth/authorize?')
 
     const flow = await authorize(clientId, bkToken, { challenge })
@@ -137,8 +137,10 @@ describe('the whole flow', () => {
     const flow = await authorize(clientId, await signedIn(), { challenge })
     const [userId, grantId] = flow.code!.split(':')
     const key = `grant:${userId}:${grantId}`
-    const grant = (await env.OAUTH_KV.get<{ createdAt: number }>(key, 'json'))!
-    await env.OAUTH_KV.put(key, JSON.stringify({ ...grant, createdAt: grant.createdAt - 61 }))
+    // The authorization server's store, which the tests bind too (vitest.config.ts).
+    const { OAUTH_KV } = env as Env & { OAUTH_KV: KVNamespace }
+    const grant = (await OAUTH_KV.get<{ createdAt: number }>(key, 'json'))!
+    await OAUTH_KV.put(key, JSON.stringify({ ...grant, createdAt: grant.createdAt - 61 }))
     const res = await exchange(clientId, flow.code!, verifier)
     expect(res.status).toBe(400)
     expect(((await res.json()) as { error_description: string }).error_description).toContain('expired')

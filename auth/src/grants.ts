@@ -1,6 +1,6 @@
 /** The grants OAUTH_KV holds (the library keys them `grant:<userId>:<grantId>`), found by client and user. */
 import type { OAuthHelpers } from '@cloudflare/workers-oauth-provider'
-import { type GrantRef, publishRevoked } from './revocations.ts'
+import type { GrantRef } from '../../src/oauth/service.ts'
 
 const GRANT_KEY = /^grant:([^:]+):([^:]+)$/
 
@@ -21,8 +21,8 @@ export async function grantsOf(env: Env, clientId: string, userId?: string): Pro
   return found
 }
 
-/** Revokes the grants (their refresh and access tokens) in OAUTH_KV and, through the feed, everywhere. */
-export async function revokeGrants(env: Env, api: OAuthHelpers, grants: GrantRef[]): Promise<void> {
+/** Revokes the grants (their refresh and access tokens) in OAUTH_KV; the gateway tells its isolates. */
+export async function revokeGrants(api: OAuthHelpers, grants: GrantRef[]): Promise<GrantRef[]> {
   for (const { userId, grantId } of grants) await api.revokeGrant(grantId, userId)
-  await publishRevoked(env, grants)
+  return grants
 }

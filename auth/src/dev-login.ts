@@ -6,7 +6,6 @@
 import type { Context } from 'hono'
 import { setCookie } from 'hono/cookie'
 import { html } from 'hono/html'
-import type { Gateway } from '../http/context.ts'
 import { PAGE_HEADERS, page } from './pages.ts'
 
 const users = (env: Env) =>
@@ -18,13 +17,13 @@ const users = (env: Env) =>
   )
 
 /** Only a path on this origin: the page never sends a browser elsewhere. */
-function backTo(c: Context<Gateway>, given: string | undefined): string {
+function backTo(c: Context<{ Bindings: Env }>, given: string | undefined): string {
   const here = new URL(c.req.url)
   const to = new URL(given ?? '/', here)
   return to.origin === here.origin ? `${to.pathname}${to.search}` : '/'
 }
 
-export async function devLogin(c: Context<Gateway>): Promise<Response> {
+export async function devLogin(c: Context<{ Bindings: Env }>): Promise<Response> {
   const known = users(c.env)
   if (known.size === 0) return c.notFound()
   if (c.req.method === 'POST') {
