@@ -8,7 +8,7 @@ import { ACCESS_TOKEN_MAX } from './records.ts'
 import { type Source, cacheTtlMs, onCredentialChange, recentlyWritten } from './store.ts'
 import { grantRevokedKey, tokenDigest, tokenRevokedKey } from '../oauth/revocations.ts'
 import { type Grants, parseScope } from '../oauth/scope.ts'
-import { oauthService } from '../oauth/server.ts'
+import { askServer, oauthService } from '../oauth/server.ts'
 
 /** What a valid token proves: its client's app, its user, and its scope. */
 export interface TokenGrant {
@@ -55,7 +55,7 @@ export async function checkAccessToken(env: Env, origin: string, token: string):
   if (cached && cached.grant.expiresAt <= now) return { refused: expired(cached.grant.username), from: 'isolate' }
   if (cached && cached.cachedUntil > now) return { grant: cached.grant, from: 'isolate' }
   const revokedBy: [string, string] = [tokenRevokedKey(digest), grantRevokedKey(parts[1]!, parts[2]!)]
-  const valid = await oauthService(env).validate(origin, token)
+  const valid = await askServer(oauthService(env).validate(origin, token))
   // OAUTH_KV may still show a token revoked a moment ago elsewhere; the feed has it already.
   if (!valid || revoked(revokedBy)) return { refused: INVALID_TOKEN, from: 'kv' }
   const scope = parseScope(valid.scope)

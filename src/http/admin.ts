@@ -24,7 +24,7 @@ import { perEnv } from '../lib/vars.ts'
 import { clientIp } from '../lib/client-ip.ts'
 import { newClientSchema } from '../oauth/clients.ts'
 import { publishRevoked } from '../oauth/revocations.ts'
-import { oauthService } from '../oauth/server.ts'
+import { askServer, oauthService } from '../oauth/server.ts'
 
 /** A record is a few hundred bytes; this leaves room for long permission lists. */
 export const RECORD_BYTES_MAX = 64 * 1024
@@ -155,7 +155,7 @@ export const admin = new Hono<Gateway>()
     return ok(null, c.get('requestId'))
   })
   // OAuth clients, kept by the authorization server (../../auth/); a revocation also reaches the feed.
-  .get('/clients', async (c) => ok(await oauthService(c.env).listClients(), c.get('requestId')))
+  .get('/clients', async (c) => ok(await askServer(oauthService(c.env).listClients()), c.get('requestId')))
   .post('/clients', jsonBody, valid('json', newClientSchema), async (c) => {
     try {
       return ok({ client_id: await oauthService(c.env).addClient(c.req.valid('json')) }, c.get('requestId'))
@@ -165,13 +165,13 @@ export const admin = new Hono<Gateway>()
     }
   })
   .delete('/clients/:id', clientParam, async (c) => {
-    const revoked = await oauthService(c.env).removeClient(c.req.valid('param').id)
+    const revoked = await askServer(oauthService(c.env).removeClient(c.req.valid('param').id))
     if (!revoked) throw new GatewayError('REQUEST_PARAM_INVALID', { reason: 'no such client' })
     await publishRevoked(c.env, revoked)
     return ok(null, c.get('requestId'))
   })
   .post('/clients/:id/revoke-grants', clientParam, valid('query', z.object({ user: z.string().min(1).max(CREDENTIAL_VALUE_MAX).optional() })), async (c) => {
-    const revoked = await oauthService(c.env).revokeGrants(c.req.valid('param').id, c.req.valid('query').user)
+    const revoked = await askServer(oauthService(c.env).revokeGrants(c.req.valid('param').id, c.req.valid('query').user))
     await publishRevoked(c.env, revoked)
     return ok({ revoked: revoked.length }, c.get('requestId'))
   })

@@ -14,7 +14,7 @@ import { readBounded } from '../lib/bounded-read.ts'
 import { allowsOrigin } from '../middleware/cors.ts'
 import { AUTHORIZE_PATH, CONSOLE_CLIENT_PATH, DEV_LOGIN_PATH, TOKEN_PATH } from './paths.ts'
 import { publishRevoked } from './revocations.ts'
-import { oauthService } from './server.ts'
+import { UNAVAILABLE, oauthService } from './server.ts'
 import type { GatewaySide } from './service.ts'
 
 type C = Context<Gateway>
@@ -45,6 +45,9 @@ async function bounded(c: C): Promise<Request | null> {
 
 const tooLarge = () => oauthError(413, 'invalid_request', `the request body is larger than ${MAX_FORM_BYTES} bytes`)
 
+/** The server's answer, or RFC 6749's temporarily_unavailable when it could not be reached. */
+const answered = (call: Promise<Response>) => call.catch(() => oauthError(503, 'temporarily_unavailable', UNAVAILABLE))
+
 const revoked = (c: C) => (grants: Parameters<GatewaySide['revoked']>[0], tokens: string[]) => publishRevoked(c.env, grants, tokens)
 
 /** The signed-in BlueKing user: whoever a valid bk_token cookie names. */
@@ -66,13 +69,13 @@ async function authorize(c: C): Promise<Response> {
     },
     revoked: revoked(c),
   }
-  return oauthService(c.env).authorize(request, side)
+  return answered(oauthService(c.env).authorize(request, side))
 }
 
 async function token(c: C): Promise<Response> {
   const request = await bounded(c)
   if (!request) return tooLarge()
-  return withoutForeignCors(c, await oauthService(c.env).token(request, { revoked: revoked(c) }))
+  return withoutForeignCors(c, await answered(oauthService(c.env).token(request, { revoked: revoked(c) })))
 }
 
 /** The library lets any origin read the token endpoint; the gateway lets CORS_ORIGINS only. */
@@ -88,7 +91,7 @@ async function forward(c: C): Promise<Response> {
   const request = await bounded(c)
   if (!request) return tooLarge()
   // A service binding's answer has immutable headers; the gateway adds its own to every answer.
-  const res = await oauthService(c.env).fetch(request)
+  const res = await answered(oauthService(c.env).fetch(request))
   return new Response(res.body, res)
 }
 

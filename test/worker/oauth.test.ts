@@ -273,3 +273,22 @@ describe('no token leaves the edge', () => {
     }
   })
 })
+
+describe('the authorization server unreachable', () => {
+  // A binding whose every call fails, as when the server's Worker is not deployed or is failing.
+  const down = { AUTH: new Proxy({}, { get: () => () => Promise.reject(new Error('no such service')) }) as unknown as Fetcher }
+
+  it('refuses an uncached token with a 500 that names it, and answers the OAuth pages with temporarily_unavailable', async () => {
+    const code = uniqueCode('oauth')
+    await seedApp(code)
+    const token = 'alice:grant0000:secret0000000000'
+    const call = await callWith({ ...vars, ...down }, '/api/c/compapi/v2/sops/get_task_status/?bk_biz_id=2&task_id=12', { headers: { Authorization: `Bearer ${token}` } })
+    expect(call.status).toBe(500)
+    expect((await envelope(call)).message).toBe('Internal Server Error [reason="the authorization server is unavailable"]')
+    for (const path of ['/.well-known/oauth-authorization-server', '/oauth/authorize?client_id=x']) {
+      const page = await callWith({ ...vars, ...down }, path)
+      expect(page.status).toBe(503)
+      expect(await page.json()).toEqual({ error: 'temporarily_unavailable', error_description: 'the authorization server is unavailable' })
+    }
+  })
+})
