@@ -34,13 +34,23 @@ const protectedResource = (origin: string) => ({
 const oauthError = (status: number, error: string, description: string) =>
   Response.json({ error, error_description: description }, { status, headers: { 'Cache-Control': 'no-store' } })
 
-/** The request with its body read whole, or null when the body is larger than a form of the flow. */
+/** The server needs the library's own cookies, never BlueKing's login: the gateway says who that is. */
+function withoutLogin(headers: Headers): Headers {
+  const copy = new Headers(headers)
+  const kept = (copy.get('Cookie') ?? '').split(/;\s*/).filter((pair) => pair && !pair.startsWith('bk_token='))
+  if (kept.length) copy.set('Cookie', kept.join('; '))
+  else copy.delete('Cookie')
+  return copy
+}
+
+/** The request as forwarded: its body read whole, or null when it is larger than a form of the flow. */
 async function bounded(c: C): Promise<Request | null> {
   const { raw } = c.req
-  if (raw.method !== 'POST') return new Request(raw.url, { method: raw.method, headers: raw.headers })
+  const headers = withoutLogin(raw.headers)
+  if (raw.method !== 'POST') return new Request(raw.url, { method: raw.method, headers })
   if (Number(raw.headers.get('Content-Length') ?? 0) > MAX_FORM_BYTES) return null
   const body = await readBounded(raw.body, MAX_FORM_BYTES)
-  return body === null ? null : new Request(raw.url, { method: 'POST', headers: raw.headers, body })
+  return body === null ? null : new Request(raw.url, { method: 'POST', headers, body })
 }
 
 const tooLarge = () => oauthError(413, 'invalid_request', `the request body is larger than ${MAX_FORM_BYTES} bytes`)
