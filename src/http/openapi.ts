@@ -4,7 +4,7 @@
  * (./errors.ts for the gateway's own, ./schemas.ts for SOPS's).
  */
 import * as z from 'zod'
-import { CREDENTIAL_FIELDS, CREDENTIAL_FIELD_NAMES, type CredentialField } from '../credentials/fields.ts'
+import { CREDENTIAL_FIELDS, CREDENTIAL_FIELD_NAMES } from '../credentials/fields.ts'
 import {
   ERRORS,
   ERROR_NAMES,
@@ -12,12 +12,15 @@ import {
   type ErrorName,
   type ErrorStatus,
   GatewayError,
+  UNAUTHORIZED_HEADERS,
   errorEnvelopeSchema,
   fieldProblemSchema,
   invalidParameters,
 } from '../lib/errors.ts'
 import { IDEMPOTENCY_KEY_MAX } from '../idempotency/key.ts'
-import { type Resource, resources } from './resources.ts'
+import { AUTHORIZE_PATH, TOKEN_PATH } from '../oauth/paths.ts'
+import { formatScope } from '../oauth/scope.ts'
+import { type Resource, type ResourceName, resources } from './resources.ts'
 import { endEvent, keepalive, statusEvent } from '../live/sse.ts'
 import { watchResource } from '../live/watch-resource.ts'
 import { getTaskStatusAnswer } from './answer-examples.ts'
@@ -60,6 +63,17 @@ const RESPONSE_HEADERS: Record<string, ResponseHeader> = {
     schema: { type: 'string', enum: ['true'] },
   },
   'Sops-Trace-Id': { on: [200], description: "SOPS's trace id of the call, when SOPS sent one", schema: text },
+  ...Object.fromEntries(
+    Object.entries(UNAUTHORIZED_HEADERS).map(([name, value]) => [
+      name,
+      {
+        on: [ERRORS.UNAUTHORIZED.status],
+        required: true,
+        description: `\`${value}\` (RFC 6750): the access token sent as \`Authorization: Bearer\` is invalid, expired or revoked`,
+        schema: { type: 'string', const: value },
+      },
+    ]),
+  ),
   'Server-Timing': {
     on: 'all',
     required: true,
@@ -123,10 +137,27 @@ const errorResponseName = (status: ErrorStatus, write: boolean) =>
 
 const apiKey = (where: 'header' | 'query' | 'cookie', name: string, description: string) => ({ type: 'apiKey', in: where, name, description })
 
-/** An ESB credential field's scheme, named after it: bk_app_code → bkAppCode. */
-const schemeOf = (field: CredentialField) => field.replace(/_(\w)/g, (_, letter: string) => letter.toUpperCase())
+/** A credential field's scheme, named after it: bk_app_code → bkAppCode. */
+const schemeOf = (field: string) => field.replace(/_(\w)/g, (_, letter: string) => letter.toUpperCase())
 
-const SECURITY_SCHEMES: Record<string, ReturnType<typeof apiKey>> = {
+/** The access token's ESB parameter and X-Bkapi-Authorization field, as ../credentials/extract.ts reads it. */
+const ACCESS_TOKEN = 'access_token'
+const ESB_ONLY = 'read only when neither X-Bkapi-Authorization nor `Authorization: Bearer` is present'
+/** BlueKing reads an access token before any app secret. */
+const TOKEN = "an access token (the oauth2 scheme's), which proves its app and its user by itself: an app code or secret beside it is not read"
+
+/** The OAuth scopes (../oauth/scope.ts) of every resource, or of one. */
+const resourceScope = (resource: ResourceName | '*') => formatScope({ resources: resource === '*' ? '*' : [resource], biz: [] })[0]!
+const bizScope = (biz: string) => formatScope({ resources: [], biz: biz === '*' ? '*' : [biz] })[0]!
+
+/** The scopes a client may ask for, as the protected-resource metadata lists them. */
+const SCOPES = {
+  [resourceScope('*')]: 'every resource',
+  ...Object.fromEntries(resources.map((r) => [resourceScope(r.name), r.summary])),
+  [bizScope('*')]: `every business; \`${bizScope('<bk_biz_id>')}\` is one business, \`${bizScope('project:<project_id>')}\` one SOPS project`,
+}
+
+const SECURITY_SCHEMES = {
   bkapiAuthorization: apiKey(
     'header',
     'X-Bkapi-Authorization',
@@ -135,7 +166,7 @@ const SECURITY_SCHEMES: Record<string, ReturnType<typeof apiKey>> = {
   ...Object.fromEntries(
     CREDENTIAL_FIELD_NAMES.map((field) => [
       schemeOf(field),
-      apiKey('query', field, `${CREDENTIAL_FIELDS[field].description} (ESB form, without the header); in a POST it may be a body field instead`),
+      apiKey('query', field, `${CREDENTIAL_FIELDS[field].description} (ESB form, ${ESB_ONLY}); in a POST it may be a body field instead`),
     ]),
   ),
   bkTokenCookie: apiKey(
@@ -143,24 +174,40 @@ const SECURITY_SCHEMES: Record<string, ReturnType<typeof apiKey>> = {
     'bk_token',
     'the login cookie, read when no bk_token is given; such a call must be a GET or carry Content-Type: application/json',
   ),
+  oauth2: {
+    type: 'oauth2',
+    description: `OAuth 2.1 (RFC 8414 discovery at this gateway): the authorization code with PKCE S256, for public clients (no client secret), each bound to one app; the user is the one signed in to BlueKing. Refresh tokens rotate; a token or its grant is revoked at ${TOKEN_PATH} (RFC 7009). A token may do what both its app's grants and its scope allow: the operation's resource (or \`${resourceScope('*')}\`) and the call's business (or \`${bizScope('*')}\`); a client that asks for no scope gets all it was registered for. Sent as \`Authorization: Bearer\`, or as the bkapiAccessToken and accessToken schemes say.`,
+    flows: { authorizationCode: { authorizationUrl: AUTHORIZE_PATH, tokenUrl: TOKEN_PATH, refreshUrl: TOKEN_PATH, scopes: SCOPES } },
+  },
+  bearer: {
+    type: 'http',
+    scheme: 'bearer',
+    description: `\`Authorization: Bearer <token>\` (RFC 6750): ${TOKEN}. Read only when X-Bkapi-Authorization is absent, and then the only source of credentials. A refused token is HTTP 401 with WWW-Authenticate.`,
+  },
+  bkapiAccessToken: apiKey('header', 'X-Bkapi-Authorization', `JSON object: \`{"${ACCESS_TOKEN}": "<token>"}\`, ${TOKEN}. A refused token is HTTP 400 (1640001).`),
+  [schemeOf(ACCESS_TOKEN)]: apiKey('query', ACCESS_TOKEN, `${TOKEN} (ESB form, ${ESB_ONLY}); in a POST it may be a body field instead. A refused token is HTTP 400 (1640001).`),
 }
 
-/** Any one of these: the header, or the app's code and secret with a user. */
+/** Any one of these: the header, the app's code and secret with a user, or an access token in one of its forms. */
 const APP_SCHEMES: Record<string, []> = { [schemeOf('bk_app_code')]: [], [schemeOf('bk_app_secret')]: [] }
-const SECURITY: Record<string, []>[] = [
+const securityOf = (resource: Resource<ResourceName>): Record<string, string[]>[] => [
   { bkapiAuthorization: [] },
   { ...APP_SCHEMES, [schemeOf('bk_token')]: [] },
   { ...APP_SCHEMES, [schemeOf('bk_username')]: [] },
   { ...APP_SCHEMES, bkTokenCookie: [] },
+  { oauth2: [resourceScope(resource.name)] },
+  { bearer: [] },
+  { bkapiAccessToken: [] },
+  { [schemeOf(ACCESS_TOKEN)]: [] },
 ]
 
 /** ESB credentials as body fields of a POST. */
-const BODY_CREDENTIALS = Object.fromEntries(
-  CREDENTIAL_FIELD_NAMES.map((field) => [
-    field,
-    { type: 'string', description: `${CREDENTIAL_FIELDS[field].description}; ESB credentials are read only when X-Bkapi-Authorization is absent` },
-  ]),
-)
+const BODY_CREDENTIALS = {
+  ...Object.fromEntries(
+    CREDENTIAL_FIELD_NAMES.map((field) => [field, { type: 'string', description: `${CREDENTIAL_FIELDS[field].description}; ${ESB_ONLY}` }]),
+  ),
+  [ACCESS_TOKEN]: { type: 'string', description: `${TOKEN}; ${ESB_ONLY}` },
+}
 
 // ---- Operations ----
 
@@ -183,7 +230,7 @@ function jsonSchema(schema: z.ZodType): JsonSchema {
   return rest
 }
 
-function operation(resource: Resource, form: 'esb' | 'gateway') {
+function operation(resource: Resource<ResourceName>, form: 'esb' | 'gateway') {
   const params = jsonSchema(resource.schema)
   const inPath: readonly string[] = form === 'gateway' ? resource.pathParams : []
   const fields = Object.fromEntries(Object.entries(params.properties ?? {}).filter(([k]) => !inPath.includes(k)))
@@ -200,7 +247,7 @@ function operation(resource: Resource, form: 'esb' | 'gateway') {
     operationId: `${resource.name}_${form}`,
     summary: `${resource.summary} (${form === 'esb' ? 'ESB form' : 'API-gateway form'})`,
     tags: [resource.name],
-    security: SECURITY,
+    security: securityOf(resource),
     parameters,
     ...(resource.method === 'post' ? { requestBody: { required: true, content: { 'application/json': { schema: body } } } } : {}),
     responses: {

@@ -19,6 +19,9 @@ export const ERRORS = {
   REQUEST_BACKEND_TIMEOUT: { status: 504, code: 1650401, message: 'Request backend service timeout' },
 } as const
 
+/** RFC 6750 §3: what an UNAUTHORIZED answer (a refused `Authorization: Bearer` token) carries beside it. */
+export const UNAUTHORIZED_HEADERS = { 'WWW-Authenticate': 'Bearer error="invalid_token"' }
+
 export type ErrorName = keyof typeof ERRORS
 export type ErrorStatus = (typeof ERRORS)[ErrorName]['status']
 

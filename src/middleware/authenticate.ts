@@ -13,7 +13,7 @@ import { secretHash } from '../credentials/hash.ts'
 import { APP_CODE_MAX, APP_SECRET_MAX, type AppRecord, CREDENTIAL_VALUE_MAX } from '../credentials/records.ts'
 import { type Source, confirmCredentials, findApp, findAppFor, findToken } from '../credentials/store.ts'
 import { INVALID_TOKEN, checkAccessToken } from '../credentials/access-token.ts'
-import { GatewayError } from '../lib/errors.ts'
+import { GatewayError, UNAUTHORIZED_HEADERS } from '../lib/errors.ts'
 import { clientIp } from '../lib/client-ip.ts'
 
 const refuse = (reason: string) => new GatewayError('INVALID_ARGS', { reason })
@@ -106,7 +106,7 @@ async function verifyApp(c: GatewayContext, { appCode, appSecret, problem }: Cre
  */
 async function verifyAccessToken(c: GatewayContext, { accessToken, bearer }: Credentials, sources: Source[]): Promise<void> {
   const refuseToken = (reason: string) =>
-    bearer ? new GatewayError('UNAUTHORIZED', { reason }, { headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' } }) : refuse(reason)
+    bearer ? new GatewayError('UNAUTHORIZED', { reason }, { headers: UNAUTHORIZED_HEADERS }) : refuse(reason)
   const checked = await checkAccessToken(c.env, new URL(c.req.url).origin, accessToken)
   sources.push(checked.from)
   if ('refused' in checked) throw refuseToken(checked.refused)

@@ -9,11 +9,11 @@ import { getCookie } from 'hono/cookie'
 import { findApp, findToken } from '../credentials/store.ts'
 import { CREDENTIAL_VALUE_MAX } from '../credentials/records.ts'
 import type { Gateway } from '../http/context.ts'
-import { RESOURCE_NAMES } from '../http/resources.ts'
 import { readBounded } from '../lib/bounded-read.ts'
 import { allowsOrigin } from '../middleware/cors.ts'
 import { AUTHORIZE_PATH, CONSOLE_CLIENT_PATH, DEV_LOGIN_PATH, TOKEN_PATH } from './paths.ts'
 import { publishRevoked } from './revocations.ts'
+import { SCOPES_SUPPORTED } from './scope.ts'
 import { UNAVAILABLE, oauthService } from './server.ts'
 import type { GatewaySide } from './service.ts'
 
@@ -27,7 +27,7 @@ const protectedResource = (origin: string) => ({
   resource: origin,
   authorization_servers: [origin],
   bearer_methods_supported: ['header', 'body', 'query'],
-  scopes_supported: ['resource:*', ...RESOURCE_NAMES.map((name) => `resource:${name}`), 'biz:*'],
+  scopes_supported: SCOPES_SUPPORTED,
   resource_name: 'BlueKing SOPS through sops-edge',
 })
 

@@ -29,6 +29,9 @@ export function formatScope({ resources, biz }: Grants): string[] {
   return [...(resources === '*' ? ['*'] : resources).map((r) => `resource:${r}`), ...(biz === '*' ? ['*'] : biz).map((b) => `biz:${b}`)]
 }
 
+/** Every scope a client may ask for: all resources, each resource, all businesses (one business is `biz:<id>`). */
+export const SCOPES_SUPPORTED = [...formatScope({ resources: '*', biz: [] }), ...formatScope({ resources: [...RESOURCE_NAMES], biz: '*' })]
+
 const meet = <T extends string>(a: '*' | T[], b: '*' | T[]): '*' | T[] => (a === '*' ? b : b === '*' ? a : a.filter((x) => b.includes(x)))
 
 /** What both allow. */

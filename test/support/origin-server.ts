@@ -5,9 +5,9 @@
  *
  * The first path segment picks the behaviour: /<behaviour>/apigw/...; `redirect-<status>` sends the
  * caller to /caught/…, which records what a followed redirect would deliver under `caught-<X-Request-ID>`.
- * `/__recorded/<X-Request-ID>` reads what a call sent; `/__executions/<app code>` how many calls of
- * that app (the JWT's app_code) reached the origin at all. `/__callbacks/<name>` is a task's
- * callback_url: a POST there is kept, a GET reads it back.
+ * `/__recorded/<X-Request-ID or X-Bkapi-Request-ID>` reads what a call sent; `/__executions/<app code>`
+ * how many calls of that app (the JWT's app_code) reached the origin at all. `/__callbacks/<name>` is a
+ * task's callback_url: a POST there is kept, a GET reads it back.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -255,8 +255,11 @@ function handle(req: IncomingMessage, res: ServerResponse) {
       headers: Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)])),
       body: Buffer.concat(chunks).toString('utf8'),
     }
-    // Recorded under the caller's X-Request-ID so concurrent tests never read each other's request.
-    recorded.set(`${behaviour === 'caught' ? 'caught-' : ''}${req.headers['x-request-id'] ?? ''}`, entry)
+    // Recorded under the caller's X-Request-ID so concurrent tests never read each other's request, and
+    // under the gateway's X-Bkapi-Request-ID, which is the call's own whatever X-Request-ID the caller sent.
+    const prefix = behaviour === 'caught' ? 'caught-' : ''
+    recorded.set(`${prefix}${req.headers['x-request-id'] ?? ''}`, entry)
+    if (req.headers['x-bkapi-request-id']) recorded.set(`${prefix}${req.headers['x-bkapi-request-id']}`, entry)
     const app = appCodeOf(entry.headers['x-bkapi-jwt'])
     executions.set(app, (executions.get(app) ?? 0) + 1)
     const act = behaviours[behaviour]

@@ -23,6 +23,8 @@ function secrets() {
     querySecret: `sk-query-${hex(12)}`,
     queryJwt: jwtLike(),
     accessToken: `at-${hex(12)}`,
+    refreshToken: `rt-${hex(12)}`,
+    code: `code-${hex(12)}`,
     cookieToken: `ck-${hex(12)}`,
     sessionCookie: `sess-${hex(12)}`,
     bearer: jwtLike(),
@@ -47,9 +49,11 @@ describe('a line never holds a credential', () => {
     const code = uniqueCode()
     await seedApp(code, { secrets: [s.appSecret] })
     await seedToken(s.token, 'alice')
-    // A real access token (it is read before the secret, as BlueKing does), so the call goes through.
-    s.accessToken = (await signIn(code, { username: 'alice' })).tokens.access_token
-    const query = new URLSearchParams({ bk_app_secret: s.querySecret, jwt: s.queryJwt })
+    // A real access token (it is read before the secret, as BlueKing does), so the call goes through, and
+    // the refresh token and the (spent) code it came with.
+    const signedIn = await signIn(code, { username: 'alice' })
+    Object.assign(s, { accessToken: signedIn.tokens.access_token, refreshToken: signedIn.tokens.refresh_token, code: signedIn.code })
+    const query = new URLSearchParams({ bk_app_secret: s.querySecret, jwt: s.queryJwt, refresh_token: s.refreshToken })
     const { res, line } = await oneLine(
       `${OPERATE_NODE_ESB}?${query}`,
       {
@@ -64,6 +68,7 @@ describe('a line never holds a credential', () => {
           bk_app_secret: s.appSecret,
           bk_token: s.token,
           access_token: s.accessToken,
+          code: s.code,
           bk_biz_id: '2',
           task_id: '12',
           node_id: 'node_1',

@@ -2,12 +2,15 @@
  * Seeded fuzzing of bodies and headers through the real pipeline (issue 9): whatever a caller sends,
  * the answer is an envelope, the gateway never answers 5xx, and nothing invalid reaches the origin
  * (the stand-in origin's `strict` behaviour answers code 4999999 for anything the gateway may not send).
+ * Real OAuth tokens and codes (issue 18) go wherever a caller may put a credential, and no part of one
+ * reaches the origin, the answer or the access log.
  */
 import { env } from 'cloudflare:workers'
-import { expect, it } from 'vitest'
+import { expect, it, onTestFinished, vi } from 'vitest'
 import app from '../../src/http/app.ts'
 import { resources } from '../../src/http/resources.ts'
-import { authHeader, fakeOrigin, seedApp, seedToken, toRequest, uniqueCode } from './helpers.ts'
+import { authHeader, decodeJwt, fakeOrigin, originSaw, recordedAtOrigin, seedApp, seedToken, toRequest, uniqueCode } from './helpers.ts'
+import { type Tokens, authorize, pkce, refresh, signIn, signedIn } from './oauth-support.ts'
 
 const CALLS = 10_000
 const CONCURRENCY = 25
@@ -27,6 +30,31 @@ function random(seed: number) {
 const code = uniqueCode('fuzz')
 await seedApp(code, { userExempt: true, rateLimits: [{ tokens: 1_000_000, period: 1 }] })
 await seedToken('fuzz-token', 'fuzzer')
+
+/** The user of the app's access tokens that pass (a narrower one is another user's). */
+const TOKEN_USER = 'fuzz-oauth'
+const granted = await signIn(code, { username: TOKEN_USER })
+const refreshed = (await (await refresh(granted.clientId, granted.tokens.refresh_token)).json()) as Tokens
+const narrow = await signIn(code, { username: 'fuzz-narrow', clientScope: ['resource:get_task_status', 'biz:2'] })
+const unspentCode = (await authorize(granted.clientId, await signedIn('fuzz-code'), { challenge: (await pkce()).challenge })).code!
+/** Access tokens that pass every check. */
+const PASSING_TOKENS = [granted.tokens.access_token, refreshed.access_token]
+/** Everything the OAuth server issued: access and refresh tokens, spent and unspent codes. */
+const ISSUED = [
+  ...PASSING_TOKENS,
+  granted.tokens.refresh_token,
+  granted.code,
+  refreshed.refresh_token,
+  narrow.tokens.access_token,
+  narrow.tokens.refresh_token,
+  narrow.code,
+  unspentCode,
+]
+/** The secret part of each (`<user>:<grant>:<secret>`): the user and grant ids may show, this never. */
+const SECRETS = ISSUED.map((issued) => issued.split(':')[2]!)
+expect(SECRETS.every((secret) => secret.length >= 16)).toBe(true)
+/** Where a caller may put an OAuth credential, beside the headers. */
+const TOKEN_FIELDS = ['access_token', 'refresh_token', 'code']
 
 function fuzzer(next: () => number) {
   const int = (n: number) => Math.floor(next() * n)
@@ -59,7 +87,11 @@ function fuzzer(next: () => number) {
     for (let i = int(6); i > 0; i--) fields[pick(keys)] = value(depth)
     return fields
   }
+  // Header values are ASCII on the wire: other characters travel as JSON escapes.
+  const asciiJson = (value: unknown) => JSON.stringify(value).replace(/[^\x20-\x7e]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`)
   const deep = (levels: number) => `${'{"a":'.repeat(levels)}1${'}'.repeat(levels)}`
+  const token = () => pick([...ISSUED, 'a:b:c', 'x'.repeat(513), ''])
+  const bearer = () => `${pick(['Bearer ', 'bearer  ', 'Basic ', 'Bearer'])}${token()}`
 
   function body(): string | undefined {
     switch (int(10)) {
@@ -70,6 +102,7 @@ function fuzzer(next: () => number) {
         const fields = object(0)
         if (chance(0.6)) Object.assign(fields, { node_id: pick(['n1', 'node_id', '', 'bad id']), action: pick(['skip', 'retry', 'skip_exg', 'skip_cpg', 'start', 'nope']) })
         if (chance(0.3)) Object.assign(fields, { bk_app_code: code, bk_app_secret: pick(['secret', 'wrong']), bk_username: 'admin' })
+        if (chance(0.3)) fields[pick(TOKEN_FIELDS)] = token()
         return JSON.stringify(fields)
       }
     }
@@ -81,12 +114,14 @@ function fuzzer(next: () => number) {
     const creds = pick([
       () => authHeader({ bk_app_code: code, bk_app_secret: 'secret', bk_username: 'admin' }),
       () => authHeader({ bk_app_code: code, bk_app_secret: 'secret', bk_token: pick(['fuzz-token', 'unknown', '']) }),
-      // Header values are ASCII on the wire: other characters travel as JSON escapes.
-      () => ({ 'X-Bkapi-Authorization': JSON.stringify(object(2)).replace(/[^\x20-\x7e]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`) }),
+      () => ({ 'X-Bkapi-Authorization': asciiJson(object(2)) }),
       () => ({ 'X-Bkapi-Authorization': pick(headerValues) }),
+      () => ({ 'X-Bkapi-Authorization': asciiJson({ access_token: token(), ...(chance(0.3) ? object(2) : {}) }) }),
+      () => ({ Authorization: bearer() }),
       () => ({}),
     ])()
     Object.assign(h, creds)
+    if (chance(0.1)) h.Authorization = bearer()
     if (chance(0.5)) h['Content-Type'] = pick(['application/json', 'application/json; charset=utf-8', 'text/plain', 'application/x-www-form-urlencoded', ''])
     if (chance(0.3)) h.Cookie = pick(['bk_token=fuzz-token', 'bk_token=', 'bk_token=unknown; a=b', 'a=b'])
     if (chance(0.3)) h['X-Request-ID'] = pick([...headerValues, 'ok-id', 'id:1.2_3'])
@@ -102,12 +137,33 @@ function fuzzer(next: () => number) {
     // Percent-encoded values, and sequences that do not decode at all.
     const text = () => pick([...strings.filter((t) => !/[\ud800-\udfff]/.test(t)).map(encodeURIComponent), '%ED%A0%BD', '%ZZ', '%'])
     const query = chance(0.3) ? `?${pick(keys)}=${text()}&bk_biz_id=${id()}&task_id=${id()}` : ''
+    const tokenParam = chance(0.2) ? `${query ? '&' : '?'}${new URLSearchParams({ [pick(TOKEN_FIELDS)]: token() })}` : ''
     const form = chance(0.5) ? `${resource.esbPath}/` : `/api/bk-sops/prod/${resource.path.replace(/:\w+/g, id)}/`
-    return { path: `${form}${query}`, method }
+    return { path: `${form}${query}${tokenParam}`, method }
   }
 
-  /** A call that passes every check but carries fuzzed JSON the origin receives (data, inputs, callback_data). */
+  /**
+   * Credentials that pass: the app's secret, or an access token in one of BlueKing's three forms; now
+   * and then with a refresh token or a code beside them, which nothing reads.
+   */
+  function passing(): { headers: Record<string, string>; fields: Record<string, string> } {
+    const accessToken = pick(PASSING_TOKENS)
+    const { headers, fields } = pick<{ headers: Record<string, string>; fields: Record<string, string> }>([
+      { headers: authHeader({ bk_app_code: code, bk_app_secret: 'secret', bk_username: 'admin' }), fields: {} },
+      { headers: authHeader({ access_token: accessToken }), fields: {} },
+      { headers: { Authorization: `Bearer ${accessToken}` }, fields: {} },
+      { headers: {}, fields: { access_token: accessToken } },
+    ])
+    return { headers, fields: chance(0.3) ? { ...fields, [pick(TOKEN_FIELDS.slice(1))]: pick(ISSUED) } : fields }
+  }
+
+  /** A call that passes every check but carries fuzzed JSON the origin receives (data, inputs, callback_data), or a status read. */
   function nearlyValid() {
+    const { headers, fields } = passing()
+    if (chance(0.2)) {
+      const query = new URLSearchParams({ bk_biz_id: '2', task_id: '12', with_ex_data: pick(['1', 'true']), ...fields })
+      return { path: `/api/c/compapi/v2/sops/get_task_status/?${query}`, init: { method: 'GET', headers } }
+    }
     const extra = object(1)
     const body = pick([
       { node_id: 'n1', action: 'callback', data: object(1), ...extra },
@@ -117,10 +173,7 @@ function fuzzer(next: () => number) {
       { action: pick(['start', 'pause', 'resume', 'revoke']), ...extra },
     ])
     const resource = 'callback_data' in body ? 'node_callback/12/2' : 'node_id' in body ? 'operate_node/2/12' : 'operate_task/12/2'
-    return {
-      path: `/api/bk-sops/prod/${resource}/`,
-      init: { method: 'POST', headers: authHeader({ bk_app_code: code, bk_app_secret: 'secret', bk_username: 'admin' }), body: JSON.stringify(body) },
-    }
+    return { path: `/api/bk-sops/prod/${resource}/`, init: { method: 'POST', headers, body: JSON.stringify({ ...body, ...fields }) } }
   }
 
   return () => {
@@ -131,10 +184,31 @@ function fuzzer(next: () => number) {
   }
 }
 
-it(`answers ${CALLS} fuzzed calls with an envelope, never a gateway 5xx, and lets nothing invalid through`, { timeout: 300_000 }, async () => {
+/** Every part of what a leak would show in: a call's answer, what the origin received, a printed line. */
+const leakedIn = (text: string) => SECRETS.filter((secret) => text.includes(secret))
+
+/** What the gateway prints while the fuzzing runs: its access-log lines counted, anything holding a secret kept. */
+function watchOutput() {
+  const output = { accessLines: 0, leaks: [] as string[] }
+  const spies = (['log', 'warn', 'error', 'info', 'debug'] as const).map((level) =>
+    vi.spyOn(console, level).mockImplementation((...args: unknown[]) => {
+      if (level === 'log' && (args[0] as { log?: unknown } | null)?.log === 'access') output.accessLines++
+      const text = args.map((arg) => (arg instanceof Error ? String(arg.stack) : typeof arg === 'string' ? arg : JSON.stringify(arg))).join(' ')
+      if (leakedIn(text).length) output.leaks.push(text.slice(0, 500))
+    }),
+  )
+  return { output, restore: () => spies.forEach((spy) => spy.mockRestore()) }
+}
+
+it(`answers ${CALLS} fuzzed calls with an envelope, never a gateway 5xx, lets nothing invalid through, and no token out`, { timeout: 300_000 }, async () => {
   const nextCall = fuzzer(random(SEED))
-  const config = { ORIGIN_URL: fakeOrigin('strict') }
+  const config = { ORIGIN_URL: fakeOrigin('strict'), LOG_FORMAT: 'json' }
   const statuses = new Map<number, number>()
+  let sent = 0
+  let atOrigin = 0
+  let tokenCallsAtOrigin = 0
+  const { output, restore } = watchOutput()
+  onTestFinished(restore)
   for (let done = 0; done < CALLS; done += CONCURRENCY) {
     await Promise.all(
       Array.from({ length: Math.min(CONCURRENCY, CALLS - done) }, async () => {
@@ -147,6 +221,7 @@ it(`answers ${CALLS} fuzzed calls with an envelope, never a gateway 5xx, and let
           if (error instanceof TypeError) return
           throw error
         }
+        sent++
         // Outside the try: whatever app.fetch throws, a TypeError included, is the gateway's and fails the test.
         const res = await app.fetch(request, { ...env, ...config })
         const text = await res.text()
@@ -161,11 +236,25 @@ it(`answers ${CALLS} fuzzed calls with an envelope, never a gateway 5xx, and let
         expect(envelope.request_id, what).toBe(res.headers.get('X-Bkapi-Request-ID'))
         expect(envelope.code, what).not.toBe(4999999)
         for (const [, value] of res.headers) expect(value.length, what).toBeLessThanOrEqual(1100)
+        expect(leakedIn(`${JSON.stringify([...res.headers])} ${text}`), `${what}: the answer`).toEqual([])
+
+        // This very call's request at the origin, whatever X-Request-ID the fuzzer gave it.
+        const received = await recordedAtOrigin(res.headers.get('X-Bkapi-Request-ID')!)
+        if (!received) return
+        atOrigin++
+        expect(leakedIn(originSaw(received)), `${what}: the origin`).toEqual([])
+        if (decodeJwt(received.headers['x-bkapi-jwt']!).payload.user.username === TOKEN_USER) tokenCallsAtOrigin++
       }),
     )
   }
+  expect(output.leaks.slice(0, 3), `${output.leaks.length} printed lines held a token`).toEqual([])
+  // One line a call: the log was written, so its silence about tokens means something.
+  expect(output.accessLines).toBe(sent)
   // The cases must reach every layer, or the fuzzing proves little.
   expect(statuses.get(200)).toBeGreaterThan(CALLS / 50)
   expect(statuses.get(400)).toBeGreaterThan(CALLS / 10)
+  expect(statuses.get(401)).toBeGreaterThan(0)
   expect(statuses.get(404)).toBeGreaterThan(0)
+  expect(atOrigin).toBeGreaterThan(CALLS / 50)
+  expect(tokenCallsAtOrigin).toBeGreaterThan(CALLS / 50)
 })

@@ -89,14 +89,30 @@ export const callWith = (overrides: Partial<Env & DevelopmentBindings>, path: st
 /** Base URL of the stand-in origin with the given behaviour (test/support/origin-server.ts). */
 export const fakeOrigin = (behaviour: string) => `${inject('originUrl')}/${behaviour}/`
 
-/** What the stand-in origin received for the call with this X-Request-ID. */
-export async function recordedAtOrigin(xRequestId: string) {
-  const res = await fetch(`${inject('originUrl')}/__recorded/${xRequestId}`)
-  return (await res.json()) as {
-    method: string
-    path: string
-    query: Record<string, string>
-    headers: Record<string, string>
-    body: string
-  } | null
+export interface RecordedRequest {
+  method: string
+  path: string
+  query: Record<string, string>
+  headers: Record<string, string>
+  body: string
+}
+
+/** What the stand-in origin received for the call with this X-Request-ID, or this X-Bkapi-Request-ID. */
+export async function recordedAtOrigin(id: string) {
+  const res = await fetch(`${inject('originUrl')}/__recorded/${id}`)
+  return (await res.json()) as RecordedRequest | null
+}
+
+const base64urlText = (part: string) => new TextDecoder().decode(Uint8Array.from(atob(part.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0)))
+
+/** A JWT's header and claims (its signature is the origin's business). */
+export function decodeJwt(token: string) {
+  const [header, payload] = token.split('.').slice(0, 2).map((part) => JSON.parse(base64urlText(part)))
+  return { header, payload }
+}
+
+/** All that a recorded request holds, the X-Bkapi-Jwt's header and claims decoded: where a leaked credential would show. */
+export function originSaw(received: RecordedRequest): string {
+  const jwt = received.headers['x-bkapi-jwt']
+  return JSON.stringify({ ...received, jwt: jwt ? decodeJwt(jwt) : null })
 }

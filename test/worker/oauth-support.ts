@@ -79,5 +79,5 @@ export async function signIn(appCode: string, { username = 'alice', scope = '', 
   const { code } = await authorize(clientId, await signedIn(username), { scope, challenge })
   const res = await exchange(clientId, code ?? '', verifier)
   expect(res.status).toBe(200)
-  return { clientId, tokens: (await res.json()) as Tokens }
+  return { clientId, code: code ?? '', tokens: (await res.json()) as Tokens }
 }

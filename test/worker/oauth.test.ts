@@ -9,7 +9,7 @@ import { REVOCATION_BOUND_MS, replicaName, FEED_REPLICAS } from '../../src/crede
 import { type ResourceName, resources } from '../../src/http/resources.ts'
 import { FULL } from './resource-samples.ts'
 import { grantRevokedKey } from '../../src/oauth/revocations.ts'
-import { callWith, recordedAtOrigin, seedApp, uniqueCode } from './helpers.ts'
+import { callWith, decodeJwt, originSaw, recordedAtOrigin, seedApp, uniqueCode } from './helpers.ts'
 import { ADMIN_TOKEN, BASE, BK_LOGIN_URL, REDIRECT_URI, addClient, authorize, exchange, form, pkce, refresh, send, signIn, signedIn, vars } from './oauth-support.ts'
 
 let quiet: MockInstance<typeof console.log>
@@ -23,14 +23,29 @@ const SAMPLES = FULL
 
 type Form = 'header' | 'param' | 'bearer'
 
-function callAs(name: ResourceName, token: string, how: Form, params: Record<string, unknown> = SAMPLES[name]) {
+interface CallOptions {
+  /** The gateway form takes the ids in its path. */
+  urlForm?: 'esb' | 'gateway'
+  headers?: Record<string, string>
+  config?: typeof vars & Partial<Env>
+}
+
+/** A call of the resource with the token in one of BlueKing's three forms: the rest in the query (GET) or the JSON body. */
+function callAs(name: ResourceName, token: string, how: Form, params: Record<string, unknown> = SAMPLES[name], { urlForm = 'esb', headers: extra = {}, config = vars }: CallOptions = {}) {
   const resource = resources.find((r) => r.name === name)!
-  const headers: Record<string, string> =
-    how === 'header' ? { 'X-Bkapi-Authorization': JSON.stringify({ access_token: token }) } : how === 'bearer' ? { Authorization: `Bearer ${token}` } : {}
-  const fields = how === 'param' ? { ...params, access_token: token } : params
+  const headers: Record<string, string> = {
+    ...extra,
+    ...(how === 'header' ? { 'X-Bkapi-Authorization': JSON.stringify({ access_token: token }) } : how === 'bearer' ? { Authorization: `Bearer ${token}` } : {}),
+  }
+  const fields: Record<string, unknown> = how === 'param' ? { ...params, access_token: token } : { ...params }
+  let path = `${resource.esbPath}/`
+  if (urlForm === 'gateway') {
+    path = `${resource.gatewayPath.replace(/:(\w+)/g, (_, id: string) => String(fields[id]))}/`
+    for (const id of resource.pathParams) delete fields[id]
+  }
   const query = new URLSearchParams(Object.entries(fields).map(([key, value]) => [key, typeof value === 'string' ? value : JSON.stringify(value)]))
-  if (resource.method === 'get') return send(`/api/c/compapi/v2/sops/${resource.name}/?${query}`, { headers })
-  return send(`/api/c/compapi/v2/sops/${resource.name}/`, { method: 'POST', headers: { ...headers, 'Content-Type': 'application/json' }, body: JSON.stringify(fields) })
+  if (resource.method === 'get') return callWith(config, `${path}?${query}`, { headers })
+  return callWith(config, path, { method: 'POST', headers: { ...headers, 'Content-Type': 'application/json' }, body: JSON.stringify(fields) })
 }
 
 const envelope = async (res: Response) => (await res.json()) as { code: number; code_name: string; message: string; result: boolean }
@@ -250,25 +265,34 @@ describe('refresh and revocation', () => {
 })
 
 describe('no token leaves the edge', () => {
-  it('sends the origin and the access log nothing of the token, in any form', async () => {
+  it('sends the origin and the access log nothing of a token or a code, in any form, on every resource in both URL forms', { timeout: 60_000 }, async () => {
     const code = uniqueCode('oauth')
     await seedApp(code)
-    const { tokens } = await signIn(code)
-    const secretPart = tokens.access_token.split(':')[2]!
-    for (const name of ['operate_node', 'get_task_status'] as const) {
-      for (const how of ['header', 'param', 'bearer'] as const) {
-        quiet.mockClear()
-        const xRequestId = uniqueCode('leak')
-        const resource = resources.find((r) => r.name === name)!
-        const headers: Record<string, string> = { 'X-Request-ID': xRequestId, ...(how === 'header' ? { 'X-Bkapi-Authorization': JSON.stringify({ access_token: tokens.access_token }) } : how === 'bearer' ? { Authorization: `Bearer ${tokens.access_token}` } : {}) }
-        const fields = { ...SAMPLES[name], ...(how === 'param' ? { access_token: tokens.access_token } : {}) } as Record<string, string>
-        const res = await callWith({ ...vars, LOG_FORMAT: 'json' }, resource.method === 'get' ? `${resource.esbPath}/?${new URLSearchParams(fields)}` : `${resource.esbPath}/`, resource.method === 'get' ? { headers } : { headers, body: fields })
-        expect(res.status).toBe(200)
-        const seen = JSON.stringify(await recordedAtOrigin(xRequestId))
-        expect(seen).toContain(xRequestId)
-        expect(seen).not.toContain(secretPart)
-        expect(JSON.stringify(quiet.mock.calls)).toContain(xRequestId)
-        expect(JSON.stringify(quiet.mock.calls)).not.toContain(secretPart)
+    const { clientId, code: spentCode, tokens } = await signIn(code, { username: 'leak-check' })
+    const unspentCode = (await authorize(clientId, await signedIn('leak-other'), { challenge: (await pkce()).challenge })).code!
+    // The secret part of each (`<user>:<grant>:<secret>`): the user and grant ids may show, this never.
+    const secrets = [tokens.access_token, tokens.refresh_token, spentCode, unspentCode].map((issued) => issued.split(':')[2]!)
+    const config = { ...vars, LOG_FORMAT: 'json' }
+    for (const resource of resources) {
+      for (const urlForm of ['esb', 'gateway'] as const) {
+        for (const how of ['header', 'param', 'bearer'] as const) {
+          quiet.mockClear()
+          const xRequestId = uniqueCode('leak')
+          // The refresh token and a code ride along where a careless caller might put them.
+          const params = { ...SAMPLES[resource.name], refresh_token: tokens.refresh_token, code: how === 'header' ? spentCode : unspentCode }
+          const res = await callAs(resource.name, tokens.access_token, how, params, { urlForm, headers: { 'X-Request-ID': xRequestId }, config })
+          const what = `${resource.name} in the ${urlForm} form with the token as ${how}`
+          expect(res.status, what).toBe(200)
+          const received = (await recordedAtOrigin(xRequestId))!
+          // The token made the call: the origin was told its user.
+          expect(decodeJwt(received.headers['x-bkapi-jwt']!).payload.user, what).toMatchObject({ username: 'leak-check', verified: true })
+          const logged = JSON.stringify(quiet.mock.calls)
+          expect(logged, what).toContain(xRequestId)
+          for (const secret of secrets) {
+            expect(originSaw(received), what).not.toContain(secret)
+            expect(logged, what).not.toContain(secret)
+          }
+        }
       }
     }
   })

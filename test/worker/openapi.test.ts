@@ -11,6 +11,7 @@ import { taskStatusSchema } from '../../src/http/schemas.ts'
 import { DEMO_TASKS } from '../../engine/src/demo/index.ts'
 import { engineDriver } from '../../engine/test/engine/driver.ts'
 import { authHeader, call, seedApp, uniqueCode } from './helpers.ts'
+import { BASE, send, signIn } from './oauth-support.ts'
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the document is walked as plain JSON
 type Json = any
@@ -91,21 +92,63 @@ describe('/openapi.json', () => {
     expect(doc.components.responses.error_400.content['application/json'].schema.oneOf).toHaveLength(2)
   })
 
-  it('models every way BlueKing reads credentials', () => {
+  it('models every way BlueKing reads credentials, access tokens included', () => {
     const schemes = doc.components.securitySchemes
-    expect(Object.values(schemes).map((s: Json) => `${s.in}:${s.name}`)).toEqual([
-      'header:X-Bkapi-Authorization',
-      'query:bk_app_code',
-      'query:bk_app_secret',
-      'query:bk_token',
-      'query:bk_username',
-      'cookie:bk_token',
+    expect(Object.entries(schemes).map(([id, s]: [string, Json]) => [id, s.type, s.in ?? s.scheme ?? '', s.name ?? ''].join(' ').trim())).toEqual([
+      'bkapiAuthorization apiKey header X-Bkapi-Authorization',
+      'bkAppCode apiKey query bk_app_code',
+      'bkAppSecret apiKey query bk_app_secret',
+      'bkToken apiKey query bk_token',
+      'bkUsername apiKey query bk_username',
+      'bkTokenCookie apiKey cookie bk_token',
+      'oauth2 oauth2',
+      'bearer http bearer',
+      'bkapiAccessToken apiKey header X-Bkapi-Authorization',
+      'accessToken apiKey query access_token',
     ])
+    expect(schemes.bkapiAccessToken.description).toContain('`{"access_token": "<token>"}`')
+    for (const resource of resources) {
+      for (const path of [resource.gatewayPath, resource.esbPath]) {
+        const operation = doc.paths[`${path.replace(/:(\w+)/g, '{$1}')}/`][resource.method]
+        expect(operation.security).toEqual(
+          expect.arrayContaining([
+            { bkapiAuthorization: [] },
+            { bkAppCode: [], bkAppSecret: [], bkTokenCookie: [] },
+            { oauth2: [`resource:${resource.name}`] },
+            { bearer: [] },
+            { bkapiAccessToken: [] },
+            { accessToken: [] },
+          ]),
+        )
+      }
+    }
     const operateTask = doc.paths['/api/c/compapi/v2/sops/operate_task/'].post
-    expect(operateTask.security).toContainEqual({ bkAppCode: [], bkAppSecret: [], bkTokenCookie: [] })
     expect(Object.keys(operateTask.requestBody.content['application/json'].schema.properties)).toEqual(
-      expect.arrayContaining(['bk_app_code', 'bk_app_secret', 'bk_token', 'bk_username']),
+      expect.arrayContaining(['bk_app_code', 'bk_app_secret', 'bk_token', 'bk_username', 'access_token']),
     )
+  })
+
+  it("gives the OAuth flow the authorization server's own endpoints and scopes", async () => {
+    const metadata = await (await send('/.well-known/oauth-authorization-server')).json<Json>()
+    const resource = await (await send('/.well-known/oauth-protected-resource')).json<Json>()
+    const flow = doc.components.securitySchemes.oauth2.flows.authorizationCode
+    // The document's URLs are relative to the server that serves it.
+    expect(new URL(flow.authorizationUrl, BASE).href).toBe(metadata.authorization_endpoint)
+    expect(new URL(flow.tokenUrl, BASE).href).toBe(metadata.token_endpoint)
+    expect(new URL(flow.refreshUrl, BASE).href).toBe(metadata.token_endpoint)
+    expect(metadata.grant_types_supported).toEqual(expect.arrayContaining(['authorization_code', 'refresh_token']))
+    expect(Object.keys(flow.scopes).sort()).toEqual([...resource.scopes_supported].sort())
+  })
+
+  it('documents the 401 of a refused Bearer token, with its WWW-Authenticate, on every operation and no other answer', () => {
+    const challenge = doc.components.headers['WWW-Authenticate']
+    expect(challenge).toMatchObject({ required: true, schema: { const: 'Bearer error="invalid_token"' } })
+    for (const [name, response] of Object.entries(doc.components.responses) as [string, Json][]) {
+      expect(Boolean(response.headers['WWW-Authenticate']), name).toBe(name === 'error_401')
+    }
+    for (const methods of Object.values(doc.paths) as Json[]) {
+      for (const operation of Object.values(methods) as Json[]) expect(operation.responses['401']).toEqual({ $ref: '#/components/responses/error_401' })
+    }
   })
 
   it('documents the response headers, each on the answers that carry it', () => {
@@ -192,6 +235,34 @@ describe("the gateway's real answers", () => {
     const notFound = await call('/api/nowhere/')
     const body = errorEnvelopeSchema.strict().parse(await notFound.json())
     expect(doc.info.description).toContain(`${notFound.status}, code ${body.code}, \`${body.code_name}\``)
+  })
+
+  it('an access token is taken in each documented form, and refused as documented', async () => {
+    const tokenApp = uniqueCode('openapi-oauth')
+    await seedApp(tokenApp)
+    const { tokens } = await signIn(tokenApp)
+    const { bearer, bkapiAccessToken, accessToken } = doc.components.securitySchemes
+    const read = '/api/c/compapi/v2/sops/get_task_status/?bk_biz_id=2&task_id=12'
+    const forms = (token: string): Parameters<typeof send>[] => [
+      [read, { headers: { Authorization: `${bearer.scheme} ${token}` } }],
+      [read, { headers: { [bkapiAccessToken.name]: JSON.stringify({ [accessToken.name]: token }) } }],
+      [`${read}&${new URLSearchParams({ [accessToken.name]: token })}`, {}],
+      ['/api/c/compapi/v2/sops/operate_task/', { body: JSON.stringify({ bk_biz_id: '2', task_id: '12', action: 'start', [accessToken.name]: token }) }],
+    ]
+    for (const [path, init] of forms(tokens.access_token)) {
+      const res = await send(path, init)
+      expect([res.status, await res.json<Json>()], path).toMatchObject([200, { result: true }])
+    }
+    const [viaBearer, ...others] = forms('no:such:token')
+    const refused = await send(...viaBearer!)
+    const { code_name } = errorEnvelopeSchema.parse(await refused.json())
+    expect([refused.status, code_name]).toEqual([401, 'UNAUTHORIZED'])
+    expect(refused.headers.get('WWW-Authenticate')).toBe(doc.components.headers['WWW-Authenticate'].schema.const)
+    for (const [path, init] of others) {
+      const res = await send(path, init)
+      expect([res.status, (await res.json<Json>()).code], path).toEqual([400, ERRORS.INVALID_ARGS.code])
+      expect(res.headers.get('WWW-Authenticate')).toBeNull()
+    }
   })
 
   it('status trees of the reference engine hold only documented fields', async () => {

@@ -1,6 +1,6 @@
 /** CONTRACT §6–§7: what reaches the origin, and what the caller gets back whatever the origin does. */
 import { describe, expect, it } from 'vitest'
-import { authHeader, callWith, fakeOrigin, recordedAtOrigin, seedApp, seedToken, uniqueCode } from './helpers.ts'
+import { authHeader, callWith, decodeJwt, fakeOrigin, recordedAtOrigin, seedApp, seedToken, uniqueCode } from './helpers.ts'
 
 const code = uniqueCode()
 await seedApp(code, { userExempt: true })
@@ -8,11 +8,6 @@ await seedToken('leak-check-token', 'alice')
 
 const headers = authHeader({ bk_app_code: code, bk_app_secret: 'secret', bk_username: 'admin' })
 const operation = { node_id: 'n1', action: 'skip' }
-
-function decodeJwt(token: string) {
-  const [header, payload] = token.split('.').slice(0, 2).map((part) => JSON.parse(atob(part.replace(/-/g, '+').replace(/_/g, '/'))))
-  return { header, payload }
-}
 
 describe('towards the origin', () => {
   it('sends no credential of any kind, and does send the JWT and the ids', async () => {
