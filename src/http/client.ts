@@ -19,6 +19,7 @@ import { type TaskStatus, taskStatusSchema } from './schemas.ts'
 
 export type { ErrorEnvelope, ErrorName, FieldProblem } from '../lib/errors.ts'
 export type { TaskStatus } from './schemas.ts'
+export { type LoginStorage, type PkceLogin, type PkceLoginOptions, pkceLogin } from './login.ts'
 
 /** Every route with its parameters and its answer per status: the gateway's own type, without its Workers bindings. */
 export type Routes = ExtractSchema<AppType>
