@@ -10,7 +10,7 @@ import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { cli } from './admin-helpers.ts'
 import { type Browser, browserSkipReason, launchChromium } from './browser.ts'
-import { consoleClient, signInToConsole } from './console-sign-in.ts'
+import { consoleClient, signInToConsole } from './sign-in.ts'
 import { type DevServer, startDev } from './dev-server.ts'
 
 let stateDir: string

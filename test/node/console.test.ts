@@ -15,7 +15,7 @@ import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { cli } from './admin-helpers.ts'
 import { type Browser, browserSkipReason, launchChromium } from './browser.ts'
-import { consoleClient, consoleTokens, pageStorage, signInToConsole } from './console-sign-in.ts'
+import { consoleClient, consoleTokens, pageStorage, signInToConsole } from './sign-in.ts'
 import { type DevServer, startDev } from './dev-server.ts'
 
 const LIMITED_APP = { code: 'console_limited', secret: 'limited-secret' }

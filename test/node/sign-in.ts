@@ -1,7 +1,7 @@
 /**
- * Signing the console in as an operator does, for the browser tests: Sign in → BlueKing's login (under
- * `npm run dev`, its development page /_dev/login, as the demo user) → the consent page → a decision →
- * back at the console. And what the page can read of its storage, to show what the browser keeps.
+ * Signing in as a person does, for the browser tests: Sign in → BlueKing's login (under `npm run dev`,
+ * its development page /_dev/login, as the demo user) → the consent page → a decision → back at the
+ * front-end. And what a page can read of its storage, to show what the browser keeps.
  */
 import type { Page } from 'playwright-core'
 import { expect } from 'vitest'
@@ -18,14 +18,19 @@ export async function consoleClient(base: string): Promise<string> {
   throw new Error(`npm run dev registered no console client at ${base}`)
 }
 
-/** From the console's Sign in button to the consent page's decision, and back at the console. */
-export async function signInToConsole(page: Page, decision: 'Allow' | 'Deny' = 'Allow'): Promise<void> {
-  await page.getByRole('button', { name: 'Sign in', exact: true }).click()
+/** From BlueKing's login (only while the browser is not signed in there) to the consent page's decision. */
+export async function decide(page: Page, decision: 'Allow' | 'Deny' = 'Allow'): Promise<void> {
   await page.waitForURL((url) => url.pathname === '/_dev/login' || url.pathname === '/oauth/authorize')
-  // BlueKing asks who you are only once: its bk_token cookie stays.
   if (new URL(page.url()).pathname === '/_dev/login') await page.getByRole('button', { name: 'admin', exact: true }).click()
   await page.waitForURL((url) => url.pathname === '/oauth/authorize')
   await page.getByRole('button', { name: decision, exact: true }).click()
+}
+
+/** From the console's Sign in button to the consent page's decision, and back at the console. */
+export async function signInToConsole(page: Page, decision: 'Allow' | 'Deny' = 'Allow'): Promise<void> {
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click()
+  await decide(page, decision)
+  // Back with the code, which the console takes out of the address at once.
   await page.waitForURL((url) => url.pathname === '/console/' && url.search === '')
   const settled = page.getByRole('button', { name: decision === 'Allow' ? 'Sign out' : 'Sign in', exact: true })
   await expect.poll(() => settled.isVisible()).toBe(true)
