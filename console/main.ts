@@ -11,7 +11,7 @@ import { type Gateway, type NodeAction, type NodeCommand, type Outcome, type Tas
 import { showNewTask } from './new-task.ts'
 import { showNode } from './node-panel.ts'
 import { renderOutcome } from './outcome.ts'
-import { consoleLogin, describe, finishSignIn, startSignIn } from './session.ts'
+import { consoleLogin, errorText, finishSignIn, startSignIn } from './session.ts'
 import { showTaskList } from './task-list.ts'
 import { renderTask } from './tree.ts'
 
@@ -49,7 +49,7 @@ async function sessionToken(current: PkceLogin): Promise<string> {
   try {
     return await current.accessToken()
   } catch (error) {
-    if (!current.signedIn()) signedOut(describe(error))
+    if (!current.signedIn()) signedOut(errorText(error))
     throw error
   }
 }
@@ -60,7 +60,7 @@ async function signOut(reason?: string) {
   try {
     await login?.signOut()
   } catch (error) {
-    problem = describe(error)
+    problem = errorText(error)
   }
   signedOut(problem)
 }
@@ -176,7 +176,7 @@ function open(next: TaskIds) {
 }
 
 page.signInButton.addEventListener('click', () => {
-  if (login) startSignIn(login).catch((error: unknown) => showProblem(page.signInProblem, describe(error)))
+  if (login) startSignIn(login).catch((error: unknown) => showProblem(page.signInProblem, errorText(error)))
 })
 
 page.signOut.addEventListener('click', () => void signOut())

@@ -52,8 +52,8 @@ export async function finishSignIn(login: PkceLogin): Promise<string | undefined
     await login.finish(returned)
     return undefined
   } catch (error) {
-    return `Not signed in: ${describe(error)}`
+    return `Not signed in: ${errorText(error)}`
   }
 }
 
-export const describe = (error: unknown) => (error instanceof Error ? error.message : String(error))
+export const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error))

@@ -130,7 +130,11 @@ export function pkceLogin(options: PkceLoginOptions) {
 
   async function renew(): Promise<Session> {
     const session = read(keys.session, sessionSchema)
-    if (!session?.refresh_token) throw new Error('not signed in: start() first')
+    if (!session) throw new Error('not signed in: start() first')
+    if (!session.refresh_token) {
+      storage.removeItem(keys.session)
+      throw new Error('the access token has expired, and the gateway gave no refresh token: sign in again')
+    }
     const as = await server()
     try {
       const res = await oauth.refreshTokenGrantRequest(as, client, oauth.None(), session.refresh_token, http)
@@ -206,11 +210,11 @@ export function pkceLogin(options: PkceLoginOptions) {
       const session = read(keys.session, sessionSchema)
       storage.removeItem(keys.session)
       if (!session) return
-      const as = await server()
-      if (!as.revocation_endpoint) throw new Error('signed out here, but the gateway names no revocation endpoint')
       // Revoking the refresh token revokes its grant, and with it the access token.
       const [token, hint] = session.refresh_token ? [session.refresh_token, 'refresh_token'] : [session.access_token, 'access_token']
       try {
+        const as = await server()
+        if (!as.revocation_endpoint) throw new Error('the gateway names no revocation endpoint')
         const res = await oauth.revocationRequest(as, client, oauth.None(), token, { ...http, additionalParameters: { token_type_hint: hint } })
         await oauth.processRevocationResponse(res)
       } catch (error) {

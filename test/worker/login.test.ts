@@ -103,9 +103,14 @@ it('refuses bad options at once, and treats what it cannot read in its storage a
   expect(storage.items.size).toBe(0)
 })
 
-it("says when the issuer is no OAuth server (here the stand-in SOPS backend), and starts nothing", async () => {
+it('says when the issuer is no OAuth server (here the stand-in SOPS backend): starts nothing, signs out here only', async () => {
   const storage = memoryStorage()
   const login = pkceLogin({ issuer: inject('originUrl'), clientId, redirectUri: REDIRECT_URI, storage })
   await expect(login.start()).rejects.toThrow(/^the gateway's OAuth metadata could not be read: /)
+  expect(storage.items.size).toBe(0)
+  // Signing out forgets the tokens here even when the gateway cannot be told, and says so.
+  storage.setItem(`sops-edge.login.${clientId}.session`, JSON.stringify({ access_token: 'a', refresh_token: 'r', expires_at: Date.now() + 60_000 }))
+  expect(login.signedIn()).toBe(true)
+  await expect(login.signOut()).rejects.toThrow(/^signed out here, but the gateway could not revoke the token: the gateway's OAuth metadata could not be read: /)
   expect(storage.items.size).toBe(0)
 })
