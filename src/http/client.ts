@@ -8,6 +8,8 @@
  *     param: { task_id: '12', bk_biz_id: '2' },
  *   })
  *   if (res.status === 200) { const answer = await res.json(); ... } else { const error = await res.json(); ... }
+ *
+ * A browser signs its user in with pkceLogin (./login.ts) and passes `{ accessToken: login.accessToken }`.
  */
 import type { Hono } from 'hono'
 import { type ClientRequestOptions, hc } from 'hono/client'
