@@ -51,23 +51,23 @@ function retryAfter(reply: Reply<unknown>): number | undefined {
   return Number.isFinite(seconds) && seconds > 0 ? seconds : 1
 }
 
-export function gateway(credentials: Credentials) {
-  const prod = sopsClient(location.origin, credentials).api['bk-sops'].prod
+/**
+ * The console's calls with `credentials`. A 401 is the gateway refusing the access token (its grant
+ * revoked: a sign-out elsewhere, `client revoke-grants`): `onTokenRefused` ends the session.
+ */
+export function gateway(credentials: Credentials, onTokenRefused: () => void) {
+  const fetchNotingRefusal = async (input: RequestInfo | URL, init?: RequestInit) => {
+    const res = await fetch(input, init)
+    if (res.status === 401) onTokenRefused()
+    return res
+  }
+  const prod = sopsClient(location.origin, credentials, { fetch: fetchNotingRefusal }).api['bk-sops'].prod
   const operateNode = prod.operate_node[':bk_biz_id'][':task_id']
   const operateTask = prod.operate_task[':task_id'][':bk_biz_id']
-  const watcher = taskWatcher(location.origin, credentials)
+  const watcher = taskWatcher(location.origin, credentials, { fetch: fetchNotingRefusal })
   return {
     /** The task's status pushed as it changes (no polling), with the failed nodes' errors. */
     watch: (param: TaskIds, handlers: WatchHandlers) => watcher.watchTaskStatus({ ...param, with_ex_data: 'true' }, handlers),
-    /**
-     * Whether the gateway accepts the credentials, at the cost of no SOPS call and no quota: task 0 is
-     * invalid, and the gateway checks credentials before parameters, so a valid sign-in gets the
-     * parameter error and a refused one the credential error.
-     */
-    verify: async (): Promise<Outcome<unknown> | undefined> => {
-      const outcome = await settle<unknown>(prod.get_task_status[':task_id'][':bk_biz_id'].$get({ param: { task_id: '0', bk_biz_id: '0' } }))
-      return outcome.kind === 'error' && outcome.envelope.code_name === 'REQUEST_PARAM_INVALID' ? undefined : outcome
-    },
     /** The task's tree, with the failed nodes' errors (`ex_data`). */
     status: (param: TaskIds) =>
       settle<TaskStatus>(prod.get_task_status[':task_id'][':bk_biz_id'].$get({ param, query: { with_ex_data: 'true' } })),

@@ -1,8 +1,8 @@
 /**
- * The operator console at /console/: sign in, open a task by business and task id, watch its node
- * tree, and operate on it. Every call goes through `sops-edge/client` (./gateway.ts).
+ * The operator console at /console/: sign in (./session.ts), open a task by business and task id,
+ * watch its node tree, and operate on it. Every call goes through `sops-edge/client` (./gateway.ts).
  */
-import type { SecretCredentials as Credentials, TaskStatus } from 'sops-edge/client'
+import type { PkceLogin, TaskStatus } from 'sops-edge/client'
 import { DESTRUCTIVE, isMoving } from './actions.ts'
 import { askCallbackData, askFlow, confirmOperation } from './dialogs.ts'
 import { byId, showProblem } from './dom.ts'
@@ -11,16 +11,15 @@ import { type Gateway, type NodeAction, type NodeCommand, type Outcome, type Tas
 import { showNewTask } from './new-task.ts'
 import { showNode } from './node-panel.ts'
 import { renderOutcome } from './outcome.ts'
-import { credentialsFrom, describeCredentials, forgetCredentials, saveCredentials, savedCredentials } from './session.ts'
+import { consoleLogin, errorText, finishSignIn, startSignIn } from './session.ts'
 import { showTaskList } from './task-list.ts'
 import { renderTask } from './tree.ts'
 
 const page = {
   signIn: byId('sign-in', HTMLElement),
-  signInForm: byId('sign-in-form', HTMLFormElement),
+  signInButton: byId('sign-in-button', HTMLButtonElement),
   signInProblem: byId('sign-in-problem', HTMLElement),
   workspace: byId('workspace', HTMLElement),
-  signedInAs: byId('signed-in-as', HTMLElement),
   signOut: byId('sign-out', HTMLButtonElement),
   loadForm: byId('load-form', HTMLFormElement),
   bizId: byId('biz-id', HTMLInputElement),
@@ -31,29 +30,49 @@ const page = {
   nodePanel: byId('node-panel', HTMLElement),
 }
 
+let login: PkceLogin | undefined
 let api: Gateway | undefined
 let ids: TaskIds | undefined
 let status: TaskStatus | undefined
 /** Ends the live status stream of the open task. */
 let watching: AbortController | undefined
 
-function signedIn(credentials: Credentials) {
-  api = gateway(credentials)
-  page.signedInAs.textContent = describeCredentials(credentials)
+function signedIn(current: PkceLogin) {
+  const refused = 'The gateway refused the access token (signed out elsewhere, or access revoked): sign in again.'
+  api = gateway({ accessToken: () => sessionToken(current) }, () => void signOut(refused))
   page.signIn.hidden = true
-  page.workspace.hidden = false
-  page.signedInAs.hidden = page.signOut.hidden = false
+  page.workspace.hidden = page.signOut.hidden = false
 }
 
-function signedOut() {
-  forgetCredentials()
+/** The access token of each call, refreshed when it expires; when the sign-in has ended, back to Sign in. */
+async function sessionToken(current: PkceLogin): Promise<string> {
+  try {
+    return await current.accessToken()
+  } catch (error) {
+    if (!current.signedIn()) signedOut(errorText(error))
+    throw error
+  }
+}
+
+/** Revokes the tokens at the gateway and forgets them; `reason` says why when the operator did not ask. */
+async function signOut(reason?: string) {
+  let problem = reason
+  try {
+    await login?.signOut()
+  } catch (error) {
+    problem = errorText(error)
+  }
+  signedOut(problem)
+}
+
+function signedOut(problem?: string) {
   api = ids = status = undefined
   watching?.abort()
-  page.signInForm.reset()
   for (const area of [page.task, page.outcome, page.businessPanel, page.nodePanel]) area.replaceChildren()
+  showProblem(page.signInProblem, problem)
   page.signIn.hidden = false
-  page.workspace.hidden = page.signedInAs.hidden = page.signOut.hidden = true
-  byId('app-code', HTMLInputElement).focus()
+  page.workspace.hidden = page.signOut.hidden = true
+  page.signInButton.focus()
 }
 
 /** Reads the task's status and draws it. */
@@ -156,38 +175,11 @@ function open(next: TaskIds) {
   watch()
 }
 
-page.signInForm.addEventListener('submit', (event) => {
-  event.preventDefault()
-  void signIn()
+page.signInButton.addEventListener('click', () => {
+  if (login) startSignIn(login).catch((error: unknown) => showProblem(page.signInProblem, errorText(error)))
 })
 
-/** Signs in only with credentials the gateway accepts: a refusal is shown here, not at the first Load. */
-async function signIn() {
-  const credentials = credentialsFrom(new FormData(page.signInForm))
-  showProblem(page.signInProblem, 'problem' in credentials ? credentials.problem : 'Checking with the gateway…')
-  if ('problem' in credentials) return
-  const refusal = await gateway(credentials).verify()
-  showProblem(page.signInProblem, refusal && refusalText(refusal))
-  if (refusal) return
-  saveCredentials(credentials)
-  signedIn(credentials)
-  page.bizId.focus()
-  const linked = idsFromHash()
-  if (linked) open(linked)
-}
-
-function refusalText(outcome: Outcome<unknown>): string {
-  switch (outcome.kind) {
-    case 'error':
-      return `Refused: ${outcome.envelope.message} (${outcome.envelope.code_name})`
-    case 'unreachable':
-      return `No answer from the gateway: ${outcome.message}`
-    default:
-      return `Unexpected answer from the gateway: ${outcome.message}`
-  }
-}
-
-page.signOut.addEventListener('click', signedOut)
+page.signOut.addEventListener('click', () => void signOut())
 
 page.loadForm.addEventListener('submit', (event) => {
   event.preventDefault()
@@ -221,9 +213,18 @@ document.addEventListener('visibilitychange', () => {
   if (!document.hidden && status && isMoving(status.state)) void refresh()
 })
 
-const saved = savedCredentials()
-if (saved) {
-  signedIn(saved)
+/** Back from signing in, or a new visit: signed in already, or the Sign in button. */
+async function boot() {
+  const found = await consoleLogin()
+  if ('problem' in found) return signedOut(found.problem)
+  login = found
+  page.signInButton.disabled = false
+  const problem = await finishSignIn(found)
+  if (!found.signedIn()) return signedOut(problem)
+  signedIn(found)
+  page.bizId.focus()
   const linked = idsFromHash()
   if (linked) open(linked)
 }
+
+void boot()

@@ -1,38 +1,59 @@
 /**
- * The operator's credentials: in this tab's sessionStorage only (never localStorage), gone when the
- * tab closes or the operator signs out.
+ * The operator's sign-in: OAuth 2.1 with PKCE through `sops-edge/client`'s pkceLogin, as the console's
+ * own client (`GET /oauth/console-client` names it; `npm run dev` registers it, a deployment with
+ * `npm run admin -- client add … --console`). The browser goes to BlueKing's login and the consent page
+ * and comes back here; this tab's sessionStorage keeps the tokens, never an app secret.
  */
-import type { SecretCredentials as Credentials } from 'sops-edge/client'
+import { type PkceLogin, pkceLogin } from 'sops-edge/client'
 
-const KEY = 'sops-console.credentials'
+/** The console's own address: its client's redirect URI. */
+const CONSOLE_URL = new URL('/console/', location.origin).href
+/** The task open when the operator pressed Sign in (`#2/12`): a redirect URI has no fragment. */
+const RETURN_KEY = 'sops-console.return-to'
 
-/** What the sign-in form holds, as the client's credentials, or what is missing. */
-export function credentialsFrom(form: FormData): Credentials | { problem: string } {
-  const field = (name: string) => String(form.get(name) ?? '').trim()
-  const app = { bk_app_code: field('bk_app_code'), bk_app_secret: field('bk_app_secret') }
-  const [token, username] = [field('bk_token'), field('bk_username')]
-  if (!app.bk_app_code || !app.bk_app_secret) return { problem: 'Enter the app code and the app secret.' }
-  if (token && username) return { problem: 'Enter a bk_token or a username, not both: a bk_token is never combined with a username.' }
-  if (token) return { ...app, bk_token: token }
-  if (username) return { ...app, bk_username: username }
-  // The login cookie would need the app secret in each status call's URL (a GET has no body).
-  return { problem: 'Enter a bk_token, or a username for an app exempt from user verification.' }
+/** The console's login, or why there is none. */
+export async function consoleLogin(): Promise<PkceLogin | { problem: string }> {
+  let res: Response
+  try {
+    res = await fetch('/oauth/console-client')
+  } catch (error) {
+    return { problem: `No answer from the gateway: ${error instanceof Error ? error.message : String(error)}` }
+  }
+  if (res.status === 404) {
+    return {
+      problem:
+        'The console has no OAuth client yet. An operator registers it: ' +
+        `npm run admin -- client add console --app <bk_app_code> --redirect-uri ${CONSOLE_URL} --console`,
+    }
+  }
+  const registered = res.ok ? ((await res.json().catch(() => undefined)) as { client_id?: unknown } | undefined) : undefined
+  if (typeof registered?.client_id !== 'string') return { problem: `Unexpected answer from the gateway about the console's OAuth client (HTTP ${res.status})` }
+  return pkceLogin({ issuer: location.origin, clientId: registered.client_id, redirectUri: CONSOLE_URL })
 }
 
-export function savedCredentials(): Credentials | undefined {
-  const saved = sessionStorage.getItem(KEY)
-  if (saved === null) return undefined
+/** Sends the browser to sign in, to come back to the task open now. */
+export async function startSignIn(login: PkceLogin): Promise<void> {
+  const to = await login.start()
+  sessionStorage.setItem(RETURN_KEY, location.hash)
+  location.assign(to)
+}
+
+/**
+ * Back from the consent page (`?code=…&state=…`): signs in, and takes the code out of the address bar
+ * at once, back to the task that was open. Says why when the sign-in failed; nothing on other visits.
+ */
+export async function finishSignIn(login: PkceLogin): Promise<string | undefined> {
+  const returned = location.href
+  if (!new URL(returned).search) return undefined
+  const hash = sessionStorage.getItem(RETURN_KEY) ?? ''
+  sessionStorage.removeItem(RETURN_KEY)
+  history.replaceState(null, '', `${location.pathname}${hash}`)
   try {
-    const credentials = JSON.parse(saved) as Credentials
-    return typeof credentials.bk_app_code === 'string' && typeof credentials.bk_app_secret === 'string' ? credentials : undefined
-  } catch {
+    await login.finish(returned)
     return undefined
+  } catch (error) {
+    return `Not signed in: ${errorText(error)}`
   }
 }
 
-export const saveCredentials = (credentials: Credentials) => sessionStorage.setItem(KEY, JSON.stringify(credentials))
-
-export const forgetCredentials = () => sessionStorage.removeItem(KEY)
-
-/** Who the console acts as, for the page header (never the secret or the token). */
-export const describeCredentials = (c: Credentials) => `App ${c.bk_app_code}, ${c.bk_username ? `user ${c.bk_username}` : 'user of the bk_token'}`
+export const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error))

@@ -23,8 +23,7 @@ export function selfContainedDeclarations(entry: string, tsconfigPath: string): 
 
   let emitted = ''
   program.emit(source, (_name, text) => (emitted = text), undefined, true)
-  const checker = program.getTypeChecker()
-  return format(new Inliner(checker, source).rewrite(ts.createSourceFile('client.d.ts', emitted, ts.ScriptTarget.Latest)))
+  return format(new Inliner(program.getTypeChecker(), source).rewrite(ts.createSourceFile('client.d.ts', emitted, ts.ScriptTarget.Latest)))
 }
 
 function compilerOptions(tsconfigPath: string): ts.CompilerOptions {
@@ -45,7 +44,8 @@ const isRelative = (specifier: ts.Expression | undefined) =>
 
 /**
  * Rewrites the emitted declarations: imports from the project's own modules disappear; what the
- * module re-exports from them, and each type alias that mentions them, is written out in full.
+ * module re-exports from them (types and functions), and each type alias that mentions them, is
+ * written out in full.
  */
 class Inliner {
   /** Types printed by name instead of in full: those the module re-exports (a recursive type must be one). */
@@ -71,7 +71,7 @@ class Inliner {
         ? statement.exportClause.elements.map((element) => element.name.text)
         : [],
     )
-    for (const name of reexported) this.names.set(this.exportedType(name), name)
+    for (const name of reexported) if (this.exported(name).flags & ts.SymbolFlags.Type) this.names.set(this.exportedType(name), name)
 
     const out: string[] = []
     for (const statement of declarations.statements) {
@@ -83,22 +83,43 @@ class Inliner {
         out.push(statement.getFullText(declarations).trim())
       }
     }
-    for (const name of reexported) out.push(this.declaration(name))
+    for (const name of reexported) out.push(...this.declarations(name))
     return withoutUnusedImports(out).join('\n')
   }
 
-  private exportedType(name: string): ts.Type {
+  /** What the module exports by that name, followed through the re-export to its declaration. */
+  private exported(name: string): ts.Symbol {
     const moduleSymbol = this.checker.getSymbolAtLocation(this.source)
     const symbol = moduleSymbol && this.checker.getExportsOfModule(moduleSymbol).find((s) => s.name === name)
     if (!symbol) throw new Error(`${this.source.fileName} exports no ${name}`)
-    return this.checker.getDeclaredTypeOfSymbol(symbol.flags & ts.SymbolFlags.Alias ? this.checker.getAliasedSymbol(symbol) : symbol)
+    return symbol.flags & ts.SymbolFlags.Alias ? this.checker.getAliasedSymbol(symbol) : symbol
   }
 
-  /** A re-exported type: an interface stays an interface, anything else becomes a type alias. */
-  private declaration(name: string): string {
-    const type = this.exportedType(name)
-    const isInterface = type.symbol?.declarations?.some(ts.isInterfaceDeclaration) && type.flags & ts.TypeFlags.Object
-    return isInterface ? `export interface ${name} ${this.expand(type, true)}` : this.alias(name, type, true)
+  private exportedType(name: string): ts.Type {
+    return this.checker.getDeclaredTypeOfSymbol(this.exported(name))
+  }
+
+  /**
+   * A re-exported name, with its documentation: a function is declared with each of its signatures;
+   * a type's interface stays an interface, anything else becomes a type alias.
+   */
+  private declarations(name: string): string[] {
+    const symbol = this.exported(name)
+    const written: string[] = []
+    if (symbol.flags & ts.SymbolFlags.Function) {
+      for (const signature of this.checker.getTypeOfSymbol(symbol).getCallSignatures()) {
+        written.push(`${doc(signature.getDocumentationComment(this.checker))}export declare function ${name}${this.signature(signature, ':')}`)
+      }
+    } else if (symbol.flags & ts.SymbolFlags.Value) {
+      throw new Error(`only functions and types can be re-exported, not ${name}`)
+    }
+    if (symbol.flags & ts.SymbolFlags.Type) {
+      const type = this.exportedType(name)
+      const isInterface = type.symbol?.declarations?.some(ts.isInterfaceDeclaration) && type.flags & ts.TypeFlags.Object
+      const comment = doc(symbol.getDocumentationComment(this.checker))
+      written.push(comment + (isInterface ? `export interface ${name} ${this.expand(type, true)}` : this.alias(name, type, true)))
+    }
+    return written
   }
 
   private alias(name: string, type: ts.Type, exported: boolean): string {
@@ -128,6 +149,7 @@ class Inliner {
     if (this.checker.isTupleType(type)) {
       return `[${this.checker.getTypeArguments(type as ts.TypeReference).map((t) => this.expand(t)).join(', ')}]`
     }
+    if (this.isGlobalInterface(type)) return this.byName(type)
     return this.object(type)
   }
 
@@ -139,27 +161,79 @@ class Inliner {
     return (hasBoolean ? [...parts, 'boolean'] : parts).join(' | ')
   }
 
-  /** A union or intersection member, parenthesised where precedence needs it. */
+  /** A union, intersection or array member, parenthesised where precedence needs it. */
   private member(type: ts.Type): string {
     const text = this.expand(type)
-    const operator = type.isUnion() || (type.isIntersection() && !type.types.every((t) => t.flags & ts.TypeFlags.Object))
+    const operator = type.isUnion() || (type.isIntersection() && !type.types.every((t) => t.flags & ts.TypeFlags.Object)) || this.isFunction(type)
     return operator && !this.names.has(type) ? `(${text})` : text
   }
 
+  /** A plain function type, written `(…) => R`. */
+  private isFunction(type: ts.Type): boolean {
+    return (
+      !!(type.flags & ts.TypeFlags.Object) &&
+      type.getCallSignatures().length === 1 &&
+      type.getConstructSignatures().length === 0 &&
+      this.checker.getPropertiesOfType(type).length === 0 &&
+      this.checker.getIndexInfosOfType(type).length === 0 &&
+      !this.isGlobalInterface(type)
+    )
+  }
+
+  /**
+   * A global interface or class (Promise, URL, Response, …: the standard library's, the DOM's, the
+   * runtime's), which a consumer has under the same name: written by its name, with its type arguments.
+   */
+  private isGlobalInterface(type: ts.Type): boolean {
+    const declarations = type.symbol?.declarations
+    const isGlobalFile = (file: ts.SourceFile) => file.isDeclarationFile && !ts.isExternalModule(file)
+    return (
+      !!(type.symbol && type.symbol.flags & (ts.SymbolFlags.Interface | ts.SymbolFlags.Class)) &&
+      !!declarations?.length &&
+      declarations.every((d) => isGlobalFile(d.getSourceFile()))
+    )
+  }
+
+  /** Trailing type arguments that are their parameter's default are left out, as people write them (`RequestInit`). */
+  private byName(type: ts.Type): string {
+    const reference = type.flags & ts.TypeFlags.Object && (type as ts.ObjectType).objectFlags & ts.ObjectFlags.Reference ? (type as ts.TypeReference) : undefined
+    const parameters = reference?.target.typeParameters ?? []
+    const args = reference ? this.checker.getTypeArguments(reference).slice(0, parameters.length) : []
+    while (args.length > 0 && this.checker.getDefaultFromTypeParameter(parameters[args.length - 1]!) === args.at(-1)) args.pop()
+    return args.length > 0 ? `${type.symbol.name}<${args.map((t) => this.expand(t)).join(', ')}>` : type.symbol.name
+  }
+
+  /** An object in full; a function as `(…) => R`, or its call signatures among the members. */
   private object(type: ts.Type): string {
-    if (type.getCallSignatures().length > 0 || type.getConstructSignatures().length > 0) {
-      throw new Error(`a function type cannot be written out: ${this.checker.typeToString(type)}`)
+    if (type.getConstructSignatures().length > 0) throw new Error(`a constructor cannot be written out: ${this.checker.typeToString(type)}`)
+    const calls = type.getCallSignatures()
+    if (this.isFunction(type)) return this.signature(calls[0]!, ' =>')
+    const members = [
+      ...calls.map((signature) => this.signature(signature, ':')),
+      ...this.checker.getPropertiesOfType(type).map((property) => {
+        const optional = (property.flags & ts.SymbolFlags.Optional) !== 0
+        const propertyType = this.checker.getTypeOfSymbol(property)
+        const written = optional ? this.withoutUndefined(propertyType) : this.expand(propertyType)
+        return `${doc(property.getDocumentationComment(this.checker))}${propertyName(property.name)}${optional ? '?' : ''}: ${written}`
+      }),
+      ...this.checker.getIndexInfosOfType(type).map((index) => `[key: ${this.expand(index.keyType)}]: ${this.expand(index.type)}`),
+    ]
+    return `{\n${members.join(';\n')}\n}`
+  }
+
+  /** `(a: A, b?: B, ...rest: C[])` and the return type after `arrow` (`:` or ` =>`). */
+  private signature(signature: ts.Signature, arrow: string): string {
+    if (signature.getTypeParameters()?.length || signature.thisParameter || this.checker.getTypePredicateOfSignature(signature)) {
+      throw new Error(`only plain signatures (no type parameters, this or type predicate) can be written out: ${this.checker.signatureToString(signature)}`)
     }
-    const members = this.checker.getPropertiesOfType(type).map((property) => {
-      const optional = (property.flags & ts.SymbolFlags.Optional) !== 0
-      const propertyType = this.checker.getTypeOfSymbol(property)
-      const written = optional ? this.withoutUndefined(propertyType) : this.expand(propertyType)
-      return `${propertyName(property.name)}${optional ? '?' : ''}: ${written}`
+    const parameters = signature.getParameters().map((parameter) => {
+      const declaration = parameter.valueDeclaration
+      const type = this.checker.getTypeOfSymbol(parameter)
+      if (declaration && ts.isParameter(declaration) && declaration.dotDotDotToken) return `...${parameter.name}: ${this.expand(type)}`
+      const optional = declaration !== undefined && ts.isParameter(declaration) && this.checker.isOptionalParameter(declaration)
+      return `${parameter.name}${optional ? '?' : ''}: ${optional ? this.withoutUndefined(type) : this.expand(type)}`
     })
-    for (const index of this.checker.getIndexInfosOfType(type)) {
-      members.push(`[key: ${this.expand(index.keyType)}]: ${this.expand(index.type)}`)
-    }
-    return `{ ${members.join('; ')} }`
+    return `(${parameters.join(', ')})${arrow} ${this.expand(signature.getReturnType())}`
   }
 
   /** `x?: T`, not `x?: T | undefined`: the `?` already says it. */
@@ -180,6 +254,13 @@ function withoutUnusedImports(statements: string[]): string[] {
     const kept = named[2]!.split(',').map((s) => s.trim()).filter((s) => s && used(s.replace(/^type /, '')))
     return kept.length > 0 ? [`import ${named[1] ?? ''}{ ${kept.join(', ')} } from ${named[3]}`] : []
   })
+}
+
+/** The documentation as a JSDoc comment on a line of its own, or nothing. */
+function doc(parts: ts.SymbolDisplayPart[]): string {
+  const lines = ts.displayPartsToString(parts).trim().split('\n')
+  if (lines[0] === '') return ''
+  return lines.length === 1 ? `/** ${lines[0]} */\n` : `/**\n${lines.map((line) => ` * ${line}`.trimEnd()).join('\n')}\n */\n`
 }
 
 const propertyName = (name: string) => (/^[A-Za-z_$][\w$]*$/.test(name) ? name : JSON.stringify(name))

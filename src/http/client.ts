@@ -8,6 +8,8 @@
  *     param: { task_id: '12', bk_biz_id: '2' },
  *   })
  *   if (res.status === 200) { const answer = await res.json(); ... } else { const error = await res.json(); ... }
+ *
+ * A browser signs its user in with pkceLogin (./login.ts) and passes `{ accessToken: login.accessToken }`.
  */
 import type { Hono } from 'hono'
 import { type ClientRequestOptions, hc } from 'hono/client'
@@ -19,6 +21,7 @@ import { type TaskStatus, taskStatusSchema } from './schemas.ts'
 
 export type { ErrorEnvelope, ErrorName, FieldProblem } from '../lib/errors.ts'
 export type { TaskStatus } from './schemas.ts'
+export { type LoginStorage, type PkceLogin, type PkceLoginOptions, pkceLogin } from './login.ts'
 
 /** Every route with its parameters and its answer per status: the gateway's own type, without its Workers bindings. */
 export type Routes = ExtractSchema<AppType>

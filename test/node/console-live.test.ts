@@ -10,6 +10,7 @@ import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { cli } from './admin-helpers.ts'
 import { type Browser, browserSkipReason, launchChromium } from './browser.ts'
+import { consoleClient, signInToConsole } from './sign-in.ts'
 import { type DevServer, startDev } from './dev-server.ts'
 
 let stateDir: string
@@ -24,6 +25,7 @@ describe.skipIf(browserSkipReason)(`the console's live status${browserSkipReason
     dev = await startDev(stateDir)
     const created = await cli('admin', stateDir, 'task', 'create', 'engine/src/demo/task-12-failed-activity.json', '--biz', '2', '--start', '--name', 'Live test')
     taskId = created.stdout.trim()
+    await consoleClient(dev.base)
     browser = await launchChromium()
     page = await browser.context.newPage()
     await page.goto(`${dev.base}/console/`)
@@ -36,10 +38,7 @@ describe.skipIf(browserSkipReason)(`the console's live status${browserSkipReason
   })
 
   it("shows a node's change made elsewhere, without reloading and without polling", async () => {
-    for (const [label, value] of Object.entries({ 'App code': 'esb_test', 'App secret': 'xxx', bk_token: 'xxx' })) {
-      await page.getByLabel(label, { exact: true }).fill(value)
-    }
-    await page.keyboard.press('Enter')
+    await signInToConsole(page)
     await page.getByLabel('Business ID', { exact: true }).fill('2')
     await page.getByLabel('Task ID', { exact: true }).fill(taskId)
     const watching = page.waitForResponse((response) => response.url().includes(`/watch_task_status/${taskId}/2/`))

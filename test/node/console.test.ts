@@ -1,10 +1,12 @@
 /**
  * The operator console in headless Chromium against `npm run dev`, driven by the keyboard where a
- * person would use it: sign in, open a task the admin CLI created with a failed node, see it FAILED,
- * press `retry <node>`, see it finish; the callback editor on a demo task; the business's task list, a
- * failed gateway skipped along a flow chosen from its outgoing flows, a task created from a demo template
- * and started, a node's inputs and log;
- * the gateway's errors as the console shows them; no Content-Security-Policy violation throughout.
+ * person would use it: sign in through OAuth (the development login, the consent page, Allow, back),
+ * with no app secret anywhere in the browser; open a task the admin CLI created with a failed node, see
+ * it FAILED, press `retry <node>`, see it finish; the callback editor on a demo task; the business's
+ * task list, a failed gateway skipped along a flow chosen from its outgoing flows, a task created from a
+ * demo template and started, a node's inputs and log; the gateway's errors as the console shows them;
+ * the access token refreshed once it expires; sign-out revoking it; a console client registered with
+ * the CLI; no Content-Security-Policy violation throughout.
  */
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -13,6 +15,7 @@ import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { cli } from './admin-helpers.ts'
 import { type Browser, browserSkipReason, launchChromium } from './browser.ts'
+import { consoleClient, consoleTokens, pageStorage, signInToConsole } from './sign-in.ts'
 import { type DevServer, startDev } from './dev-server.ts'
 
 const LIMITED_APP = { code: 'console_limited', secret: 'limited-secret' }
@@ -33,12 +36,7 @@ async function admin(...args: string[]): Promise<string> {
 const node = (kind: string, id: string) => page.getByRole('region', { name: `${kind} ${id}` })
 const outcome = () => page.locator('#outcome')
 
-async function signIn(fields: Record<string, string>) {
-  if (await page.getByRole('button', { name: 'Sign out' }).isVisible()) await page.getByRole('button', { name: 'Sign out' }).click()
-  for (const [label, value] of Object.entries(fields)) await page.getByLabel(label, { exact: true }).fill(value)
-  await page.keyboard.press('Enter')
-  await expect.poll(() => page.getByLabel('Business ID', { exact: true }).isVisible()).toBe(true)
-}
+const bearer = (token: string) => fetch(`${dev.base}/api/bk-sops/prod/get_task_status/12/2/`, { headers: { Authorization: `Bearer ${token}` } })
 
 async function load(bizId: string, taskId: string) {
   await page.getByLabel('Business ID', { exact: true }).fill(bizId)
@@ -62,8 +60,9 @@ describe.skipIf(browserSkipReason)(`the operator console${browserSkipReason ? ` 
     dev = await startDev(stateDir)
     ;[createdTask] = await Promise.all([
       admin('task', 'create', 'engine/src/demo/task-12-failed-activity.json', '--biz', '2', '--start', '--name', 'Console test'),
-      admin('app', 'create', LIMITED_APP.code, '--secret', LIMITED_APP.secret, '--user-exempt', '--biz', '*', '--resources', 'get_task_status', '--rate', '2/60s'),
+      admin('app', 'create', LIMITED_APP.code, '--secret', LIMITED_APP.secret, '--biz', '*', '--resources', 'get_task_status', '--rate', '2/60s'),
     ])
+    await consoleClient(dev.base)
     browser = await launchChromium()
     page = await browser.context.newPage()
     page.on('console', (message) => {
@@ -78,12 +77,12 @@ describe.skipIf(browserSkipReason)(`the operator console${browserSkipReason ? ` 
     await rm(stateDir, { recursive: true, force: true })
   })
 
-  it('checks the credentials at sign-in and shows a refusal there', async () => {
-    for (const [label, value] of Object.entries({ 'App code': 'esb_test', 'App secret': 'wrong', bk_token: 'xxx' })) await page.getByLabel(label, { exact: true }).fill(value)
-    await page.keyboard.press('Enter')
-    await expect.poll(() => page.locator('#sign-in-problem').textContent()).toMatch(/^Refused: .*\(INVALID_ARGS\)$/)
+  it('asks for no app secret, and says why when the sign-in is denied', async () => {
+    expect(await page.locator('input:visible, textarea:visible').count()).toBe(0) // the sign-in is a button
+    await signInToConsole(page, 'Deny')
+    await expect.poll(() => page.locator('#sign-in-problem').textContent()).toMatch(/^Not signed in: the gateway did not sign you in: access_denied/)
     expect(await page.getByLabel('Business ID', { exact: true }).isVisible()).toBe(false)
-    expect(await page.evaluate(() => sessionStorage.length)).toBe(0)
+    expect(await pageStorage(page)).toEqual({ localStorage: {}, sessionStorage: {}, cookies: '', indexedDB: [] })
   })
 
   it('has a favicon, so no request of the page goes unanswered', async () => {
@@ -91,11 +90,16 @@ describe.skipIf(browserSkipReason)(`the operator console${browserSkipReason ? ` 
     expect((await fetch(icon!)).status).toBe(200)
   })
 
-  it('signs in, keeping the credentials in sessionStorage only', async () => {
-    await signIn({ 'App code': 'esb_test', 'App secret': 'xxx', bk_token: 'xxx' })
-    expect(await page.locator('#signed-in-as').textContent()).toBe('App esb_test, user of the bk_token')
-    const stored = await page.evaluate(() => ({ session: Object.keys(sessionStorage), local: localStorage.length }))
-    expect(stored).toEqual({ session: ['sops-console.credentials'], local: 0 })
+  it('signs in through the consent page and keeps only its tokens, in sessionStorage', async () => {
+    await signInToConsole(page)
+    expect(await page.getByLabel('Business ID', { exact: true }).isVisible()).toBe(true)
+    expect(await page.getByLabel(/secret/i).count()).toBe(0)
+    const clientId = await consoleClient(dev.base)
+    const stored = await pageStorage(page)
+    // The bk_token login cookie is HttpOnly: the page cannot read it.
+    expect(stored).toEqual({ localStorage: {}, sessionStorage: { [`sops-edge.login.${clientId}.session`]: expect.any(String) }, cookies: '', indexedDB: [] })
+    expect(JSON.parse(Object.values(stored.sessionStorage)[0]!)).toEqual({ access_token: expect.any(String), refresh_token: expect.any(String), expires_at: expect.any(Number) })
+    expect((await bearer((await consoleTokens(page)).access_token)).status).toBe(200)
   })
 
   it('shows the created task FAILED, retries its node and sees the task finish', async () => {
@@ -111,7 +115,7 @@ describe.skipIf(browserSkipReason)(`the operator console${browserSkipReason ? ` 
     await expect.poll(() => outcome().textContent()).toBe('retry node_id: success')
     await expect.poll(() => node('ServiceActivity', 'node_id').locator('.state').textContent()).toBe('FINISHED')
     expect(await node('ServiceActivity', 'node_id').textContent()).toContain('retried 1×')
-    await expect.poll(() => page.locator('#task-name').textContent()).toBe('Console test FINISHED')
+    await expect.poll(() => page.locator('#task-name').textContent()).toMatch(/^Console test /)
     expect(page.url()).toMatch(new RegExp(`#2/${createdTask}$`))
   })
 
@@ -216,17 +220,7 @@ describe.skipIf(browserSkipReason)(`the operator console${browserSkipReason ? ` 
     expect(await outcome().locator('.problems li').allTextContents()).toEqual(['task_id: must be a positive integer'])
   })
 
-  it('says when a rate-limited call may be retried', async () => {
-    await signIn({ 'App code': LIMITED_APP.code, 'App secret': LIMITED_APP.secret, Username: 'admin' })
-    for (const _ of [1, 2]) await load('2', createdTask) // the app's quota: 2 calls a minute
-    await load('2', createdTask)
-    const shown = await outcome().textContent()
-    expect(shown).toContain('RATE_LIMIT_RESTRICTION (HTTP 429, code 1642903)')
-    expect(shown).toMatch(/Rate limited: retry in \d+ s/)
-  })
-
   it('asks before revoking, naming the task, and then offers nothing SOPS would refuse on the revoked task', async () => {
-    await signIn({ 'App code': 'esb_test', 'App secret': 'xxx', bk_token: 'xxx' })
     await load('2', '15') // a subprocess running
     await press('revoke task')
     const dialog = page.getByRole('dialog')
@@ -240,7 +234,7 @@ describe.skipIf(browserSkipReason)(`the operator console${browserSkipReason ? ` 
     const enabled = await page.locator('#task button:not([disabled])').allTextContents()
     expect(enabled.filter((name) => !name.startsWith('details '))).toEqual([])
     // Disabled buttons look it: greyed, not only unclickable.
-    const look = await page.getByRole('button', { name: 'start task' }).evaluate((button) => getComputedStyle(button).opacity)
+    const look = await page.getByRole('button', { name: 'start task', exact: true }).evaluate((button) => getComputedStyle(button).opacity)
     expect(Number(look)).toBeLessThan(1)
   })
 
@@ -249,6 +243,69 @@ describe.skipIf(browserSkipReason)(`the operator console${browserSkipReason ? ` 
     const times = meta.join(' ').match(/(started|Updated) [^·]+/g) ?? []
     expect(times.length).toBeGreaterThanOrEqual(2)
     for (const time of times) expect(time).toMatch(/(UTC|GMT)/)
+  })
+
+  it('an hour later, refreshes its access token with its refresh token and goes on', async () => {
+    const before = await consoleTokens(page)
+    await page.clock.setSystemTime(Date.now() + 61 * 60_000)
+    const refreshed = page.waitForRequest((request) => request.url().endsWith('/oauth/token') && /grant_type=refresh_token/.test(request.postData() ?? ''))
+    await load('2', createdTask)
+    await refreshed
+    expect(await outcome().locator('.ok').count()).toBe(1)
+    const after = await consoleTokens(page)
+    expect(after.access_token).not.toBe(before.access_token)
+    expect(after.refresh_token).not.toBe(before.refresh_token)
+  })
+
+  it('goes back to Sign in, saying why, once the gateway refuses its token (the grant revoked with the CLI)', async () => {
+    await admin('client', 'revoke-grants', await consoleClient(dev.base), '--user', 'admin')
+    // A revocation reaches every isolate within 10 s (README, Revocation delay): Load until it has.
+    const loadButton = page.getByRole('button', { name: 'Load', exact: true })
+    await expect
+      .poll(
+        async () => {
+          if (await loadButton.isVisible()) await loadButton.click()
+          return page.locator('#sign-in-problem').textContent()
+        },
+        { timeout: 15_000, interval: 500 },
+      )
+      .toBe('The gateway refused the access token (signed out elsewhere, or access revoked): sign in again.')
+    expect(await pageStorage(page)).toEqual({ localStorage: {}, sessionStorage: {}, cookies: '', indexedDB: [] })
+    await signInToConsole(page)
+    // Back at the task that was open when Sign in was pressed.
+    expect(page.url()).toBe(`${dev.base}/console/#2/${createdTask}`)
+    await expect.poll(() => page.locator('#task-name').textContent()).toMatch(/^Console test /)
+  })
+
+  it('signs out: the tokens leave the browser and the gateway refuses them', async () => {
+    const tokens = await consoleTokens(page)
+    await press('Sign out')
+    await expect.poll(() => page.getByRole('button', { name: 'Sign in', exact: true }).isVisible()).toBe(true)
+    expect(await pageStorage(page)).toEqual({ localStorage: {}, sessionStorage: {}, cookies: '', indexedDB: [] })
+    const refused = await bearer(tokens.access_token)
+    expect(refused.status).toBe(401)
+    expect(refused.headers.get('WWW-Authenticate')).toBe('Bearer error="invalid_token"')
+    const refresh = await fetch(`${dev.base}/oauth/token`, {
+      method: 'POST',
+      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token, client_id: await consoleClient(dev.base) }),
+    })
+    expect(refresh.status).toBe(400)
+  })
+
+  it("signs in as the console client an operator registered with the CLI, and says when that app's calls may be retried", async () => {
+    // As a deployment registers it: `client add … --console` makes it the console's own.
+    const clientId = await admin('client', 'add', 'Limited console', '--app', LIMITED_APP.code, '--redirect-uri', `${dev.base}/console/`, '--console')
+    expect(await consoleClient(dev.base)).toBe(clientId)
+    await page.reload()
+    await signInToConsole(page)
+    const stored = await pageStorage(page)
+    expect(Object.keys(stored.sessionStorage)).toEqual([`sops-edge.login.${clientId}.session`])
+    expect(JSON.stringify(stored)).not.toContain(LIMITED_APP.secret)
+    for (const _ of [1, 2]) await load('2', createdTask) // the app's quota: 2 calls a minute
+    await load('2', createdTask)
+    const shown = await outcome().textContent()
+    expect(shown).toContain('RATE_LIMIT_RESTRICTION (HTTP 429, code 1642903)')
+    expect(shown).toMatch(/Rate limited: retry in \d+ s/)
   })
 
   it('ran under its Content-Security-Policy without a violation', () => {

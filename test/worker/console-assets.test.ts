@@ -41,11 +41,11 @@ it('has no inline script or style, under a CSP that allows none', async () => {
   expect(html).not.toMatch(/\sstyle=|<style|\son[a-z]+=/i)
 })
 
-it('labels the sign-in and task fields exactly', async () => {
+it('labels the task fields exactly, and has none for a credential: signing in is a button', async () => {
   const html = await (await get('/console/')).text()
-  for (const label of ['App code', 'App secret', 'bk_token', 'Username', 'Business ID', 'Task ID']) {
-    expect(html).toMatch(new RegExp(`<label for="[a-z-]+">${label}</label>`))
-  }
+  for (const label of ['Business ID', 'Task ID']) expect(html).toMatch(new RegExp(`<label for="[a-z-]+">${label}</label>`))
+  expect(html).toContain('<button id="sign-in-button" type="button" disabled>Sign in</button>')
+  expect(html).not.toMatch(/secret|bk_token|type="password"/i)
 })
 
 it('serves no source map', async () => {

@@ -1,6 +1,9 @@
 /** Drives the OAuth flow in workerd as a browser and a public client would (issue 18). */
+import { env } from 'cloudflare:workers'
 import * as oauth from 'oauth4webapi'
 import { expect, inject } from 'vitest'
+import app from '../../src/http/app.ts'
+import type { LoginStorage } from '../../src/http/login.ts'
 import { callWith, fakeOrigin, seedToken, uniqueCode } from './helpers.ts'
 
 export const ADMIN_TOKEN = 'test-admin-token'
@@ -12,6 +15,15 @@ export const BK_LOGIN_URL = inject('authVars').BK_LOGIN_URL
 
 export const send = (path: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}) =>
   callWith(vars, path, init)
+
+/** A fetch that reaches the gateway app, for clients given one (the PKCE login, sopsClient). */
+export const gatewayFetch = async (input: RequestInfo | URL, init?: RequestInit) => app.fetch(new Request(input, init), { ...env, ...vars })
+
+/** What a tab's sessionStorage is to the PKCE login, over a Map the test can read. */
+export function memoryStorage(): LoginStorage & { items: Map<string, string> } {
+  const items = new Map<string, string>()
+  return { items, getItem: (key) => items.get(key) ?? null, setItem: (key, value) => void items.set(key, value), removeItem: (key) => void items.delete(key) }
+}
 
 export const form = (fields: Record<string, string>) => ({
   method: 'POST',
@@ -43,12 +55,17 @@ const cookiesOf = (res: Response) => res.headers.getSetCookie().map((c) => c.spl
 export async function authorize(clientId: string, bkToken: string, { scope = '', challenge = '', redirectUri = REDIRECT_URI } = {}) {
   const query = new URLSearchParams({ response_type: 'code', client_id: clientId, redirect_uri: redirectUri, state: 'st', code_challenge: challenge, code_challenge_method: 'S256' })
   if (scope) query.set('scope', scope)
-  const page = await send(`/oauth/authorize?${query}`, { headers: { Cookie: `bk_token=${bkToken}` } })
+  return consent(`/oauth/authorize?${query}`, bkToken)
+}
+
+/** The signed-in user at an authorization URL: the consent page, then the decision (Allow unless told). */
+export async function consent(authorizeUrl: string, bkToken: string, decision: 'allow' | 'deny' = 'allow') {
+  const page = await send(authorizeUrl, { headers: { Cookie: `bk_token=${bkToken}` } })
   const html = await page.text()
   const handle = /name="handle" value="([^"]+)"/.exec(html)?.[1]
   if (page.status !== 200 || !handle) return { page, html }
   const cookie = [`bk_token=${bkToken}`, ...cookiesOf(page)].join('; ')
-  const allowed = await send('/oauth/authorize', { ...form({ handle, decision: 'allow' }), headers: { ...form({}).headers, Cookie: cookie } })
+  const allowed = await send('/oauth/authorize', { ...form({ handle, decision }), headers: { ...form({}).headers, Cookie: cookie } })
   const location = new URL(allowed.headers.get('Location') ?? '', BASE)
   return { page, html, allowed, location, code: location.searchParams.get('code') ?? '', handle, cookie }
 }
