@@ -46,11 +46,12 @@ function withoutLogin(headers: Headers): Headers {
 /** The request as forwarded: its body read whole, or null when it is larger than a form of the flow. */
 async function bounded(c: C): Promise<Request | null> {
   const { raw } = c.req
-  const headers = withoutLogin(raw.headers)
-  if (raw.method !== 'POST') return new Request(raw.url, { method: raw.method, headers })
+  // The server's redirects are the browser's to follow: a binding's fetch would follow them itself.
+  const init = { headers: withoutLogin(raw.headers), redirect: 'manual' } as const
+  if (raw.method !== 'POST') return new Request(raw.url, { ...init, method: raw.method })
   if (Number(raw.headers.get('Content-Length') ?? 0) > MAX_FORM_BYTES) return null
   const body = await readBounded(raw.body, MAX_FORM_BYTES)
-  return body === null ? null : new Request(raw.url, { method: 'POST', headers, body })
+  return body === null ? null : new Request(raw.url, { ...init, method: 'POST', body })
 }
 
 const tooLarge = () => oauthError(413, 'invalid_request', `the request body is larger than ${MAX_FORM_BYTES} bytes`)
