@@ -61,6 +61,8 @@ export async function checkAccessToken(env: Env, origin: string, token: string):
   const scope = parseScope(valid.scope)
   if (!('grants' in scope)) return { refused: INVALID_TOKEN, from: 'kv' }
   const grant = { appCode: valid.appCode, username: valid.username, scope: scope.grants, expiresAt: valid.expiresAt }
+  // The gateway's clock decides, as it does for a cached token: the server may run a moment behind.
+  if (grant.expiresAt <= now) return { refused: expired(grant.username), from: 'kv' }
   if (cache.size >= MAX_ENTRIES) cache.delete(cache.keys().next().value as string)
   cache.set(digest, { grant, revokedBy, cachedUntil: now + cacheTtlMs(env) })
   return { grant, from: 'kv' }
