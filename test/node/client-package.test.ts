@@ -133,6 +133,10 @@ const tsc = (project: string) => run(process.execPath, [TSC, '-p', project], { c
   (error: { code: number; stdout: string }) => ({ code: error.code, output: error.stdout }),
 )
 
+/** The correct program and the README's example compiled into out/: once, by the first test that needs them. */
+let compiling: ReturnType<typeof tsc> | undefined
+const compiled = () => (compiling ??= tsc('tsconfig.json'))
+
 beforeAll(async () => {
   consumer = await mkdtemp(join(tmpdir(), 'sops-edge-consumer-'))
   // `npm test` has just built dist/ (as `prepare` does on install and pack); packing without scripts
@@ -166,7 +170,7 @@ afterAll(async () => {
 })
 
 it("compiles a correct program and the README's example under a plain strict tsconfig, with no types of ours", async () => {
-  expect(await tsc('tsconfig.json')).toEqual({ code: 0, output: '' })
+  expect(await compiled()).toEqual({ code: 0, output: '' })
 }, 60_000)
 
 it('refuses a wrong action at compile time', async () => {
@@ -178,6 +182,7 @@ it('refuses a wrong action at compile time', async () => {
 
 it(`runs the compiled program and the README's example on Node 20${NODE20 ? '' : ' (skipped: no Node 20 on this machine)'}`, async ({ skip }) => {
   if (!NODE20) return skip()
+  expect((await compiled()).code).toBe(0)
   const { base } = await gateway()
   const { stdout } = await run(NODE20, ['run.mjs', base], { cwd: consumer })
   expect(JSON.parse(stdout)).toEqual({
@@ -199,7 +204,7 @@ it(`runs it in Chromium on the gateway's origin${browserSkipReason ? ` (${browse
   // A task of its own with a failed activity, made as an operator would (the CLI, on the same state).
   const created = await cli('admin', stateDir, 'task', 'create', 'engine/src/demo/task-12-failed-activity.json', '--biz', '2', '--start')
   expect(created.code, created.stderr).toBe(0)
-  await tsc('tsconfig.json') // out/front-end.js, should the Node 20 test have been skipped
+  expect((await compiled()).code).toBe(0) // out/front-end.js
   const scripts: Record<string, string> = {
     'client.js': join(consumer, 'node_modules/sops-edge/dist/client.js'),
     'front-end.js': join(consumer, 'out/front-end.js'),
