@@ -129,10 +129,11 @@ export interface Cluster {
 /** The gateway logs every call as in production (its cost is measured); nobody needs to read it here. */
 const QUIET: V4SharedOptions = { cf: false, handleStructuredLogs: () => {} }
 
-export async function startCluster(workers: BenchWorker[]): Promise<Cluster> {
+export async function startCluster(workers: BenchWorker[], shared: Partial<V4SharedOptions> = {}): Promise<Cluster> {
   const mf = new Miniflare(
     convertV4MiniflareOptions({
       ...QUIET,
+      ...shared,
       workers: workers.map(({ name, options }) => ({
         compatibilityDate: '2026-11-01',
         compatibilityFlags: ['nodejs_compat'],

@@ -7,6 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseEnv } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { RunnerTask } from 'vitest'
 import { cli, runScript, startGateway, tempStateDir } from './admin-helpers.ts'
 import { localState } from '../../scripts/lib/state.ts'
 
@@ -24,7 +25,7 @@ afterAll(async () => {
 
 const ANSI = /\x1b\[/
 
-/** The commands run with --json below; the last test checks that none was left out. */
+/** The commands run with --json in this file; an afterAll at its end checks that none was left out. */
 const jsonChecked = new Set<string>()
 
 /** A command with --json: it succeeds, and its stdout is one JSON document and nothing else. */
@@ -54,19 +55,38 @@ function printedSecret(stdout: string, code: string): string {
   return secret
 }
 
-describe('app and token lifecycle through the gateway', () => {
-  let first = ''
-  let second = ''
-  const app = (bk_app_secret: string) => ({ bk_app_code: 'ops_portal', bk_app_secret, bk_token: 'tok-alice' })
+/** An app's credentials with a bk_token: what `call` sends for it, whichever secret is tried. */
+const credentialsOf = (bk_app_code: string, bk_token: string) => (bk_app_secret: string) => ({ bk_app_code, bk_app_secret, bk_token })
 
+/** `app create` of an app the calling case alone uses, granted get_task_status in business 2; its printed secret. */
+async function newApp(code: string, ...options: string[]): Promise<string> {
+  const created = await admin('app', 'create', code, '--biz', '2', '--resources', 'get_task_status', ...options)
+  expect(created.code, created.stderr).toBe(0)
+  return printedSecret(created.stdout, code)
+}
+
+/**
+ * An app (as newApp) and a bk_token for alice that the calling case alone uses: cases share the
+ * gateway and its state, never an app or token another case made or changed, so each passes alone and
+ * in any order.
+ */
+async function appWithToken(code: string) {
+  const bk_token = `tok-${code}`
+  const [secret, token] = await Promise.all([newApp(code), admin('token', 'add', bk_token, 'alice', '--ttl', '1h')])
+  expect(token.code, token.stderr).toBe(0)
+  return { secret, app: credentialsOf(code, bk_token) }
+}
+
+describe('app and token lifecycle through the gateway', () => {
   it('a created app works with its printed secret, and a wrong secret fails', async () => {
     const created = await admin('app', 'create', 'ops_portal', '--biz', '2', '--resources', 'get_task_status')
     expect(created.code).toBe(0)
-    first = printedSecret(created.stdout, 'ops_portal')
+    const secret = printedSecret(created.stdout, 'ops_portal')
     const { json: token } = await adminJson(['token', 'add', 'tok-alice', 'alice', '--ttl', '1h'])
     expect(token).toMatchObject({ username: 'alice', expired: false, fingerprint: expect.stringMatching(/^[0-9a-f]{8}$/) })
 
-    expect(await call(app(first))).toMatchObject(passes)
+    const app = credentialsOf('ops_portal', 'tok-alice')
+    expect(await call(app(secret))).toMatchObject(passes)
     expect(await call(app('not-the-secret'))).toMatchObject({
       status: 400,
       code: 1640001,
@@ -75,18 +95,19 @@ describe('app and token lifecycle through the gateway', () => {
   })
 
   it('after rotate both secrets work; after retire-secret only the new one', async () => {
-    const rotated = await admin('app', 'rotate', 'ops_portal')
+    const { secret: first, app } = await appWithToken('rotated_app')
+    const rotated = await admin('app', 'rotate', 'rotated_app')
     expect(rotated.code).toBe(0)
-    second = printedSecret(rotated.stdout, 'ops_portal')
+    const second = printedSecret(rotated.stdout, 'rotated_app')
     expect(second).not.toBe(first)
     expect(await call(app(first))).toMatchObject(passes)
     expect(await call(app(second))).toMatchObject(passes)
 
-    const third = await admin('app', 'rotate', 'ops_portal')
+    const third = await admin('app', 'rotate', 'rotated_app')
     expect(third.code).toBe(1)
     expect(third.stderr).toContain('retire the older one first')
 
-    const { json: retired } = await adminJson(['app', 'retire-secret', 'ops_portal'])
+    const { json: retired } = await adminJson(['app', 'retire-secret', 'rotated_app'])
     expect(retired.secrets).toHaveLength(1)
     expect(await call(app(first))).toMatchObject({ status: 400, code: 1640001 })
     expect(await call(app(second))).toMatchObject(passes)
@@ -95,9 +116,13 @@ describe('app and token lifecycle through the gateway', () => {
   it('--remote creates and rotates secrets that the gateway accepts, without the operator holding the pepper', async () => {
     // What an operator has for --remote: the gateway's address and its admin token; no CREDENTIAL_PEPPER.
     const remote = { SOPS_EDGE_URL: gateway.base, ADMIN_TOKEN: parseEnv(readFileSync(localState(state).devVarsPath, 'utf8')).ADMIN_TOKEN!, CREDENTIAL_PEPPER: '' }
-    const created = await runScript('admin', ['app', 'create', 'remote_app', '--biz', '2', '--resources', 'get_task_status', '--remote'], remote)
+    const [created, token] = await Promise.all([
+      runScript('admin', ['app', 'create', 'remote_app', '--biz', '2', '--resources', 'get_task_status', '--remote'], remote),
+      admin('token', 'add', 'tok-remote', 'alice', '--ttl', '1h'),
+    ])
     expect(created.code, created.stderr).toBe(0)
-    const remoteApp = (bk_app_secret: string) => ({ bk_app_code: 'remote_app', bk_app_secret, bk_token: 'tok-alice' })
+    expect(token.code, token.stderr).toBe(0)
+    const remoteApp = credentialsOf('remote_app', 'tok-remote')
     expect(await call(remoteApp(printedSecret(created.stdout, 'remote_app')))).toMatchObject(passes)
     const rotated = await runScript('admin', ['app', 'rotate', 'remote_app', '--remote'], remote)
     expect(rotated.code, rotated.stderr).toBe(0)
@@ -108,47 +133,52 @@ describe('app and token lifecycle through the gateway', () => {
   })
 
   it('a disabled app is refused until enabled again', async () => {
-    expect((await adminJson(['app', 'disable', 'ops_portal'])).json).toMatchObject({ bk_app_code: 'ops_portal', disabled: true })
-    expect(await call(app(second))).toMatchObject({ status: 400, code: 1640001, message: expect.stringContaining('disabled') })
-    expect((await adminJson(['app', 'enable', 'ops_portal'])).json).toMatchObject({ disabled: false })
-    expect(await call(app(second))).toMatchObject(passes)
+    const { secret, app } = await appWithToken('disabled_app')
+    expect((await adminJson(['app', 'disable', 'disabled_app'])).json).toMatchObject({ bk_app_code: 'disabled_app', disabled: true })
+    expect(await call(app(secret))).toMatchObject({ status: 400, code: 1640001, message: expect.stringContaining('disabled') })
+    expect((await adminJson(['app', 'enable', 'disabled_app'])).json).toMatchObject({ disabled: false })
+    expect(await call(app(secret))).toMatchObject(passes)
   })
 
   it('grant and ungrant change what passes, and say what they changed', async () => {
-    const ungranted = (await adminJson(['app', 'ungrant', 'ops_portal', '--biz', '2'])).json
+    const { secret, app } = await appWithToken('granted_app')
+    const ungranted = (await adminJson(['app', 'ungrant', 'granted_app', '--biz', '2'])).json
     expect(ungranted).toMatchObject({ ungranted: { biz: ['2'] }, app: { permissions: { biz: [], resources: ['get_task_status'] } } })
-    expect(await call(app(second))).toMatchObject({ status: 403, code: 1640301 })
-    const granted = (await adminJson(['app', 'grant', 'ops_portal', '--biz', '*'])).json
+    expect(await call(app(secret))).toMatchObject({ status: 403, code: 1640301 })
+    const granted = (await adminJson(['app', 'grant', 'granted_app', '--biz', '*'])).json
     expect(granted).toMatchObject({ granted: { biz: '*' }, app: { permissions: { biz: '*' } } })
-    expect(await call(app(second))).toMatchObject(passes)
+    expect(await call(app(secret))).toMatchObject(passes)
 
     // `revoke`, the old name, does the same and says so.
-    const revoked = await adminJson(['app', 'revoke', 'ops_portal', '--resources', 'get_task_status'])
+    const revoked = await adminJson(['app', 'revoke', 'granted_app', '--resources', 'get_task_status'])
     expect(revoked.json).toMatchObject({ ungranted: { resources: ['get_task_status'] }, app: { permissions: { resources: [] } } })
     expect(revoked.stderr).toContain('app revoke is app ungrant: it removes grants; the app stays')
-    expect(await call(app(second))).toMatchObject({ status: 403, code: 1640301 })
-    const text = await admin('app', 'grant', 'ops_portal', '--resources', 'operate_task,get_task_status')
-    expect(text.stdout.split('\n')[0]).toBe('granted ops_portal: resources operate_task,get_task_status')
+    expect(await call(app(secret))).toMatchObject({ status: 403, code: 1640301 })
+    const text = await admin('app', 'grant', 'granted_app', '--resources', 'operate_task,get_task_status')
+    expect(text.stdout.split('\n')[0]).toBe('granted granted_app: resources operate_task,get_task_status')
     expect(text.stdout).toContain('resources  operate_task, get_task_status')
-    expect(await call(app(second))).toMatchObject(passes)
+    expect(await call(app(secret))).toMatchObject(passes)
   })
 
   it('set-rate takes the documented syntax, and the gateway enforces it', async () => {
-    // 2m: a window the calls above were not counted in (the default's are 1s and 60s).
-    const { json: limited } = await adminJson(['app', 'set-rate', 'ops_portal', '1/2m, 100 / 1d'])
+    const { secret, app } = await appWithToken('rated_app')
+    // A new app, so no call was counted before; 1 per 2m, so the second call surely falls in the first's window.
+    const { json: limited } = await adminJson(['app', 'set-rate', 'rated_app', '1/2m, 100 / 1d'])
     expect(limited.rate_limits).toEqual([
       { tokens: 1, period: 120 },
       { tokens: 100, period: 86_400 },
     ])
-    expect(await call(app(second))).toMatchObject(passes)
-    expect(await call(app(second))).toMatchObject({ status: 429, code: 1642903 })
+    expect(await call(app(secret))).toMatchObject(passes)
+    expect(await call(app(secret))).toMatchObject({ status: 429, code: 1642903 })
     // Echoed in the form it takes: 60s as 1m, 3600s as 1h; in the list too.
-    expect((await admin('app', 'set-rate', 'ops_portal', '100/3600s,10/60s')).stdout.split('\n')[0]).toBe('rate of ops_portal: 100/1h,10/1m')
-    expect((await admin('app', 'list')).stdout).toMatch(/^ops_portal .* 100\/1h,10\/1m /m)
-    expect((await adminJson(['app', 'set-rate', 'ops_portal', 'default'])).json.rate_limits).toBeNull()
+    expect((await admin('app', 'set-rate', 'rated_app', '100/3600s,10/60s')).stdout.split('\n')[0]).toBe('rate of rated_app: 100/1h,10/1m')
+    expect((await admin('app', 'list')).stdout).toMatch(/^rated_app .* 100\/1h,10\/1m /m)
+    expect((await adminJson(['app', 'set-rate', 'rated_app', 'default'])).json.rate_limits).toBeNull()
   })
 
   it('lists apps in aligned columns', async () => {
+    // Beside the seeded esb_test, an app whose cells differ in width from esb_test's, so columns need padding.
+    await newApp('listed_in_columns_app', '--rate', '10/1s,600/1m')
     const lines = (await admin('app', 'list')).stdout.trimEnd().split('\n')
     expect(lines[0]).toMatch(/^APP +STATUS +USERS +RESOURCES +BIZ +RATE +SECRETS$/)
     expect(lines.length).toBeGreaterThan(2)
@@ -161,31 +191,46 @@ describe('app and token lifecycle through the gateway', () => {
   })
 
   it('a revoked token fails', async () => {
-    expect((await adminJson(['token', 'revoke', 'tok-alice'])).json).toMatchObject({ username: 'alice' })
-    expect(await call(app(second))).toMatchObject({ status: 400, code: 1640001 })
-    expect((await admin('token', 'show', 'tok-alice')).code).toBe(1)
+    const { secret, app } = await appWithToken('revoked_token_app')
+    expect(await call(app(secret))).toMatchObject(passes)
+    expect((await adminJson(['token', 'revoke', 'tok-revoked_token_app'])).json).toMatchObject({ username: 'alice' })
+    expect(await call(app(secret))).toMatchObject({ status: 400, code: 1640001 })
+    expect((await admin('token', 'show', 'tok-revoked_token_app')).code).toBe(1)
     expect((await adminJson(['token', 'show', 'xxx'])).json).toMatchObject({ username: 'admin', expired: false })
   })
 
   it('show and list never print a secret', async () => {
-    const shown = await admin('app', 'show', 'ops_portal')
+    const codes = (apps: { bk_app_code: string }[]) => apps.map((a) => a.bk_app_code)
+    // Other cases add apps to the shared state: the list before this case's app is the baseline.
+    const before = codes((await adminJson(['app', 'list'])).json)
+    expect(before).toContain('esb_test')
+    const first = await newApp('shown_app')
+    const rotated = await admin('app', 'rotate', 'shown_app')
+    expect(rotated.code, rotated.stderr).toBe(0)
+    const second = printedSecret(rotated.stdout, 'shown_app')
+
+    const shown = await admin('app', 'show', 'shown_app')
     const listed = await admin('app', 'list')
-    const shownJson = await adminJson(['app', 'show', 'ops_portal'])
+    const shownJson = await adminJson(['app', 'show', 'shown_app'])
     const listedJson = await adminJson(['app', 'list'])
     for (const out of [shown.stdout, listed.stdout, JSON.stringify(shownJson.json), JSON.stringify(listedJson.json)]) {
-      expect(out).toContain('ops_portal')
+      expect(out).toContain('shown_app')
       expect(out).not.toContain(first)
       expect(out).not.toContain(second)
     }
     expect(shown.stdout).toMatch(/secrets\s+[0-9a-f]{8} \(since/)
-    expect(listedJson.json.map((a: { bk_app_code: string }) => a.bk_app_code)).toEqual(['esb_test', 'ops_portal', 'remote_app'])
+    // Every app, in order of code: exactly the apps before, and the new one in its place.
+    expect(codes(listedJson.json)).toEqual([...before, 'shown_app'].sort())
   })
 
   it('a user-exempt app may name its user with bk_username alone, others may not', async () => {
-    const { json } = await adminJson(['app', 'create', 'robot', '--user-exempt', '--biz', '2', '--resources', '*'])
+    const [{ json }, verifiedUsersSecret] = await Promise.all([
+      adminJson(['app', 'create', 'robot', '--user-exempt', '--biz', '2', '--resources', '*']),
+      newApp('verified_users_app'),
+    ])
     expect(json.app).toMatchObject({ bk_app_code: 'robot', user_exempt: true })
     expect(await call({ bk_app_code: 'robot', bk_app_secret: json.secret, bk_username: 'robot-user' })).toMatchObject(passes)
-    expect(await call({ bk_app_code: 'ops_portal', bk_app_secret: second, bk_username: 'alice' })).toMatchObject({
+    expect(await call({ bk_app_code: 'verified_users_app', bk_app_secret: verifiedUsersSecret, bk_username: 'alice' })).toMatchObject({
       status: 400,
       code: 1640001,
     })
@@ -324,7 +369,17 @@ beforeAll(async () => {
   expect(commands).toContain('app create')
 })
 
-// `client …` needs a running gateway (OAuth clients live in it): its endpoint is tested in test/worker/oauth.test.ts.
-it('every command was run with --json above (demo reset in admin-demo.test.ts)', () => {
+/** The tests under a file or suite, however nested. */
+const testsIn = (task: RunnerTask): RunnerTask[] => ('tasks' in task ? task.tasks.flatMap(testsIn) : [task])
+
+/**
+ * Every command was run with --json in this file (demo reset in admin-demo.test.ts). Checked after all
+ * cases, in whatever order they ran; only when every one ran and passed, since a case run alone (-t) or
+ * one that failed part way leaves the record short. ({}: vitest refuses a hook whose first parameter,
+ * its context, is not destructured.)
+ */
+// `client …` needs a running gateway (OAuth clients live in the authorization server): test/worker/oauth.test.ts.
+afterAll(({}, file) => {
+  if (!testsIn(file).every((test) => test.result?.state === 'pass')) return
   expect([...jsonChecked].sort()).toEqual(commands.filter((c) => c !== 'demo reset' && !c.startsWith('client ')).sort())
 })

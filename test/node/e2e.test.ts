@@ -6,6 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, expect, it } from 'vitest'
+import { cli } from './admin-helpers.ts'
 import { type DevServer, startDev } from './dev-server.ts'
 
 let dev: DevServer | undefined
@@ -58,9 +59,21 @@ it("answers the seed document's example request as documented", async () => {
 })
 
 it('keeps task state across a restart of npm run dev', async () => {
-  const before = await (await fetch(`${base}/api/bk-sops/prod/get_task_status/12/2/`, { headers: asAdmin })).json()
+  // A task of its own, changed before the restart: one as seeded would look the same after any restart.
+  const created = await cli('admin', stateDir, 'task', 'create', 'engine/src/demo/task-12-failed-activity.json', '--biz', '2', '--start', '--json')
+  expect(created.code, created.stderr).toBe(0)
+  const { task_id } = JSON.parse(created.stdout)
+  const status = async () => (await fetch(`${base}/api/bk-sops/prod/get_task_status/${task_id}/2/`, { headers: asAdmin })).json()
+  const skip = await fetch(`${base}/api/bk-sops/prod/operate_node/2/${task_id}/`, {
+    method: 'POST',
+    headers: asAdmin,
+    body: JSON.stringify({ node_id: 'node_id', action: 'skip' }),
+  })
+  expect(skip.status).toBe(200)
+  const before = await status()
+  expect(before.data.children.node_id).toMatchObject({ state: 'FINISHED', skip: true })
   await restartDev()
-  const after = await (await fetch(`${base}/api/bk-sops/prod/get_task_status/12/2/`, { headers: asAdmin })).json()
+  const after = await status()
   expect(after.data.children.node_id).toMatchObject({ state: 'FINISHED', skip: true, version: before.data.children.node_id.version })
   expect(after.data.state).toBe(before.data.state)
 }, 120_000)
