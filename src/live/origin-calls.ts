@@ -1,7 +1,7 @@
 /**
  * How each resource reaches the origin (the proxy's last step): status reads through the identity's
  * task poller, so identical reads in the coalescing window reach SOPS once; writes to a task directly,
- * then a word to that task's pollers, so a read after the write never sees the old state and watchers
+ * then a word to that task's poller, so a read after the write never sees the old state and watchers
  * see the change at once. Should a poller fail, the call goes on without it (its log line says so).
  */
 import type { GatewayContext } from '../http/context.ts'
@@ -10,7 +10,7 @@ import { callOrigin } from '../origin/origin.ts'
 import type { OriginCall } from '../origin/proxy.ts'
 import { coalesceMs } from './config.ts'
 import { replyOf } from './fetched.ts'
-import { type Identity, originSettings, pollerOf, taskOf, wantsExData } from './target.ts'
+import { type Identity, originSettings, pollerOf, taskOf } from './target.ts'
 
 export const identityOf = (c: GatewayContext): Identity => ({
   appCode: c.get('app').bk_app_code,
@@ -31,7 +31,7 @@ const coalescedRead: OriginCall = async (c, call) => {
   const started = performance.now()
   let fetched
   try {
-    fetched = await pollerOf(c.env, identityOf(c), task, wantsExData(input.with_ex_data)).read(originSettings(c.env), call)
+    fetched = await pollerOf(c.env, identityOf(c), task).read(originSettings(c.env), call)
   } catch (error) {
     unavailable(c, error)
     return direct(c, call)
@@ -52,9 +52,8 @@ const writeThenTell: OriginCall = async (c, call) => {
 async function tellPollers(c: GatewayContext): Promise<void> {
   const task = taskOf(c.get('input'))
   if (!task) return
-  const who = identityOf(c)
   try {
-    await Promise.all([false, true].map((exData) => pollerOf(c.env, who, task, exData).changed()))
+    await pollerOf(c.env, identityOf(c), task).changed()
   } catch (error) {
     unavailable(c, error)
   }

@@ -72,7 +72,7 @@ async function nextStatus(stream: Stream) {
 const originCalls = async (appCode: string) => (await (await fetch(`${inject('originUrl')}/__executions/${appCode}`)).json()) as number
 
 const pollerOf = (appCode: string, taskId: number, username = 'admin') =>
-  env.TASK_POLLER.getByName(pollerName({ appCode, username, userVerified: false }, { scope: 'cmdb_biz', bk_biz_id: BIZ, task_id: taskId }, false))
+  env.TASK_POLLER.getByName(pollerName({ appCode, username, userVerified: false }, { scope: 'cmdb_biz', bk_biz_id: BIZ, task_id: taskId }))
 
 const alarmOf = (stub: DurableObjectStub) => runInDurableObject(stub, (_poller, state) => state.storage.getAlarm())
 
@@ -249,6 +249,15 @@ describe('coalesced status reads', () => {
     expect(await state()).toBe('FAILED')
     await call(`/api/bk-sops/prod/operate_node/${BIZ}/${taskId}/`, { headers, body: { node_id: 'n', action: 'retry' } })
     expect(await state()).toBe('FINISHED')
+  })
+
+  it('so does a read with ex_data: one poller keeps both, and the write clears both', async () => {
+    const { headers } = await exemptApp(plenty)
+    const taskId = await failedTask()
+    const state = async (query: string) => (await (await call(`${statusPath(taskId)}${query}`, { headers })).json<{ data: { state: string } }>()).data.state
+    expect([await state(''), await state('?with_ex_data=1')]).toEqual(['FAILED', 'FAILED'])
+    await call(`/api/bk-sops/prod/operate_node/${BIZ}/${taskId}/`, { headers, body: { node_id: 'n', action: 'retry' } })
+    expect([await state(''), await state('?with_ex_data=1')]).toEqual(['FINISHED', 'FINISHED'])
   })
 })
 
