@@ -5,6 +5,11 @@
  * identity's status reads, so identical reads within the coalescing window reach SOPS once, and
  * forgets them on a write. Both variants live in one object so that a write tells it with one call.
  *
+ * A write must be told before its answer leaves, or a read after it could be answered from before it.
+ * A poller nobody has read or watched lately lends the writer a quiet lease instead (changed()): for a
+ * while its writers need not tell it, and meanwhile it remembers no read, so none can be old, and polls
+ * any stream opened meanwhile again once the lease is over, so the stream sees those writes then.
+ *
  * Time: an alarm's scheduled time counts as now. An alarm never runs early in production, and tests
  * run alarms early (runDurableObjectAlarm) to move the poller's time on without waiting.
  */
@@ -15,12 +20,14 @@ import type { OriginRequest } from '../origin/origin.ts'
 import { signIdentity } from '../origin/proxy.ts'
 import {
   FINAL_STATES,
+  IDLE_MS,
   KEEPALIVE_MS,
   MAX_QUEUED_BYTES,
   MAX_REMEMBERED_READS,
   MAX_WATCHERS,
   POLL_MAX_MS,
   POLL_MIN_MS,
+  QUIET_MS,
   STREAM_LIFETIME_MS,
   coalesceMs,
 } from './config.ts'
@@ -82,18 +89,28 @@ class View {
   }
 }
 
+const QUIET_KEY = 'quiet_until'
+
 export class TaskPoller extends DurableObject<Env> {
   /** Without ex_data, then with it. */
   readonly #views = [new View('seen'), new View('seen:ex_data')] as const
   readonly #reads = new Map<string, Remembered>()
   #originEnv: { key: string; env: Env } | undefined
   #alarmTime = 0
+  /**
+   * The end of the quiet leases lent, in real time as the writers count them (never an alarm's time).
+   * Stored, so that a restarted object still honours them.
+   */
+  #quietUntil = 0
+  /** When a read or a stream last used this object: one in use lends no quiet. */
+  #usedAt = Number.NEGATIVE_INFINITY
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
     void ctx.blockConcurrencyWhile(async () => {
-      const stored = await ctx.storage.get<Seen>(this.#views.map((view) => view.storageKey))
-      for (const view of this.#views) view.seen = stored.get(view.storageKey) ?? view.seen
+      const stored = await ctx.storage.get<Seen | number>([...this.#views.map((view) => view.storageKey), QUIET_KEY])
+      for (const view of this.#views) view.seen = (stored.get(view.storageKey) as Seen | undefined) ?? view.seen
+      this.#quietUntil = (stored.get(QUIET_KEY) as number | undefined) ?? 0
     })
   }
 
@@ -103,23 +120,38 @@ export class TaskPoller extends DurableObject<Env> {
 
   /** A status read of this identity, shared with identical ones in flight or answered within the window. */
   read(settings: OriginSettings, call: OriginRequest): Promise<Fetched> {
+    this.#usedAt = Date.now()
     return this.#fetch(settings, call)
   }
 
-  /** A write through the gateway reached this task: forget what was read, and show watchers the change now. */
-  async changed(): Promise<void> {
+  /**
+   * A write through the gateway reached this task: forget what was read, and show watchers the change
+   * now. Answers the quiet lease lent to the writer, in ms: 0 while anyone uses this object.
+   */
+  async changed(): Promise<number> {
     this.#reads.clear()
     const watched = this.#views.filter((view) => view.watchers.size > 0)
-    if (watched.length === 0) return
-    for (const view of watched) {
-      view.interval = POLL_MIN_MS
-      view.pollAt = this.#now()
+    if (watched.length > 0) {
+      for (const view of watched) {
+        view.interval = POLL_MIN_MS
+        view.pollAt = this.#now()
+      }
+      // The write's answer need not wait for the refresh: the streams keep this object alive meanwhile.
+      void this.#tick().catch((error: unknown) => console.error('task poller: refresh failed', error))
+      return 0
     }
-    // The write's answer need not wait for the refresh: the streams keep this object alive meanwhile.
-    void this.#tick().catch((error: unknown) => console.error('task poller: refresh failed', error))
+    const now = Date.now()
+    if (now - this.#usedAt < IDLE_MS) return 0
+    if (now + QUIET_MS > this.#quietUntil) {
+      // Stored one lease ahead: one write to storage per lease, not one per writer.
+      this.#quietUntil = now + 2 * QUIET_MS
+      await this.ctx.storage.put(QUIET_KEY, this.#quietUntil)
+    }
+    return QUIET_MS
   }
 
   async watch(request: WatchRequest): Promise<Opened> {
+    this.#usedAt = Date.now()
     const { lastEventId, ...watch } = request
     const view = this.#viewOf(watch.exData)
     view.watch = watch
@@ -149,7 +181,7 @@ export class TaskPoller extends DurableObject<Env> {
     view.watchers.add(watcher)
     if (view.watchers.size === 1) {
       view.interval = POLL_MIN_MS
-      view.pollAt = this.#now() + view.interval
+      view.pollAt = this.#nextPollAt(view)
       view.keepaliveAt = this.#now() + KEEPALIVE_MS
     }
     await this.#schedule()
@@ -186,12 +218,18 @@ export class TaskPoller extends DurableObject<Env> {
     if (view.watchers.size > 0 && view.pollAt <= now) {
       view.pollAt = Number.POSITIVE_INFINITY // one poll at a time
       await this.#poll(view)
-      view.pollAt = this.#now() + view.interval
+      view.pollAt = this.#nextPollAt(view)
     }
     if (view.watchers.size > 0 && view.keepaliveAt <= now) {
       this.#broadcast(view, keepalive())
       view.keepaliveAt = now + KEEPALIVE_MS
     }
+  }
+
+  /** After the interval, or when the quiet leases end if sooner: the writes made under them were not told. */
+  #nextPollAt(view: View): number {
+    const at = this.#now() + view.interval
+    return this.#now() < this.#quietUntil ? Math.min(at, this.#quietUntil) : at
   }
 
   /** The next time something is due; infinite when nobody watches. */
@@ -268,7 +306,7 @@ export class TaskPoller extends DurableObject<Env> {
     const known = this.#reads.get(key)
     if (known) return known.fetched
     const fetched = fetchOrigin(this.#envFor(settings), call)
-    if (window > 0 && this.#reads.size < MAX_REMEMBERED_READS) {
+    if (window > 0 && Date.now() >= this.#quietUntil && this.#reads.size < MAX_REMEMBERED_READS) {
       const read: Remembered = { fetched }
       this.#reads.set(key, read)
       void fetched.then(

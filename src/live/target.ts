@@ -31,4 +31,6 @@ export const taskOf = (input: { scope?: TaskRef['scope']; bk_biz_id?: string; ta
 export const pollerName = (who: Identity, task: TaskRef) =>
   JSON.stringify([who.appCode, who.username, who.userVerified, task.scope, task.bk_biz_id, task.task_id])
 
-export const pollerOf = (env: Env, who: Identity, task: TaskRef) => env.TASK_POLLER.getByName(pollerName(who, task))
+export const pollerIdOf = (env: Env, who: Identity, task: TaskRef) => env.TASK_POLLER.idFromName(pollerName(who, task))
+
+export const pollerOf = (env: Env, who: Identity, task: TaskRef) => env.TASK_POLLER.get(pollerIdOf(env, who, task))

@@ -261,6 +261,37 @@ describe('coalesced status reads', () => {
   })
 })
 
+describe('the quiet lease of a poller nobody uses', () => {
+  const operate = (taskId: number, headers: Record<string, string>, node_id: string) =>
+    call(`/api/bk-sops/prod/operate_node/${BIZ}/${taskId}/`, { headers, body: { node_id, action: 'retry' } })
+  const quietUntil = (code: string, taskId: number) => runInDurableObject(pollerOf(code, taskId), (_poller, state) => state.storage.get<number>('quiet_until'))
+
+  it('is lent to a writer; a read after a write made under it, untold, is still new', async () => {
+    const { code, headers } = await exemptApp(plenty)
+    const taskId = await failedTask()
+    // A write that changes nothing (no such node) to a task nobody has read or watched: the poller lends a lease.
+    await operate(taskId, headers, 'none')
+    expect(await quietUntil(code, taskId)).toBeGreaterThan(0)
+    const state = async () => (await (await call(statusPath(taskId), { headers })).json<{ data: { state: string } }>()).data.state
+    expect(await state()).toBe('FAILED')
+    await operate(taskId, headers, 'n')
+    expect(await state()).toBe('FINISHED')
+  })
+
+  it('a stream opened under it is polled by the time it ends, so it sees the writes made under it', async () => {
+    const { code, headers } = await exemptApp(plenty)
+    const taskId = await failedTask()
+    await operate(taskId, headers, 'none')
+    const watcher = events(await call(watchPath(taskId), { headers }))
+    expect((await nextStatus(watcher)).status.state).toBe('FAILED')
+    await operate(taskId, headers, 'n')
+    // The poll due when the lease ends (or the write's own word to the poller, had the lease run out).
+    await runDurableObjectAlarm(pollerOf(code, taskId))
+    expect((await nextStatus(watcher)).status.state).toBe('FINISHED')
+    expect(await quietUntil(code, taskId)).toBeGreaterThan(0)
+  })
+})
+
 describe('sops-edge/client watchTaskStatus', () => {
   it('reads the stream with headers, validates each status, and stops on end', async () => {
     const { code } = await exemptApp(plenty)
