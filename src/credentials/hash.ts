@@ -4,8 +4,15 @@
  */
 const encoder = new TextEncoder()
 
-const toHex = (buf: ArrayBuffer) =>
-  Array.from(new Uint8Array(buf), (b) => b.toString(16).padStart(2, '0')).join('')
+/** Each byte's two hex digits, looked up: a digest on every call makes this hot. */
+const HEX_DIGITS = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, '0'))
+
+function toHex(buf: ArrayBuffer): string {
+  const bytes = new Uint8Array(buf)
+  let hex = ''
+  for (let i = 0; i < bytes.length; i++) hex += HEX_DIGITS[bytes[i]!]
+  return hex
+}
 
 /** The pepper's key, imported once: the key itself, so no request awaits an import another one started. */
 let imported: { pepper: string; key: CryptoKey } | undefined
@@ -23,8 +30,19 @@ async function hmacKey(pepper: string): Promise<CryptoKey> {
  * another. A KV dump alone does not allow an offline guess of the secrets.
  */
 export async function secretHash(pepper: string, bkAppCode: string, secret: string): Promise<string> {
-  const mac = await crypto.subtle.sign('HMAC', await hmacKey(pepper), encoder.encode(`${bkAppCode}\n${secret}`))
-  return toHex(mac)
+  return hmacHex(pepper, `${bkAppCode}\n${secret}`)
+}
+
+/**
+ * One HMAC of a whole set of credentials, under the pepper: what the isolate recognises a set it has
+ * verified before by (./store.ts). Kept in memory only, never written anywhere.
+ */
+export async function credentialSetHash(pepper: string, credentials: readonly string[]): Promise<string> {
+  return hmacHex(pepper, JSON.stringify(credentials))
+}
+
+async function hmacHex(pepper: string, text: string): Promise<string> {
+  return toHex(await crypto.subtle.sign('HMAC', await hmacKey(pepper), encoder.encode(text)))
 }
 
 /** SHA-256 of the text's UTF-8 bytes, as lowercase hex. */

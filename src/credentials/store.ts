@@ -35,7 +35,12 @@ interface Entry<T> {
   record: T
   readAt: number
   expires: number
+  /** Tells this entry from any other of the same key, for the sets verified against it (`recall`). */
+  serial: number
 }
+
+let serials = 0
+const entryOf = <T>(record: T, now: number, expires: number): Entry<T> => ({ record, readAt: now, expires, serial: ++serials })
 
 /** An entry's size: its key (a digest) and its record, as JSON. */
 const entryBytes = (key: string, entry: Entry<unknown>) => stringBytes(key) + stringBytes(JSON.stringify(entry.record)) + ENTRY_OVERHEAD_BYTES
@@ -46,7 +51,7 @@ const appEntryBytes = (key: string, entry: Entry<AppRecord>) => entryBytes(key, 
  * Every cache is keyed by a digest, never by what the caller sent, and bounded in bytes. Apps that do
  * not exist have a cache of their own, so a flood of unknown codes never evicts a known app.
  */
-export const CACHE_MAX_BYTES = { apps: 4 * 1024 * 1024, tokens: 2 * 1024 * 1024, absent: 512 * 1024 }
+export const CACHE_MAX_BYTES = { apps: 4 * 1024 * 1024, tokens: 2 * 1024 * 1024, absent: 512 * 1024, verified: 2 * 1024 * 1024 }
 
 /** App records by the SHA-256 of the app code, each with the digests of the secrets seen to match it. */
 const apps = new BoundedCache<Entry<AppRecord> & { matched: Set<string> }>(CACHE_MAX_BYTES.apps, appEntryBytes)
@@ -55,8 +60,51 @@ const tokens = new BoundedCache<Entry<TokenRecord>>(CACHE_MAX_BYTES.tokens, entr
 /** When each absent record was last read, by `app:<digest>` or `token:<digest>`. */
 const absent = new BoundedCache<number>(CACHE_MAX_BYTES.absent, (key) => stringBytes(key) + ENTRY_OVERHEAD_BYTES)
 
+/** Where a verified credential set's records are cached: a key and the serial of the entry it had. */
+export interface CachedAt {
+  key: string
+  serial: number
+}
+
+interface VerifiedSet {
+  app: CachedAt
+  /** Null for a bare bk_username. */
+  token: CachedAt | null
+}
+
+const DIGEST_BYTES = stringBytes('0'.repeat(64))
+
+/**
+ * Credential sets verified before, by one HMAC of the whole set (./hash.ts): a call that presents the
+ * same credentials again costs that one digest, not one per credential. An entry only names the app and
+ * token entries the set was verified against, and holds only while those are still the entries cached
+ * and fresh: whatever drops or replaces them (a revocation through the feed, a reread, the TTL) ends it.
+ */
+const verified = new BoundedCache<VerifiedSet>(CACHE_MAX_BYTES.verified, () => 3 * DIGEST_BYTES + ENTRY_OVERHEAD_BYTES)
+
 /** The bytes each credential cache holds, by the estimate that bounds it. */
-export const cachedBytes = () => ({ apps: apps.bytes, tokens: tokens.bytes, absent: absent.bytes })
+export const cachedBytes = () => ({ apps: apps.bytes, tokens: tokens.bytes, absent: absent.bytes, verified: verified.bytes })
+
+/** The entry cached at `at`, if it is still that one and fresh. */
+function current<E extends Entry<unknown>>(cache: BoundedCache<E>, at: CachedAt, now: number): E | undefined {
+  const entry = cache.get(at.key)
+  return entry?.serial === at.serial && entry.expires > now ? entry : undefined
+}
+
+/** The records a credential set was verified against, while they are still cached and fresh; the token's only while unexpired. */
+export function recall(setHash: string): { app: AppRecord; token: TokenRecord | null } | undefined {
+  const set = verified.get(setHash)
+  if (!set) return undefined
+  const now = Date.now()
+  const app = current(apps, set.app, now)
+  if (!app) return undefined
+  if (set.token === null) return { app: app.record, token: null }
+  const token = current(tokens, set.token, now)
+  return token && token.record.expires_at > now ? { app: app.record, token: token.record } : undefined
+}
+
+/** Remembers a credential set that passed the checks against these cached entries. */
+export const remember = (setHash: string, set: VerifiedSet) => verified.set(setHash, set)
 
 /**
  * Drops what the isolate holds of a record the feed says was written (of every record, for null). A
@@ -147,21 +195,23 @@ function knownAbsent(key: string, now: number): boolean {
   return readAt !== undefined && now - readAt < REREAD_AFTER_MS
 }
 
-export interface Found<T> {
-  record: T | null
-  from: Source
-}
+/** A record found, with where it is cached; or none. */
+export type Found<T> = { record: T; from: Source; cachedAt: CachedAt } | { record: null; from: Source }
 
 /** The app's record, for a caller that proved the app otherwise (an access token of its client). */
 export async function findApp(env: Env, appCode: string): Promise<Found<AppRecord>> {
   const now = Date.now()
   const id = await sha256Hex(appCode)
   const entry = apps.get(id)
-  if (entry && entry.expires > now) return { record: entry.record, from: 'isolate' }
+  if (entry && entry.expires > now) return { record: entry.record, from: 'isolate', cachedAt: { key: id, serial: entry.serial } }
   const record = await read(env, appKey(appCode), parseApp)
-  if (record) apps.set(id, { record, readAt: now, expires: expiry(env, now), matched: entry?.matched ?? new Set() })
-  else apps.delete(id)
-  return { record, from: 'kv' }
+  if (!record) {
+    apps.delete(id)
+    return { record, from: 'kv' }
+  }
+  const fresh = { ...entryOf(record, now, expiry(env, now)), matched: new Set<string>() }
+  apps.set(id, fresh)
+  return { record, from: 'kv', cachedAt: { key: id, serial: fresh.serial } }
 }
 
 /**
@@ -188,13 +238,14 @@ export async function findAppFor(
       absent.set(`app:${id}`, now)
       return { record: null, from }
     }
-    entry = { record, readAt: now, expires: expiry(env, now), matched: new Set() }
+    entry = { ...entryOf(record, now, expiry(env, now)), matched: new Set() }
     apps.set(id, entry)
   }
-  if (entry.matched.has(secretHash)) return { record: entry.record, from }
+  const cachedAt = { key: id, serial: entry.serial }
+  if (entry.matched.has(secretHash)) return { record: entry.record, from, cachedAt }
   if (await secretMatches(entry.record)) {
     entry.matched.add(secretHash)
-    return { record: entry.record, from }
+    return { record: entry.record, from, cachedAt }
   }
   // A secret rotated in since the record was cached: ask the feed and read it again, at most once a
   // second per app (a poll that finds the write drops the cached record by itself).
@@ -230,15 +281,16 @@ export async function findToken(env: Env, bkToken: string): Promise<Found<TokenR
   const now = Date.now()
   const hash = await tokenHash(bkToken)
   const entry = tokens.get(hash)
-  if (entry && entry.expires > now) return { record: entry.record, from: 'isolate' }
+  if (entry && entry.expires > now) return { record: entry.record, from: 'isolate', cachedAt: { key: hash, serial: entry.serial } }
   if (knownAbsent(`token:${hash}`, now)) return { record: null, from: 'isolate' }
   if (entry) claim(entry, now)
   const record = await read(env, tokenKey(hash), parseToken)
-  if (record) {
-    tokens.set(hash, { record, readAt: now, expires: expiry(env, now) })
-  } else {
+  if (!record) {
     tokens.delete(hash)
     absent.set(`token:${hash}`, now)
+    return { record: null, from: 'kv' }
   }
-  return { record, from: 'kv' }
+  const fresh = entryOf(record, now, expiry(env, now))
+  tokens.set(hash, fresh)
+  return { record, from: 'kv', cachedAt: { key: hash, serial: fresh.serial } }
 }

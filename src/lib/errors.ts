@@ -139,13 +139,16 @@ export const invalidParameters = (problems: FieldProblem[]) =>
 export const JSON_CONTENT_TYPE = 'application/json; charset=utf-8'
 
 const encoder = new TextEncoder()
+const NON_ASCII = /[^\x00-\x7f]/
 
 /** A JSON answer; its Content-Length lets the access log count the bytes out without reading them. */
 export function jsonResponse(status: number, body: unknown, headers: Record<string, string> = {}) {
-  const bytes = encoder.encode(JSON.stringify(body))
-  return new Response(bytes, {
+  const text = JSON.stringify(body)
+  // An ASCII text is as many bytes as characters: only another is encoded to count its bytes.
+  const bytes = NON_ASCII.test(text) ? encoder.encode(text).byteLength : text.length
+  return new Response(text, {
     status,
-    headers: { ...headers, 'Content-Type': JSON_CONTENT_TYPE, 'Content-Length': String(bytes.byteLength) },
+    headers: { ...headers, 'Content-Type': JSON_CONTENT_TYPE, 'Content-Length': String(bytes) },
   })
 }
 

@@ -55,14 +55,14 @@ function hasInexactNumber(text: string): boolean {
   const open: (Set<string> | null)[] = []
   let inexact = false
   let previous = ''
-  for (const [token] of text.matchAll(TOKEN)) {
+  for (const token of text.match(TOKEN) ?? []) {
     const first = token[0]
     if (first === '{') open.push(new Set())
     else if (first === '[') open.push(null)
     else if (first === '}' || first === ']') open.pop()
     else if (first === ':') {
-      // In valid JSON a colon follows a key, in an object.
-      const key = JSON.parse(previous) as string
+      // In valid JSON a colon follows a key, in an object; a key without escapes is its text between the quotes.
+      const key = previous.includes('\\') ? (JSON.parse(previous) as string) : previous.slice(1, -1)
       const keys = open.at(-1) as Set<string>
       if (keys.has(key)) throw new DuplicateKey(key)
       keys.add(key)

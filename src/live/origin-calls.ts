@@ -1,16 +1,18 @@
 /**
  * How each resource reaches the origin (the proxy's last step): status reads through the identity's
  * task poller, so identical reads in the coalescing window reach SOPS once; writes to a task directly,
- * then a word to that task's pollers, so a read after the write never sees the old state and watchers
- * see the change at once. Should a poller fail, the call goes on without it (its log line says so).
+ * then a word to that task's poller, so a read after the write never sees the old state and watchers
+ * see the change at once — unless the poller lent this isolate a quiet lease, nobody using it lately.
+ * Should a poller fail, the call goes on without it (its log line says so).
  */
 import type { GatewayContext } from '../http/context.ts'
 import type { Resource } from '../http/resources.ts'
 import { callOrigin } from '../origin/origin.ts'
 import type { OriginCall } from '../origin/proxy.ts'
-import { coalesceMs } from './config.ts'
+import { BoundedCache, ENTRY_OVERHEAD_BYTES, stringBytes } from '../lib/bounded-cache.ts'
+import { QUIET_SAFETY, coalesceMs } from './config.ts'
 import { replyOf } from './fetched.ts'
-import { type Identity, originSettings, pollerOf, taskOf, wantsExData } from './target.ts'
+import { type Identity, originSettings, pollerIdOf, pollerOf, taskOf } from './target.ts'
 
 export const identityOf = (c: GatewayContext): Identity => ({
   appCode: c.get('app').bk_app_code,
@@ -31,7 +33,7 @@ const coalescedRead: OriginCall = async (c, call) => {
   const started = performance.now()
   let fetched
   try {
-    fetched = await pollerOf(c.env, identityOf(c), task, wantsExData(input.with_ex_data)).read(originSettings(c.env), call)
+    fetched = await pollerOf(c.env, identityOf(c), task).read(originSettings(c.env), call)
   } catch (error) {
     unavailable(c, error)
     return direct(c, call)
@@ -45,16 +47,27 @@ const writeThenTell: OriginCall = async (c, call) => {
     return await direct(c, call)
   } finally {
     // Once the origin may have acted (an error or timeout included), this identity's view of the task is old.
-    if (c.get('timings').origin) await tellPollers(c)
+    if (c.get('timings').origin) await tellPoller(c)
   }
 }
 
-async function tellPollers(c: GatewayContext): Promise<void> {
+/** Poller ids are digests of 64 characters: this holds some thousands of leases. */
+const QUIET_LEASES_MAX_BYTES = 512 * 1024
+
+/** The quiet leases pollers lent this isolate (./poller.ts), by poller id: until then its writes need not tell them. */
+const quietUntil = new BoundedCache<number>(QUIET_LEASES_MAX_BYTES, (id) => stringBytes(id) + ENTRY_OVERHEAD_BYTES)
+
+async function tellPoller(c: GatewayContext): Promise<void> {
   const task = taskOf(c.get('input'))
   if (!task) return
-  const who = identityOf(c)
+  const id = pollerIdOf(c.env, identityOf(c), task)
+  const key = id.toString()
+  // Before the call: the poller counts its lease from when it answers, which is later.
+  const now = Date.now()
+  if (now < (quietUntil.get(key) ?? 0)) return
   try {
-    await Promise.all([false, true].map((exData) => pollerOf(c.env, who, task, exData).changed()))
+    const lent = await c.env.TASK_POLLER.get(id).changed()
+    if (lent > 0) quietUntil.set(key, now + lent * (1 - QUIET_SAFETY))
   } catch (error) {
     unavailable(c, error)
   }

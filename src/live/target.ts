@@ -1,6 +1,6 @@
 /**
- * Whose view of which task a poller keeps: one object per (app, user, business, task) and, since its
- * data differs, per with_ex_data. Two identities never reach the same object, so never share a poll.
+ * Whose view of which task a poller keeps: one object per (app, user, business, task), holding the
+ * status with and without ex_data apart. Two identities never reach the same object, so never share a poll.
  */
 import type { JwtIdentity } from '../origin/jwt.ts'
 
@@ -28,7 +28,9 @@ export const wantsExData = (value: unknown) => value !== undefined && value !== 
 export const taskOf = (input: { scope?: TaskRef['scope']; bk_biz_id?: string; task_id?: number }): TaskRef | undefined =>
   input.bk_biz_id === undefined || input.task_id === undefined ? undefined : { scope: input.scope ?? 'cmdb_biz', bk_biz_id: input.bk_biz_id, task_id: input.task_id }
 
-export const pollerName = (who: Identity, task: TaskRef, exData: boolean) =>
-  JSON.stringify([who.appCode, who.username, who.userVerified, task.scope, task.bk_biz_id, task.task_id, exData])
+export const pollerName = (who: Identity, task: TaskRef) =>
+  JSON.stringify([who.appCode, who.username, who.userVerified, task.scope, task.bk_biz_id, task.task_id])
 
-export const pollerOf = (env: Env, who: Identity, task: TaskRef, exData: boolean) => env.TASK_POLLER.getByName(pollerName(who, task, exData))
+export const pollerIdOf = (env: Env, who: Identity, task: TaskRef) => env.TASK_POLLER.idFromName(pollerName(who, task))
+
+export const pollerOf = (env: Env, who: Identity, task: TaskRef) => env.TASK_POLLER.get(pollerIdOf(env, who, task))

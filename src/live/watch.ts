@@ -23,7 +23,7 @@ export const watch = (): Handler<Gateway> => async (c) => {
   const input = c.get('input')
   const task = taskOf(input)!
   const exData = wantsExData(input.with_ex_data)
-  const poller = pollerOf(c.env, identityOf(c), task, exData)
+  const poller = pollerOf(c.env, identityOf(c), task)
   // The stub's type cannot spell `unknown` data across the RPC boundary; it is the object's own Opened.
   const opened = (await poller.watch({
     who: identityOf(c),

@@ -7,11 +7,11 @@ import { getCookie } from 'hono/cookie'
 import { createMiddleware } from 'hono/factory'
 import { timingSafeEqual } from 'hono/utils/buffer'
 import { background } from '../lib/background.ts'
-import type { Gateway, GatewayContext } from '../http/context.ts'
+import type { Gateway, GatewayContext, GatewayVariables } from '../http/context.ts'
 import { type Credentials, parseAuthorizationHeader, readCredentials } from '../credentials/extract.ts'
-import { secretHash } from '../credentials/hash.ts'
+import { credentialSetHash, secretHash } from '../credentials/hash.ts'
 import { APP_CODE_MAX, APP_SECRET_MAX, type AppRecord, CREDENTIAL_VALUE_MAX } from '../credentials/records.ts'
-import { type Source, confirmCredentials, findApp, findAppFor, findToken } from '../credentials/store.ts'
+import { type CachedAt, type Source, confirmCredentials, findApp, findAppFor, findToken, recall, remember } from '../credentials/store.ts'
 import { INVALID_TOKEN, checkAccessToken } from '../credentials/access-token.ts'
 import { GatewayError, UNAUTHORIZED_HEADERS } from '../lib/errors.ts'
 import { clientIp } from '../lib/client-ip.ts'
@@ -40,9 +40,9 @@ export const authenticate = () =>
       if (credentials.accessToken && !credentials.problem) {
         await verifyAccessToken(c, credentials, sources)
       } else {
-        const app = await verifyApp(c, credentials, sources)
+        const { app, user } = await verify(c, credentials, sources)
         c.set('app', app)
-        c.set('user', await verifyUser(c, credentials, app, sources))
+        c.set('user', user)
       }
     } catch (error) {
       // A refusal shows the caller only its total time: which tier answered, and how fast, would tell
@@ -69,35 +69,68 @@ function refuseCrossSite(c: GatewayContext): void {
 
 /**
  * Every credential value is bounded before anything looks it up or keeps it (CONTRACT §3): a longer
- * one is refused as an invalid value. The app code and secret have BlueKing's own limits (verifyApp).
+ * one is refused as an invalid value. The app code and secret have BlueKing's own limits (refuseMalformedApp).
  */
 function refuseOversized({ bkToken, username }: Credentials): void {
   if (bkToken.length > CREDENTIAL_VALUE_MAX) throw refuse('bk_token is not valid')
   if (username.length > CREDENTIAL_VALUE_MAX) throw refuse('user authentication failed, the user indicated by bk_username is not verified')
 }
 
-/** An unknown app and a wrong secret get the same answer, so app codes cannot be enumerated. */
-async function verifyApp(c: GatewayContext, { appCode, appSecret, problem }: Credentials, sources: Source[]): Promise<AppRecord> {
+type User = GatewayVariables['user']
+
+/**
+ * The app and the user. Credentials that passed the checks before, against records still cached and
+ * fresh, are recognised by one digest of them all; otherwise each is looked up and checked.
+ */
+async function verify(c: GatewayContext, credentials: Credentials, sources: Source[]): Promise<{ app: AppRecord; user: User }> {
+  refuseMalformedApp(credentials)
+  const pepper = pepperOf(c.env)
+  const { appCode, appSecret, bkToken, username } = credentials
+  const setHash = await credentialSetHash(pepper, [appCode, appSecret, bkToken, username])
+  const known = recall(setHash)
+  if (known) {
+    sources.push('isolate')
+    return { app: known.app, user: known.token ? { username: known.token.username, verified: true } : { username, verified: false } }
+  }
+  const app = await verifyApp(c, credentials, pepper, sources)
+  const user = await verifyUser(c, credentials, app.record, sources)
+  remember(setHash, { app: app.cachedAt, token: user.cachedAt })
+  return { app: app.record, user: user.user }
+}
+
+/** The app credentials' own refusals, before anything digests them. */
+function refuseMalformedApp({ appCode, appSecret, problem }: Credentials): void {
   if (problem) throw refuse(problem)
   if (!appCode) throw refuse('app code cannot be empty')
   if (!appSecret) throw refuse('please provide bk_app_secret or bk_signature to verify app')
   if (appCode.length > APP_CODE_MAX) throw refuse(`app code cannot be longer than ${APP_CODE_MAX} characters`)
   if (appSecret.length > APP_SECRET_MAX) throw refuse(`app secret cannot be longer than ${APP_SECRET_MAX} characters`)
-  const pepper = c.env.CREDENTIAL_PEPPER
-  if (!pepper) throw new GatewayError('INTERNAL_SERVER_ERROR', { reason: 'CREDENTIAL_PEPPER is not configured' })
+}
 
+function pepperOf(env: Env): string {
+  if (!env.CREDENTIAL_PEPPER) throw new GatewayError('INTERNAL_SERVER_ERROR', { reason: 'CREDENTIAL_PEPPER is not configured' })
+  return env.CREDENTIAL_PEPPER
+}
+
+/** An unknown app and a wrong secret get the same answer, so app codes cannot be enumerated. */
+async function verifyApp(
+  c: GatewayContext,
+  { appCode, appSecret }: Credentials,
+  pepper: string,
+  sources: Source[],
+): Promise<{ record: AppRecord; cachedAt: CachedAt }> {
   const hash = await secretHash(pepper, appCode, appSecret)
   // Untrusted (local development), every client shares one budget: a made-up IP buys no more lookups.
   const client = clientIp(c.req.raw, c.env) ?? ''
-  const { record, from } = await findAppFor(c.env, { appCode, secretHash: hash, client }, async (app) => {
+  const found = await findAppFor(c.env, { appCode, secretHash: hash, client }, async (app) => {
     // Both stored secrets are compared, so the time taken does not tell which one matched.
     const matches = await Promise.all(app.secrets.map((s) => timingSafeEqual(s.hash, hash)))
     return matches.includes(true)
   })
-  sources.push(from)
-  if (!record) throw refuse('bk_app_code or bk_app_secret is incorrect')
-  if (record.disabled) throw refuse(`app ${appCode} is disabled`)
-  return record
+  sources.push(found.from)
+  if (!found.record) throw refuse('bk_app_code or bk_app_secret is incorrect')
+  if (found.record.disabled) throw refuse(`app ${appCode} is disabled`)
+  return found
 }
 
 /**
@@ -123,15 +156,20 @@ async function verifyAccessToken(c: GatewayContext, { accessToken, bearer }: Cre
  * A bk_token gives a verified user and, when it fails, never falls back to bk_username; a bare
  * bk_username is accepted only for an app exempt from user verification. Every resource requires a user.
  */
-async function verifyUser(c: GatewayContext, { bkToken, username }: Credentials, app: AppRecord, sources: Source[]) {
+async function verifyUser(
+  c: GatewayContext,
+  { bkToken, username }: Credentials,
+  app: AppRecord,
+  sources: Source[],
+): Promise<{ user: User; cachedAt: CachedAt | null }> {
   if (bkToken) {
-    const { record, from } = await findToken(c.env, bkToken)
-    sources.push(from)
-    if (!record) throw refuse('bk_token is not valid')
-    if (record.expires_at <= Date.now()) throw refuse('bk_token has expired')
-    return { username: record.username, verified: true }
+    const found = await findToken(c.env, bkToken)
+    sources.push(found.from)
+    if (!found.record) throw refuse('bk_token is not valid')
+    if (found.record.expires_at <= Date.now()) throw refuse('bk_token has expired')
+    return { user: { username: found.record.username, verified: true }, cachedAt: found.cachedAt }
   }
   if (!username) throw refuse('user authentication failed, please provide a valid user identity, such as bk_username, bk_token, access_token')
   if (!app.user_exempt) throw refuse('user authentication failed, the user indicated by bk_username is not verified')
-  return { username, verified: false }
+  return { user: { username, verified: false }, cachedAt: null }
 }

@@ -70,7 +70,7 @@ export function accessLine(c: GatewayContext, clock: CallClock, sampleRate: numb
     method: text(c.req.method, 16),
     path: text(pathname),
     resource: resource ?? null,
-    url_form: resource ? (ESB_PATHS.has(pathname.replace(/\/$/, '')) ? 'esb' : 'gateway') : null,
+    url_form: resource ? (ESB_PATHS.has(pathname.endsWith('/') ? pathname.slice(0, -1) : pathname) ? 'esb' : 'gateway') : null,
     app: textOrNull(app?.bk_app_code),
     user: textOrNull(user?.username),
     user_verified: user?.verified ?? null,

@@ -31,37 +31,39 @@ interface CredentialSources {
 
 const asText = (value: unknown) => (typeof value === 'string' ? value : typeof value === 'number' ? String(value) : '')
 
-function headerFields(fields: Record<string, unknown> | null): string[] {
-  if (fields === null) return []
-  return Object.entries(fields)
-    // Fields that name who calls are shown; every other one is treated as a credential.
-    .filter(([key]) => !IDENTITY_SPELLINGS.has(key))
-    .map(([, value]) => asText(value))
-}
-
-const credentialFields = (fields: Record<string, unknown>) =>
-  Object.entries(fields)
-    .filter(([key]) => CREDENTIAL_KEY.test(key))
-    .map(([, value]) => asText(value))
-
 /** Every value in the request that is, or may be, a credential. */
 export function credentialsIn(sources: CredentialSources): string[] {
   const found: string[] = []
+  const add = (value: unknown) => {
+    const text = asText(value)
+    if (text !== '') found.push(text)
+  }
   const { bkapiAuthorization, authorization, cookie, query, body } = sources
-  if (bkapiAuthorization) found.push(bkapiAuthorization.text, ...headerFields(bkapiAuthorization.fields))
-  if (authorization) found.push(authorization, authorization.replace(/^\S+\s+/, ''))
-  if (cookie) found.push(cookie, ...cookie.split(';').map((pair) => pair.slice(pair.indexOf('=') + 1).trim()))
-  found.push(...credentialFields(query))
-  if (body) found.push(...credentialFields(body))
-  return found.filter((value) => value !== '')
+  if (bkapiAuthorization) {
+    add(bkapiAuthorization.text)
+    const { fields } = bkapiAuthorization
+    // Fields that name who calls are shown; every other one is treated as a credential.
+    if (fields) for (const key in fields) if (!IDENTITY_SPELLINGS.has(key)) add(fields[key])
+  }
+  if (authorization) {
+    add(authorization)
+    add(authorization.replace(/^\S+\s+/, ''))
+  }
+  if (cookie) {
+    add(cookie)
+    for (const pair of cookie.split(';')) add(pair.slice(pair.indexOf('=') + 1).trim())
+  }
+  for (const key in query) if (CREDENTIAL_KEY.test(key)) add(query[key])
+  if (body) for (const key in body) if (CREDENTIAL_KEY.test(key)) add(body[key])
+  return found
 }
 
 /** The text with the value of every credential-named query parameter withheld. */
-export const withoutCredentialParams = (text: string) => text.replace(CREDENTIAL_PARAM, `$1${REDACTED}`)
+export const withoutCredentialParams = (text: string) => (text.includes('=') ? text.replace(CREDENTIAL_PARAM, `$1${REDACTED}`) : text)
 
 /**
  * A function that takes out of a text every one of these credentials, every credential-named query
- * parameter's value, and anything shaped like a JWT.
+ * parameter's value, and anything shaped like a JWT. Each pattern runs only on a text that can hold it.
  */
 export function redactor(credentials: string[]): (text: string) => string {
   const searched = credentials.filter((c) => c.length >= MIN_SEARCHED_LENGTH)
@@ -70,6 +72,7 @@ export function redactor(credentials: string[]): (text: string) => string {
     if (whole.has(text)) return REDACTED
     let clean = text
     for (const credential of searched) if (clean.includes(credential)) clean = clean.replaceAll(credential, REDACTED)
-    return withoutCredentialParams(clean).replace(JWT, REDACTED)
+    clean = withoutCredentialParams(clean)
+    return clean.includes('eyJ') ? clean.replace(JWT, REDACTED) : clean
   }
 }

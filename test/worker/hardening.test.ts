@@ -53,6 +53,8 @@ describe("2. the origin's headers and status are not passed through blindly", ()
     }
     const failed = await callWith({ ORIGIN_URL: fakeOrigin('sops-error-500') }, GATEWAY_FORM, { headers, body: operation })
     expect(failed.status).toBe(500)
+    // Its message is not ASCII ('…'): Content-Length counts bytes, not characters.
+    expect(Number(failed.headers.get('Content-Length'))).toBe((await failed.clone().arrayBuffer()).byteLength)
     expect(await envelopeOf(failed)).toMatchObject({ result: false, code: 3599999 })
     expect(failed.headers.get('X-Bkapi-Error-Code')).toBeNull()
   })

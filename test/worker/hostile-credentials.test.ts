@@ -6,7 +6,8 @@
 import { env } from 'cloudflare:workers'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { LOOKUP_BURST } from '../../src/credentials/lookup-budget.ts'
-import { CACHE_MAX_BYTES, cachedBytes } from '../../src/credentials/store.ts'
+import { sha256Hex } from '../../src/credentials/hash.ts'
+import { CACHE_MAX_BYTES, cachedBytes, remember } from '../../src/credentials/store.ts'
 import { authHeader, callWith, exemptApp, fakeOrigin, seedApp, uniqueCode } from './helpers.ts'
 
 const ESB_FORM = '/api/c/compapi/v2/sops/operate_node/'
@@ -77,6 +78,15 @@ describe('many distinct values of a valid length', () => {
     expect(held.absent).toBeGreaterThan(CACHE_MAX_BYTES.absent * 0.9)
     expect(held.apps).toBeLessThanOrEqual(CACHE_MAX_BYTES.apps)
     expect(held.tokens).toBeLessThanOrEqual(CACHE_MAX_BYTES.tokens)
+  })
+
+  it('accepted ones keep the memory of verified credential sets within its bytes', async () => {
+    // As many distinct sets as accepted calls with 10,000 usernames would leave: more than the bound holds.
+    const app = { key: await sha256Hex('some app'), serial: 1 }
+    for (let i = 0; i < 10_000; i++) remember(await sha256Hex(`set ${i}`), { app, token: null })
+    const held = cachedBytes()
+    expect(held.verified).toBeLessThanOrEqual(CACHE_MAX_BYTES.verified)
+    expect(held.verified).toBeGreaterThan(CACHE_MAX_BYTES.verified * 0.9)
   })
 })
 

@@ -103,6 +103,7 @@ describe('caller JSON reaches the origin as sent, or is refused', () => {
   it.each([
     ['at the top', '{"node_id":"n1","action":"skip","action":"retry"}', 'action'],
     ['nested', '{"node_id":"n1","action":"callback","data":{"x":1,"x":2}}', 'x'],
+    ['once spelled with an escape', '{"node_id":"n1","action":"skip","\\u0061ction":"retry"}', 'action'],
   ])('refuses a key given twice %s with 3540000', async (_, body, path) => {
     const res = await callWith(origin, GATEWAY_FORM, { headers, body })
     expect(res.status).toBe(400)

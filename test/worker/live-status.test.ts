@@ -72,7 +72,7 @@ async function nextStatus(stream: Stream) {
 const originCalls = async (appCode: string) => (await (await fetch(`${inject('originUrl')}/__executions/${appCode}`)).json()) as number
 
 const pollerOf = (appCode: string, taskId: number, username = 'admin') =>
-  env.TASK_POLLER.getByName(pollerName({ appCode, username, userVerified: false }, { scope: 'cmdb_biz', bk_biz_id: BIZ, task_id: taskId }, false))
+  env.TASK_POLLER.getByName(pollerName({ appCode, username, userVerified: false }, { scope: 'cmdb_biz', bk_biz_id: BIZ, task_id: taskId }))
 
 const alarmOf = (stub: DurableObjectStub) => runInDurableObject(stub, (_poller, state) => state.storage.getAlarm())
 
@@ -249,6 +249,46 @@ describe('coalesced status reads', () => {
     expect(await state()).toBe('FAILED')
     await call(`/api/bk-sops/prod/operate_node/${BIZ}/${taskId}/`, { headers, body: { node_id: 'n', action: 'retry' } })
     expect(await state()).toBe('FINISHED')
+  })
+
+  it('so does a read with ex_data: one poller keeps both, and the write clears both', async () => {
+    const { headers } = await exemptApp(plenty)
+    const taskId = await failedTask()
+    const state = async (query: string) => (await (await call(`${statusPath(taskId)}${query}`, { headers })).json<{ data: { state: string } }>()).data.state
+    expect([await state(''), await state('?with_ex_data=1')]).toEqual(['FAILED', 'FAILED'])
+    await call(`/api/bk-sops/prod/operate_node/${BIZ}/${taskId}/`, { headers, body: { node_id: 'n', action: 'retry' } })
+    expect([await state(''), await state('?with_ex_data=1')]).toEqual(['FINISHED', 'FINISHED'])
+  })
+})
+
+describe('the quiet lease of a poller nobody uses', () => {
+  const operate = (taskId: number, headers: Record<string, string>, node_id: string) =>
+    call(`/api/bk-sops/prod/operate_node/${BIZ}/${taskId}/`, { headers, body: { node_id, action: 'retry' } })
+  const quietUntil = (code: string, taskId: number) => runInDurableObject(pollerOf(code, taskId), (_poller, state) => state.storage.get<number>('quiet_until'))
+
+  it('is lent to a writer; a read after a write made under it, untold, is still new', async () => {
+    const { code, headers } = await exemptApp(plenty)
+    const taskId = await failedTask()
+    // A write that changes nothing (no such node) to a task nobody has read or watched: the poller lends a lease.
+    await operate(taskId, headers, 'none')
+    expect(await quietUntil(code, taskId)).toBeGreaterThan(0)
+    const state = async () => (await (await call(statusPath(taskId), { headers })).json<{ data: { state: string } }>()).data.state
+    expect(await state()).toBe('FAILED')
+    await operate(taskId, headers, 'n')
+    expect(await state()).toBe('FINISHED')
+  })
+
+  it('a stream opened under it is polled by the time it ends, so it sees the writes made under it', async () => {
+    const { code, headers } = await exemptApp(plenty)
+    const taskId = await failedTask()
+    await operate(taskId, headers, 'none')
+    const watcher = events(await call(watchPath(taskId), { headers }))
+    expect((await nextStatus(watcher)).status.state).toBe('FAILED')
+    await operate(taskId, headers, 'n')
+    // The poll due when the lease ends (or the write's own word to the poller, had the lease run out).
+    await runDurableObjectAlarm(pollerOf(code, taskId))
+    expect((await nextStatus(watcher)).status.state).toBe('FINISHED')
+    expect(await quietUntil(code, taskId)).toBeGreaterThan(0)
   })
 })
 

@@ -23,8 +23,8 @@ const LINE_TEMPLATE = {
   user_verified: true, bk_biz_id: '2', scope: 'cmdb_biz', task_id: 12, action: 'skip', node_id: 'node_id',
   status: 200, code: 0, code_name: 'OK', error_message: null, origin_status: 200, origin_error: null,
   detail: null, exception: null, auth_ms: 0, auth_tier: 'isolate', ratelimit_ms: 0, ratelimit_tier: 'lease',
-  origin_ms: 0, total_ms: 0, replayed: false, bytes_in: 0, bytes_out: 0, colo: null, metrics_error: null,
-  sample_rate: 1,
+  origin_ms: 0, total_ms: 0, replayed: false, bytes_in: 0, bytes_out: 0, colo: null, stream_events: null,
+  stream_ms: null, metrics_error: null, sample_rate: 1,
 }
 
 export default {
