@@ -98,8 +98,8 @@ export class TaskPoller extends DurableObject<Env> {
   #originEnv: { key: string; env: Env } | undefined
   #alarmTime = 0
   /**
-   * The end of the quiet leases lent, in real time as the writers count them (never an alarm's time).
-   * Stored, so that a restarted object still honours them.
+   * The end of the quiet leases lent, in real time as the writers count them (never an alarm's time);
+   * 0 once they have ended. Stored until then, so that a restarted object still honours them.
    */
   #quietUntil = 0
   /** When a read or a stream last used this object: one in use lends no quiet. */
@@ -146,6 +146,7 @@ export class TaskPoller extends DurableObject<Env> {
       // Stored one lease ahead: one write to storage per lease, not one per writer.
       this.#quietUntil = now + 2 * QUIET_MS
       await this.ctx.storage.put(QUIET_KEY, this.#quietUntil)
+      await this.#schedule()
     }
     return QUIET_MS
   }
@@ -198,10 +199,15 @@ export class TaskPoller extends DurableObject<Env> {
   }
 
   override async alarm(): Promise<void> {
-    const due = this.#dueAt()
+    const at = this.#alarmAt()
     // Nothing due: the object restarted since (its streams went with it), so there is nothing to do.
-    if (!Number.isFinite(due)) return
-    this.#alarmTime = due
+    if (!Number.isFinite(at)) return
+    this.#alarmTime = at
+    // The leases lent have all ended: their record goes, so a task written once leaves nothing stored.
+    if (this.#quietUntil > 0 && Date.now() >= this.#quietUntil) {
+      this.#quietUntil = 0
+      await this.ctx.storage.delete(QUIET_KEY)
+    }
     await this.#tick()
   }
 
@@ -243,9 +249,14 @@ export class TaskPoller extends DurableObject<Env> {
     return due
   }
 
+  /** The alarm: when the next thing is due for the watchers, or when the quiet leases end, for their record to go. */
+  #alarmAt(): number {
+    return Math.min(this.#dueAt(), this.#quietUntil > 0 ? this.#quietUntil : Number.POSITIVE_INFINITY)
+  }
+
   async #schedule(): Promise<void> {
-    const due = this.#dueAt()
-    if (Number.isFinite(due)) await this.ctx.storage.setAlarm(due)
+    const at = this.#alarmAt()
+    if (Number.isFinite(at)) await this.ctx.storage.setAlarm(at)
     else await this.ctx.storage.deleteAlarm()
   }
 

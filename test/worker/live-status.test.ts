@@ -290,6 +290,21 @@ describe('the quiet lease of a poller nobody uses', () => {
     expect((await nextStatus(watcher)).status.state).toBe('FINISHED')
     expect(await quietUntil(code, taskId)).toBeGreaterThan(0)
   })
+
+  it('leaves nothing stored once it has ended', async () => {
+    const { code, headers } = await exemptApp(plenty)
+    const taskId = await failedTask()
+    await operate(taskId, headers, 'none')
+    const until = (await quietUntil(code, taskId))!
+    vi.useFakeTimers({ toFake: ['Date'], now: until })
+    try {
+      expect(await runDurableObjectAlarm(pollerOf(code, taskId))).toBe(true)
+    } finally {
+      vi.useRealTimers()
+    }
+    expect(await quietUntil(code, taskId)).toBeUndefined()
+    expect(await alarmOf(pollerOf(code, taskId))).toBeNull()
+  })
 })
 
 describe('sops-edge/client watchTaskStatus', () => {
