@@ -12,7 +12,7 @@ import { AUTHORIZE_PATH, TOKEN_PATH } from '../../src/oauth/paths.ts'
 
 /** BlueKing's auth service issues tokens of 2 h; the issue asks for at most one. */
 export const ACCESS_TOKEN_TTL_S = 3600
-export const REFRESH_TOKEN_TTL_S = 30 * 86_400
+const REFRESH_TOKEN_TTL_S = 30 * 86_400
 /** How long an authorization code may wait for its exchange (the library keeps it up to 10 minutes). */
 export const CODE_TTL_MS = 60_000
 

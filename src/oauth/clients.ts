@@ -20,5 +20,4 @@ export const newClientSchema = z.object({
   /** The console's own client: the one /oauth/console-client names. */
   console: z.boolean().default(false),
 })
-export type NewClient = z.input<typeof newClientSchema>
 export type ValidClient = z.output<typeof newClientSchema>
