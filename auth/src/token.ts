@@ -6,12 +6,11 @@
  */
 import type { GatewaySide } from '../../src/oauth/service.ts'
 import { CODE_TTL_MS, oauthServer, originOf } from './server.ts'
+import { oauthError } from '../../src/oauth/oauth-error.ts'
 
 /** A code, a refresh token or an access token of the library: `<userId>:<grantId>:<secret>`. */
 const PARTS = /^([^:]+):([^:]+):[^:]+$/
 
-const oauthError = (status: number, error: string, description: string) =>
-  Response.json({ error, error_description: description }, { status, headers: { 'Cache-Control': 'no-store' } })
 
 /** The library keeps a code for 10 minutes; OAuth 2.1 wants it short-lived. */
 async function codeTooOld(env: Env, code: string): Promise<boolean> {

@@ -4,8 +4,9 @@
  * and never calls a Durable Object, and the credential feed, which drops a revoked token's entry within
  * the revocation bound and refuses it where OAUTH_KV still shows it.
  */
+import { BoundedCache, ENTRY_OVERHEAD_BYTES, stringBytes } from '../lib/bounded-cache.ts'
 import { ACCESS_TOKEN_MAX } from './records.ts'
-import { type Source, cacheTtlMs, onCredentialChange, recentlyWritten } from './store.ts'
+import { CACHE_MAX_BYTES, type Source, cacheTtlMs, onCredentialChange, recentlyWritten } from './store.ts'
 import { grantRevokedKey, tokenDigest, tokenRevokedKey } from '../oauth/revocations.ts'
 import { type Grants, parseScope } from '../oauth/scope.ts'
 import { askServer, oauthService } from '../oauth/server.ts'
@@ -28,14 +29,14 @@ interface Entry {
   cachedUntil: number
 }
 
-const MAX_ENTRIES = 5_000
 /** The library's token: `<userId>:<grantId>:<secret>`. */
 const TOKEN_FORMAT = /^([A-Za-z0-9._~%-]+):([A-Za-z0-9_-]+):[A-Za-z0-9_-]+$/
 
-const cache = new Map<string, Entry>()
+/** Checked tokens by the token's digest, bounded in bytes as the other credential caches are. */
+const cache = new BoundedCache<Entry>(CACHE_MAX_BYTES.accessTokens, (digest, entry) => stringBytes(digest) + stringBytes(JSON.stringify(entry)) + ENTRY_OVERHEAD_BYTES)
 onCredentialChange((key) => {
   if (key === null) cache.clear()
-  else if (key.startsWith('oauth-')) for (const [digest, entry] of cache) if (entry.revokedBy.includes(key)) cache.delete(digest)
+  else if (key.startsWith('oauth-')) cache.deleteWhere((entry) => entry.revokedBy.includes(key))
 })
 
 export const INVALID_TOKEN = 'access_token is invalid'
@@ -63,7 +64,6 @@ export async function checkAccessToken(env: Env, origin: string, token: string):
   const grant = { appCode: valid.appCode, username: valid.username, scope: scope.grants, expiresAt: valid.expiresAt }
   // The gateway's clock decides, as it does for a cached token: the server may run a moment behind.
   if (grant.expiresAt <= now) return { refused: expired(grant.username), from: 'kv' }
-  if (cache.size >= MAX_ENTRIES) cache.delete(cache.keys().next().value as string)
   cache.set(digest, { grant, revokedBy, cachedUntil: now + cacheTtlMs(env) })
   return { grant, from: 'kv' }
 }

@@ -51,7 +51,7 @@ const appEntryBytes = (key: string, entry: Entry<AppRecord>) => entryBytes(key, 
  * Every cache is keyed by a digest, never by what the caller sent, and bounded in bytes. Apps that do
  * not exist have a cache of their own, so a flood of unknown codes never evicts a known app.
  */
-export const CACHE_MAX_BYTES = { apps: 4 * 1024 * 1024, tokens: 2 * 1024 * 1024, absent: 512 * 1024, verified: 2 * 1024 * 1024 }
+export const CACHE_MAX_BYTES = { apps: 4 * 1024 * 1024, tokens: 2 * 1024 * 1024, absent: 512 * 1024, verified: 2 * 1024 * 1024, accessTokens: 2 * 1024 * 1024 }
 
 /** App records by the SHA-256 of the app code, each with the digests of the secrets seen to match it. */
 const apps = new BoundedCache<Entry<AppRecord> & { matched: Set<string> }>(CACHE_MAX_BYTES.apps, appEntryBytes)

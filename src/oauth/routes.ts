@@ -16,6 +16,7 @@ import { publishRevoked } from './revocations.ts'
 import { SCOPES_SUPPORTED } from './scope.ts'
 import { UNAVAILABLE, oauthService } from './server.ts'
 import type { GatewaySide } from './service.ts'
+import { oauthError } from './oauth-error.ts'
 
 type C = Context<Gateway>
 
@@ -31,8 +32,6 @@ const protectedResource = (origin: string) => ({
   resource_name: 'BlueKing SOPS through sops-edge',
 })
 
-const oauthError = (status: number, error: string, description: string) =>
-  Response.json({ error, error_description: description }, { status, headers: { 'Cache-Control': 'no-store' } })
 
 /** The server needs the library's own cookies, never BlueKing's login: the gateway says who that is. */
 function withoutLogin(headers: Headers): Headers {

@@ -13,14 +13,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net'
 import { gzipSync } from 'node:zlib'
 import type { TestProject } from 'vitest/node'
+import type { RecordedRequest } from './recorded-request.ts'
 
-export interface RecordedRequest {
-  method: string
-  path: string
-  query: Record<string, string>
-  headers: Record<string, string>
-  body: string
-}
 
 const recorded = new Map<string, RecordedRequest>()
 const executions = new Map<string, number>()

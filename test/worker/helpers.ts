@@ -6,6 +6,7 @@ import type { DevelopmentBindings } from '../../src/origin/origin.ts'
 import { secretHash, tokenHash } from '../../src/credentials/hash.ts'
 import type { ResourceName } from '../../src/http/resources.ts'
 import { type AppRecord, type RateWindow, appKey, appRecordSchema, tokenKey, tokenRecordSchema } from '../../src/credentials/records.ts'
+import type { RecordedRequest } from '../support/recorded-request.ts'
 
 export interface AppOptions {
   secrets?: string[]
@@ -89,13 +90,6 @@ export const callWith = (overrides: Partial<Env & DevelopmentBindings>, path: st
 /** Base URL of the stand-in origin with the given behaviour (test/support/origin-server.ts). */
 export const fakeOrigin = (behaviour: string) => `${inject('originUrl')}/${behaviour}/`
 
-export interface RecordedRequest {
-  method: string
-  path: string
-  query: Record<string, string>
-  headers: Record<string, string>
-  body: string
-}
 
 /** What the stand-in origin received for the call with this X-Request-ID, or this X-Bkapi-Request-ID. */
 export async function recordedAtOrigin(id: string) {
