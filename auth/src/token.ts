@@ -11,7 +11,6 @@ import { oauthError } from '../../src/oauth/oauth-error.ts'
 /** A code, a refresh token or an access token of the library: `<userId>:<grantId>:<secret>`. */
 const PARTS = /^([^:]+):([^:]+):[^:]+$/
 
-
 /** The library keeps a code for 10 minutes; OAuth 2.1 wants it short-lived. */
 async function codeTooOld(env: Env, code: string): Promise<boolean> {
   const [, userId, grantId] = PARTS.exec(code) ?? []

@@ -32,7 +32,6 @@ const protectedResource = (origin: string) => ({
   resource_name: 'BlueKing SOPS through sops-edge',
 })
 
-
 /** The server needs the library's own cookies, never BlueKing's login: the gateway says who that is. */
 function withoutLogin(headers: Headers): Headers {
   const copy = new Headers(headers)

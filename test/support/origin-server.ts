@@ -15,7 +15,6 @@ import { gzipSync } from 'node:zlib'
 import type { TestProject } from 'vitest/node'
 import type { RecordedRequest } from './recorded-request.ts'
 
-
 const recorded = new Map<string, RecordedRequest>()
 const executions = new Map<string, number>()
 const callbacks = new Map<string, { contentType: string; body: string }>()

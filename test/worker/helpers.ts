@@ -90,7 +90,6 @@ export const callWith = (overrides: Partial<Env & DevelopmentBindings>, path: st
 /** Base URL of the stand-in origin with the given behaviour (test/support/origin-server.ts). */
 export const fakeOrigin = (behaviour: string) => `${inject('originUrl')}/${behaviour}/`
 
-
 /** What the stand-in origin received for the call with this X-Request-ID, or this X-Bkapi-Request-ID. */
 export async function recordedAtOrigin(id: string) {
   const res = await fetch(`${inject('originUrl')}/__recorded/${id}`)
