@@ -5,7 +5,7 @@
  * `Authorization: Bearer` token counts as the header `{"access_token": …}` would (BlueKing's
  * bk-access-token-source plugin), so when X-Bkapi-Authorization is absent it is the only source too.
  */
-import { spellings } from './fields.ts'
+import { ACCESS_TOKEN_FIELD, spellings } from './fields.ts'
 
 export interface Credentials {
   appCode: string
@@ -43,7 +43,7 @@ function fromSource(source: Source): Credentials {
     // A token must be a JSON string; anything else counts as absent.
     bkToken: typeof source.bk_token === 'string' ? source.bk_token : '',
     username: pick(source, ...spellings('bk_username')),
-    accessToken: typeof source.access_token === 'string' ? source.access_token : '',
+    accessToken: typeof source[ACCESS_TOKEN_FIELD] === 'string' ? source[ACCESS_TOKEN_FIELD] : '',
   }
 }
 

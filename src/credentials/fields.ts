@@ -14,6 +14,12 @@ export type CredentialField = keyof typeof CREDENTIAL_FIELDS
 
 export const CREDENTIAL_FIELD_NAMES = Object.keys(CREDENTIAL_FIELDS) as CredentialField[]
 
+/**
+ * The OAuth access token's field (../oauth/). It proves the app and the user by itself, so it stands
+ * apart from the fields above, each of which names or proves one of them; like a secret, a log never shows it.
+ */
+export const ACCESS_TOKEN_FIELD = 'access_token'
+
 /** The credentials an ESB-form call may carry beside its parameters, when no header carries them. */
 export type EsbCredentials = { [F in CredentialField]?: string }
 

@@ -4,7 +4,7 @@
  * (./errors.ts for the gateway's own, ./schemas.ts for SOPS's).
  */
 import * as z from 'zod'
-import { CREDENTIAL_FIELDS, CREDENTIAL_FIELD_NAMES } from '../credentials/fields.ts'
+import { ACCESS_TOKEN_FIELD, CREDENTIAL_FIELDS, CREDENTIAL_FIELD_NAMES } from '../credentials/fields.ts'
 import {
   ERRORS,
   ERROR_NAMES,
@@ -140,8 +140,6 @@ const apiKey = (where: 'header' | 'query' | 'cookie', name: string, description:
 /** A credential field's scheme, named after it: bk_app_code → bkAppCode. */
 const schemeOf = (field: string) => field.replace(/_(\w)/g, (_, letter: string) => letter.toUpperCase())
 
-/** The access token's ESB parameter and X-Bkapi-Authorization field, as ../credentials/extract.ts reads it. */
-const ACCESS_TOKEN = 'access_token'
 const ESB_ONLY = 'read only when neither X-Bkapi-Authorization nor `Authorization: Bearer` is present'
 /** BlueKing reads an access token before any app secret. */
 const TOKEN = "an access token (the oauth2 scheme's), which proves its app and its user by itself: an app code or secret beside it is not read"
@@ -176,7 +174,7 @@ const SECURITY_SCHEMES = {
   ),
   oauth2: {
     type: 'oauth2',
-    description: `OAuth 2.1 (RFC 8414 discovery at this gateway): the authorization code with PKCE S256, for public clients (no client secret), each bound to one app; the user is the one signed in to BlueKing. Refresh tokens rotate; a token or its grant is revoked at ${TOKEN_PATH} (RFC 7009). A token may do what both its app's grants and its scope allow: the operation's resource (or \`${resourceScope('*')}\`) and the call's business (or \`${bizScope('*')}\`); a client that asks for no scope gets all it was registered for. Sent as \`Authorization: Bearer\`, or as the bkapiAccessToken and accessToken schemes say.`,
+    description: `OAuth 2.1 (RFC 8414 discovery at this gateway): the authorization code with PKCE S256, for public clients (no client secret), each bound to one app; the user is the one signed in to BlueKing. Refresh tokens rotate; a token or its grant is revoked at ${TOKEN_PATH} (RFC 7009). A token may do what both its app's grants and its scope allow: the operation's resource (or \`${resourceScope('*')}\`) and the call's business (or \`${bizScope('*')}\`); a client that asks for no scope gets all it was registered for. Sent as \`Authorization: Bearer\`, or as the bkapiAccessToken and ${schemeOf(ACCESS_TOKEN_FIELD)} schemes say.`,
     flows: { authorizationCode: { authorizationUrl: AUTHORIZE_PATH, tokenUrl: TOKEN_PATH, refreshUrl: TOKEN_PATH, scopes: SCOPES } },
   },
   bearer: {
@@ -184,8 +182,8 @@ const SECURITY_SCHEMES = {
     scheme: 'bearer',
     description: `\`Authorization: Bearer <token>\` (RFC 6750): ${TOKEN}. Read only when X-Bkapi-Authorization is absent, and then the only source of credentials. A refused token is HTTP 401 with WWW-Authenticate.`,
   },
-  bkapiAccessToken: apiKey('header', 'X-Bkapi-Authorization', `JSON object: \`{"${ACCESS_TOKEN}": "<token>"}\`, ${TOKEN}. A refused token is HTTP 400 (1640001).`),
-  [schemeOf(ACCESS_TOKEN)]: apiKey('query', ACCESS_TOKEN, `${TOKEN} (ESB form, ${ESB_ONLY}); in a POST it may be a body field instead. A refused token is HTTP 400 (1640001).`),
+  bkapiAccessToken: apiKey('header', 'X-Bkapi-Authorization', `JSON object: \`{"${ACCESS_TOKEN_FIELD}": "<token>"}\`, ${TOKEN}. A refused token is HTTP 400 (1640001).`),
+  [schemeOf(ACCESS_TOKEN_FIELD)]: apiKey('query', ACCESS_TOKEN_FIELD, `${TOKEN} (ESB form, ${ESB_ONLY}); in a POST it may be a body field instead. A refused token is HTTP 400 (1640001).`),
 }
 
 /** Any one of these: the header, the app's code and secret with a user, or an access token in one of its forms. */
@@ -198,7 +196,7 @@ const securityOf = (resource: Resource<ResourceName>): Record<string, string[]>[
   { oauth2: [resourceScope(resource.name)] },
   { bearer: [] },
   { bkapiAccessToken: [] },
-  { [schemeOf(ACCESS_TOKEN)]: [] },
+  { [schemeOf(ACCESS_TOKEN_FIELD)]: [] },
 ]
 
 /** ESB credentials as body fields of a POST. */
@@ -206,7 +204,7 @@ const BODY_CREDENTIALS = {
   ...Object.fromEntries(
     CREDENTIAL_FIELD_NAMES.map((field) => [field, { type: 'string', description: `${CREDENTIAL_FIELDS[field].description}; ${ESB_ONLY}` }]),
   ),
-  [ACCESS_TOKEN]: { type: 'string', description: `${TOKEN}; ${ESB_ONLY}` },
+  [ACCESS_TOKEN_FIELD]: { type: 'string', description: `${TOKEN}; ${ESB_ONLY}` },
 }
 
 // ---- Operations ----
