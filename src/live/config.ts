@@ -21,12 +21,13 @@ export const MAX_QUEUED_BYTES = 1024 * 1024
 /** Distinct reads remembered at once (path and fields): beyond this a read is not remembered. */
 export const MAX_REMEMBERED_READS = 32
 /**
- * A poller nobody has read or watched for IDLE_MS lets the writers of its task skip telling it of their
- * writes for QUIET_MS (a quiet lease, ./poller.ts), a writer keeping QUIET_SAFETY of it back for the
- * time its call takes.
+ * A poller nobody has read or watched for IDLE_MS, told of writes less than BURST_MS apart, lets the
+ * writers of its task skip telling it of their writes for QUIET_MS (a quiet lease, ./poller.ts), a
+ * writer keeping QUIET_SAFETY of it back for the time its call takes.
  */
 export const QUIET_MS = 1_000
 export const IDLE_MS = 10_000
+export const BURST_MS = 2_000
 export const QUIET_SAFETY = 0.2
 /** States after which a task never changes again: the stream ends. */
 export const FINAL_STATES: ReadonlySet<string> = new Set(['FINISHED', 'REVOKED'])

@@ -6,9 +6,10 @@
  * forgets them on a write. Both variants live in one object so that a write tells it with one call.
  *
  * A write must be told before its answer leaves, or a read after it could be answered from before it.
- * A poller nobody has read or watched lately lends the writer a quiet lease instead (changed()): for a
- * while its writers need not tell it, and meanwhile it remembers no read, so none can be old, and polls
- * any stream opened meanwhile again once the lease is over, so the stream sees those writes then.
+ * A poller nobody has read or watched lately, told of writes in a burst, lends the writer a quiet lease
+ * (changed()): for a while its writers need not tell it, and meanwhile it remembers no read, so none
+ * can be old, and polls any stream opened meanwhile again once the lease is over, so the stream sees
+ * those writes then.
  *
  * Time: an alarm's scheduled time counts as now. An alarm never runs early in production, and tests
  * run alarms early (runDurableObjectAlarm) to move the poller's time on without waiting.
@@ -19,6 +20,7 @@ import { originPath } from '../http/resources.ts'
 import type { OriginRequest } from '../origin/origin.ts'
 import { signIdentity } from '../origin/proxy.ts'
 import {
+  BURST_MS,
   FINAL_STATES,
   IDLE_MS,
   KEEPALIVE_MS,
@@ -104,6 +106,8 @@ export class TaskPoller extends DurableObject<Env> {
   #quietUntil = 0
   /** When a read or a stream last used this object: one in use lends no quiet. */
   #usedAt = Number.NEGATIVE_INFINITY
+  /** When it was last told of a write: a lone write is only told, and costs no storage. */
+  #toldAt = Number.NEGATIVE_INFINITY
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
@@ -126,10 +130,14 @@ export class TaskPoller extends DurableObject<Env> {
 
   /**
    * A write through the gateway reached this task: forget what was read, and show watchers the change
-   * now. Answers the quiet lease lent to the writer, in ms: 0 while anyone uses this object.
+   * now. Answers the quiet lease lent to the writer, in ms: 0 while anyone uses this object, or for a
+   * write that does not follow another closely.
    */
   async changed(): Promise<number> {
     this.#reads.clear()
+    const now = Date.now()
+    const previous = this.#toldAt
+    this.#toldAt = now
     const watched = this.#views.filter((view) => view.watchers.size > 0)
     if (watched.length > 0) {
       for (const view of watched) {
@@ -140,8 +148,7 @@ export class TaskPoller extends DurableObject<Env> {
       void this.#tick().catch((error: unknown) => console.error('task poller: refresh failed', error))
       return 0
     }
-    const now = Date.now()
-    if (now - this.#usedAt < IDLE_MS) return 0
+    if (now - this.#usedAt < IDLE_MS || now - previous >= BURST_MS) return 0
     if (now + QUIET_MS > this.#quietUntil) {
       // Stored one lease ahead: one write to storage per lease, not one per writer.
       this.#quietUntil = now + 2 * QUIET_MS
