@@ -3,13 +3,14 @@
  * workerd, with the seed document's request. Interleaved rounds of (a) the bare proxy, (b) the
  * pipeline as deployed, (c) with the limiter off, (d) with the access-log line built but not printed,
  * (e) the floor: a gateway with no checks that still reads the body, calls the origin as the contract
- * says and prints one access-log line (./bench/workers/floor.ts), and (f) the floor with the line not
- * printed. The order of the variants turns by one each round, so none is always measured first or
- * last. Medians of throughput and of workerd's CPU time per request; limiter object calls per admitted
+ * says and prints one access-log line (./bench/workers/floor.ts), (f) the floor with the line not
+ * printed, and (g) the checks floor: the floor plus the checks' own work for this call, in straight-line
+ * code with the gateway's own parts and no pipeline (./bench/workers/checks-floor.ts). The order of
+ * the variants turns by one each round, so none is always measured first or last. Medians of throughput and of workerd's CPU time per request; limiter object calls per admitted
  * request; then the origin calls per second of 100 watchers of one task (live status). Figures only:
  * nothing is asserted. The last line is the summary.
  */
-import { BENCH_RATE_LIMITS, benchWorker, gatewayWorker, originWorker, startCluster } from './bench/cluster.ts'
+import { BENCH_RATE_LIMITS, benchWorker, checksFloorWorker, gatewayWorker, originWorker, startCluster } from './bench/cluster.ts'
 import { originCallsPerSecond } from './bench/live-status.ts'
 import { expectOk, measure, printHeader, printRow } from './bench/load.ts'
 import type { Measured, Target } from './bench/load.ts'
@@ -25,16 +26,18 @@ const cluster = await startCluster([
   await gatewayWorker('gateway'),
   await gatewayWorker('gateway-unlimited', { RATE_LIMIT_ENABLED: 'false' }),
   await gatewayWorker('gateway-unprinted', { LOG_FORMAT: 'none' }),
+  await checksFloorWorker('checks-floor'),
 ])
 try {
   for (const gateway of ['gateway', 'gateway-unlimited', 'gateway-unprinted']) await cluster.seedDemo(gateway, BENCH_RATE_LIMITS)
-  const variants: { key: 'bare' | 'on' | 'off' | 'unprinted' | 'floor' | 'floorUnprinted'; label: string; target: Target }[] = [
+  const variants: { key: 'bare' | 'on' | 'off' | 'unprinted' | 'floor' | 'floorUnprinted' | 'checksFloor'; label: string; target: Target }[] = [
     { key: 'bare', label: '(a) bare Hono proxy', target: await cluster.seedRequest('bare') },
     { key: 'on', label: '(b) pipeline, limiter on', target: await cluster.seedRequest('gateway') },
     { key: 'off', label: '(c) pipeline, limiter off', target: await cluster.seedRequest('gateway-unlimited') },
     { key: 'unprinted', label: '(d) pipeline, access log not printed', target: await cluster.seedRequest('gateway-unprinted') },
     { key: 'floor', label: '(e) floor: no checks, origin call + log', target: await cluster.seedRequest('floor') },
     { key: 'floorUnprinted', label: '(f) floor, log line not printed', target: await cluster.seedRequest('floor-unprinted') },
+    { key: 'checksFloor', label: "(g) checks floor: floor + the checks' work", target: await cluster.seedRequest('checks-floor') },
   ]
   for (const { target } of variants) await expectOk(target)
 
@@ -77,6 +80,11 @@ try {
       `(${µs(added('floorUnprinted', 'bare'))} µs at ${(rps('floorUnprinted') / rps('bare')).toFixed(2)}× without printing its line): what any gateway ` +
       `that reads the body, calls the origin with a deadline and logs the call pays; the pipeline's checks add ${µs(added('on', 'floor'))} on top`,
   )
+  console.log(
+    `  the checks floor adds ${µs(added('checksFloor', 'floor'))} µs/request over the floor (${spread('checksFloor', 'floor')}): the checks' own work ` +
+      `for this call in straight-line code, with the gateway's parts and no pipeline, which any implementation of the contract's checks pays; ` +
+      `the pipeline adds ${µs(added('on', 'checksFloor'))} over it (${spread('on', 'checksFloor')})`,
+  )
   console.log(`  limiter object calls: ${limiter.calls} for ${limiter.admitted} admitted requests (measured runs, after a warm-up)`)
   console.log(
     `  printing a line: the gateway's access line ${µs(added('on', 'unprinted'))} µs/request (${spread('on', 'unprinted')}), ` +
@@ -88,7 +96,7 @@ try {
   console.log(`  live status: ${LIVE_WATCHERS} watchers of one task, ${liveRate.toFixed(2)} origin get_task_status calls/s over ${LIVE_SECONDS} s (goal ≤ 1)`)
   console.log(
     `bench: throughput ratio ${(rps('on') / rps('bare')).toFixed(2)}, added CPU ${µs(added('on', 'bare'))} µs/request, ` +
-      `checks over floor ${µs(added('on', 'floor'))} µs/request, ` +
+      `checks over floor ${µs(added('on', 'floor'))} µs/request (checks floor ${µs(added('checksFloor', 'floor'))}), ` +
       `limiter calls per admitted request ${(limiter.calls / limiter.admitted).toFixed(4)}`,
   )
 } finally {

@@ -110,6 +110,14 @@ export async function benchWorker(name: string, entry: string, options: WorkerOp
 /** The RateLimiter objects of the Worker named `gateway`, for a Worker that shares them. */
 export const GATEWAY_LIMITER = { RATE_LIMITER: { className: 'RateLimiter', scriptName: 'gateway' } }
 
+/** The checks floor (./workers/checks-floor.ts): the cheap origin, the gateway's limiter objects and its signing key. */
+export const checksFloorWorker = (name: string, bindings: Record<string, string> = {}): Promise<BenchWorker> =>
+  benchWorker(name, 'checks-floor.ts', {
+    serviceBindings: { ORIGIN: 'origin' },
+    durableObjects: GATEWAY_LIMITER,
+    bindings: { ...bindings, JWT_PRIVATE_KEY: keys.privateKey },
+  })
+
 /** An edge isolate of the exactness check (./workers/edge.ts): one key limited to `limit`, on the gateway's objects. */
 export const edgeWorker = (name: string, limit: RateWindow): Promise<BenchWorker> =>
   benchWorker(name, 'edge.ts', { durableObjects: GATEWAY_LIMITER, bindings: { EDGE_LIMIT: `${limit.tokens}/${limit.period}` } })

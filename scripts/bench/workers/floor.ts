@@ -6,6 +6,8 @@
  * builds it). What the pipeline costs above this line is what its checks cost; what this costs above
  * the bare proxy, no gateway that keeps the contract can save.
  */
+import { LINE_TEMPLATE } from './access-line.ts'
+
 interface Env {
   ORIGIN: { fetch(url: string, init: RequestInit): Promise<Response> }
   /** `none`: the line is built but not printed, as the gateway's LOG_FORMAT. */
@@ -16,16 +18,6 @@ interface Env {
 const JWT = `eyJ${'x'.repeat(700)}`
 /** What the gateway forwards of an operate_node call (src/http/resources.ts); `scope` defaults as validation does. */
 const FIELDS = ['node_id', 'action', 'data', 'inputs', 'flow_id', 'flow_ids', 'converge_gateway_id', 'scope'] as const
-/** The access line's fields (src/observability/line.ts), with the values a seed call logs. */
-const LINE_TEMPLATE = {
-  log: 'access', message: '', time: '', request_id: '', x_request_id: '', trace_id: null, sops_trace_id: null,
-  method: 'POST', path: '', resource: 'operate_node', url_form: 'esb', app: 'esb_test', user: 'admin',
-  user_verified: true, bk_biz_id: '2', scope: 'cmdb_biz', task_id: 12, action: 'skip', node_id: 'node_id',
-  status: 200, code: 0, code_name: 'OK', error_message: null, origin_status: 200, origin_error: null,
-  detail: null, exception: null, auth_ms: 0, auth_tier: 'isolate', ratelimit_ms: 0, ratelimit_tier: 'lease',
-  origin_ms: 0, total_ms: 0, replayed: false, bytes_in: 0, bytes_out: 0, colo: null, stream_events: null,
-  stream_ms: null, metrics_error: null, sample_rate: 1,
-}
 
 export default {
   async fetch(request: Request, env: Env): Promise<Response> {
