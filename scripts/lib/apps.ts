@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto'
 import { appKey, appRecordSchema } from '../../src/credentials/records.ts'
 import type { AppRecord, RateWindow } from '../../src/credentials/records.ts'
-import type { ResourceName } from '../../src/http/resources.ts'
+import type { ResourceName } from '../../src/resources/table.ts'
 import { secretHash } from '../../src/credentials/hash.ts'
 import { UserError } from './errors.ts'
 import type { AllOr } from './input.ts'

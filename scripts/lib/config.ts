@@ -26,7 +26,7 @@ const configSchema = z.object({
 export interface WorkerConfig {
   name: string
   compatibilityDate: string
-  /** The `kid` of the gateway's X-Bkapi-Jwt, as src/origin/proxy.ts defaults it. */
+  /** The `kid` of the gateway's X-Bkapi-Jwt, as src/origin/identity.ts defaults it. */
   gatewayName: string
   credentialsNamespaceId: string
   /** The engine Worker's name: the service of the ENGINE binding. */

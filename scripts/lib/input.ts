@@ -4,7 +4,7 @@
  */
 import { APP_CODE_MAX, APP_SECRET_MAX, RATE_WINDOWS_MAX, UNIT_SECONDS, appRecordSchema, parseRateWindows } from '../../src/credentials/records.ts'
 import type { RateWindow } from '../../src/credentials/records.ts'
-import { RESOURCE_NAMES, type ResourceName } from '../../src/http/resources.ts'
+import { RESOURCE_NAMES, type ResourceName } from '../../src/resources/table.ts'
 import { UserError } from './errors.ts'
 
 export type AllOr<T> = '*' | T[]

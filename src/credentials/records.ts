@@ -5,7 +5,7 @@
  * gateway does not know is refused by name, never stored and carried along.
  */
 import * as z from 'zod'
-import { RESOURCE_NAMES } from '../http/resources.ts'
+import { RESOURCE_NAMES } from '../resources/table.ts'
 
 /** Every credential value is at most this long (CONTRACT §3), checked before any lookup. */
 export const CREDENTIAL_VALUE_MAX = 128

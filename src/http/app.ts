@@ -1,13 +1,13 @@
 /**
  * The gateway: every SOPS resource runs the same pipeline, top to bottom (CONTRACT §4).
- * Each step is one middleware in ./middleware; the resource table is ./resources.ts.
+ * Each step is one middleware in ./middleware; the resource table is ../resources/table.ts.
  */
 import { Hono } from 'hono'
 import type { Handler, MiddlewareHandler } from 'hono'
 import type { ApplyGlobalResponse } from 'hono/client'
 import type { ParamKeys, ToSchema, TypedResponse } from 'hono/types'
 import type * as z from 'zod'
-import type { Gateway } from './context.ts'
+import type { Gateway } from '../middleware/context.ts'
 import { admin } from './admin.ts'
 import { type ErrorEnvelope, type ErrorStatus, GatewayError, bounded, errorResponse, jsonResponse } from '../lib/errors.ts'
 import { accessLog } from '../middleware/access-log.ts'
@@ -21,13 +21,13 @@ import { rateLimit } from '../middleware/rate-limit.ts'
 import { readBody } from '../middleware/read-body.ts'
 import { validate } from '../middleware/validate.ts'
 import { openApiDocument } from './openapi.ts'
-import { oauthRoutes } from '../oauth/routes.ts'
-import { originCallFor } from '../live/origin-calls.ts'
-import { watch } from '../live/watch.ts'
+import { oauthRoutes } from './oauth-routes.ts'
+import { originCallFor } from '../middleware/origin-calls.ts'
+import { watch } from '../middleware/watch.ts'
 import { watchResource } from '../live/watch-resource.ts'
-import { proxy } from '../origin/proxy.ts'
-import { type Resource, resources } from './resources.ts'
-import type { ActionRules, answerSchema, sopsErrorSchema } from './schemas.ts'
+import { proxy } from '../middleware/proxy.ts'
+import { type Resource, resources } from '../resources/table.ts'
+import type { ActionRules, answerSchema, sopsErrorSchema } from '../resources/schemas.ts'
 import type { EsbCredentials } from '../credentials/fields.ts'
 
 type TableResource = (typeof resources)[number]

@@ -17,10 +17,10 @@ import type { BlankEnv, ExtractSchema } from 'hono/types'
 import type { EsbCredentials } from '../credentials/fields.ts'
 import type { AppType } from './app.ts'
 import { type SseEvent, watchStream } from '../live/watch-client.ts'
-import { type TaskStatus, taskStatusSchema } from './schemas.ts'
+import { type TaskStatus, taskStatusSchema } from '../resources/schemas.ts'
 
 export type { ErrorEnvelope, ErrorName, FieldProblem } from '../lib/errors.ts'
-export type { TaskStatus } from './schemas.ts'
+export type { TaskStatus } from '../resources/schemas.ts'
 export { type LoginStorage, type PkceLogin, type PkceLoginOptions, pkceLogin } from './login.ts'
 
 /** Every route with its parameters and its answer per status: the gateway's own type, without its Workers bindings. */

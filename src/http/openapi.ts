@@ -1,7 +1,7 @@
 /**
  * /openapi.json (OpenAPI 3.1), generated: the operations from the resource table and its zod schemas,
  * the error responses from the error catalogue, the envelopes from the schemas that type them
- * (./errors.ts for the gateway's own, ./schemas.ts for SOPS's).
+ * (../lib/errors.ts for the gateway's own, ../resources/schemas.ts for SOPS's).
  */
 import * as z from 'zod'
 import { ACCESS_TOKEN_FIELD, CREDENTIAL_FIELDS, CREDENTIAL_FIELD_NAMES } from '../credentials/fields.ts'
@@ -20,11 +20,11 @@ import {
 import { IDEMPOTENCY_KEY_MAX } from '../idempotency/key.ts'
 import { AUTHORIZE_PATH, TOKEN_PATH } from '../oauth/paths.ts'
 import { formatScope } from '../oauth/scope.ts'
-import { type Resource, type ResourceName, resources } from './resources.ts'
+import { type Resource, type ResourceName, resources } from '../resources/table.ts'
 import { endEvent, keepalive, statusEvent } from '../live/sse.ts'
 import { watchResource } from '../live/watch-resource.ts'
-import { getTaskStatusAnswer } from './answer-examples.ts'
-import { ID_PATTERN, answerSchema, sopsErrorSchema, taskStatusSchema } from './schemas.ts'
+import { getTaskStatusAnswer } from '../resources/answer-examples.ts'
+import { ID_PATTERN, answerSchema, sopsErrorSchema, taskStatusSchema } from '../resources/schemas.ts'
 
 // ---- Headers: the one place to document another one ----
 

@@ -16,9 +16,9 @@
  */
 import { DurableObject } from 'cloudflare:workers'
 import { sha256Hex } from '../credentials/hash.ts'
-import { originPath } from '../http/resources.ts'
+import { originPath } from '../resources/table.ts'
 import type { OriginRequest } from '../origin/origin.ts'
-import { signIdentity } from '../origin/proxy.ts'
+import { signIdentity } from '../origin/identity.ts'
 import {
   BURST_MS,
   FINAL_STATES,

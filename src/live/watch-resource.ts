@@ -2,8 +2,8 @@
  * watch_task_status: get_task_status as a stream. Not a resource of its own: it is permitted, and
  * rate-limited (each opening counts), as get_task_status, and takes its parameters but subprocess_id.
  */
-import { ESB_PREFIX, GATEWAY_PREFIX, resources } from '../http/resources.ts'
-import { getTaskStatusSchema } from '../http/schemas.ts'
+import { ESB_PREFIX, GATEWAY_PREFIX, resources } from '../resources/table.ts'
+import { getTaskStatusSchema } from '../resources/schemas.ts'
 
 /** get_task_status: what pollers read and the stream sends. */
 export const statusResource = resources.find((r) => r.polled === true)!

@@ -3,10 +3,10 @@
  * point — refused calls, preflights, 404s and faults included (src/observability, docs/observability.md).
  */
 import { createMiddleware } from 'hono/factory'
-import type { Gateway, GatewayContext } from '../http/context.ts'
+import type { Gateway, GatewayContext } from './context.ts'
 import type { StreamSummary } from '../live/counted-stream.ts'
 import { background } from '../lib/background.ts'
-import { accessLine } from '../observability/access-line.ts'
+import { accessLine } from './access-line.ts'
 import { logConfig } from '../observability/config.ts'
 import { recordMetrics } from '../observability/metrics.ts'
 import { prettyLine } from '../observability/pretty.ts'

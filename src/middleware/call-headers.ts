@@ -1,5 +1,5 @@
 import { createMiddleware } from 'hono/factory'
-import type { Gateway } from '../http/context.ts'
+import type { Gateway } from './context.ts'
 import type { Timings } from '../observability/timing.ts'
 import { serverTimingHeader } from '../observability/timing.ts'
 

@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from 'hono'
 import { cors as honoCors } from 'hono/cors'
-import type { Gateway } from '../http/context.ts'
+import type { Gateway } from './context.ts'
 import { perEnv } from '../lib/vars.ts'
 
 /** What Hono's CORS middleware answers for an allowed origin. */

@@ -5,7 +5,7 @@
  * read and dropped before the answer goes — up to a bound, past which waiting is not worth it.
  */
 import { createMiddleware } from 'hono/factory'
-import type { Gateway } from '../http/context.ts'
+import type { Gateway } from './context.ts'
 import { bodyLimit } from './read-body.ts'
 
 /** How much past BODY_LIMIT_BYTES is still drained: a body a few times too large is a mistake worth answering. */

@@ -8,11 +8,12 @@
  * A call without the header costs nothing here: no object is asked.
  */
 import type { MiddlewareHandler, Next } from 'hono'
-import type { Gateway, GatewayContext } from '../http/context.ts'
+import type { Gateway, GatewayContext } from './context.ts'
 import { background } from '../lib/background.ts'
 import { GatewayError } from '../lib/errors.ts'
 import { type KeyRecord, StoreUnavailable, keyRecord } from '../idempotency/client.ts'
-import { idempotencyConfig } from '../idempotency/config.ts'
+import { idempotencyConfig, inFlightMs } from '../idempotency/config.ts'
+import { originTimeoutMs } from '../origin/origin.ts'
 import { fingerprint } from '../idempotency/fingerprint.ts'
 import { outcomeOf, outcomeUnknown, replay } from '../idempotency/outcome.ts'
 
@@ -26,7 +27,7 @@ async function once(c: GatewayContext, next: Next, key: string): Promise<Respons
   const record = await keyRecord(c.env.IDEMPOTENCY_KEYS, c.get('app').bk_app_code, key, config.timeoutMs)
   const token = crypto.randomUUID()
   const request = { resource: c.get('resource'), user: c.get('user').username, input: c.get('input') }
-  const claim = { fingerprint: await fingerprint(request), token, inFlightMs: config.inFlightMs, ttlMs: config.ttlMs }
+  const claim = { fingerprint: await fingerprint(request), token, inFlightMs: inFlightMs(originTimeoutMs(c.env), config), ttlMs: config.ttlMs }
 
   const timings = c.get('timings')
   const started = performance.now()

@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from 'hono'
-import type { Gateway } from '../http/context.ts'
+import type { Gateway } from './context.ts'
 import { GatewayError } from '../lib/errors.ts'
 
 /**

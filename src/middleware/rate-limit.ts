@@ -5,7 +5,7 @@
  */
 import type { MiddlewareHandler } from 'hono'
 import { background } from '../lib/background.ts'
-import type { Gateway } from '../http/context.ts'
+import type { Gateway } from './context.ts'
 import { GatewayError } from '../lib/errors.ts'
 import { LimiterUnavailable, admit } from '../ratelimit/client.ts'
 import type { Clock, Verdict } from '../ratelimit/client.ts'

@@ -1,11 +1,11 @@
 import { createMiddleware } from 'hono/factory'
 import { readBounded } from '../lib/bounded-read.ts'
 import { ACCEPTED_ENCODINGS, decodedBody } from '../lib/content-encoding.ts'
-import type { Gateway } from '../http/context.ts'
+import type { Gateway } from './context.ts'
 import { type FieldProblem, GatewayError, bounded, invalidParameters } from '../lib/errors.ts'
 import { DuplicateKey, parseExactJson } from '../lib/exact-json.ts'
 import { MAX_JSON_DEPTH, jsonProblem } from '../lib/json-limits.ts'
-import type { Resource } from '../http/resources.ts'
+import type { Resource } from '../resources/table.ts'
 import { perEnv, positiveInt, varOr } from '../lib/vars.ts'
 
 /** BODY_LIMIT_BYTES, read once per env. */

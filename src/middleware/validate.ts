@@ -1,8 +1,8 @@
 import type { MiddlewareHandler } from 'hono'
-import type { Gateway } from '../http/context.ts'
+import type { Gateway } from './context.ts'
 import { invalidParameters, toProblems } from '../lib/errors.ts'
 import { parseIdempotencyKey } from '../idempotency/key.ts'
-import type { Resource } from '../http/resources.ts'
+import type { Resource } from '../resources/table.ts'
 
 /**
  * Validates the call against the resource's schema, naming every invalid field. The parameters are

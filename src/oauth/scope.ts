@@ -3,7 +3,7 @@
  * `biz:project:<id>` (or `biz:*`). A token may do what both its app's grants and its scope allow.
  */
 import type { AppRecord } from '../credentials/records.ts'
-import { RESOURCE_NAMES, type ResourceName } from '../http/resources.ts'
+import { RESOURCE_NAMES, type ResourceName } from '../resources/table.ts'
 
 export type Grants = AppRecord['permissions']
 

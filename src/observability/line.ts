@@ -1,11 +1,11 @@
 /**
  * The access-log line: exactly one per call (docs/observability.md). This schema is the one list of its
- * fields; the builder (./access-line.ts) fills exactly these and the tests parse every line with it.
- * Every field is an id, a name, a number or a bounded text the gateway made: never a header, a query, a
- * cookie or a body.
+ * fields; the builder (../middleware/access-line.ts) fills exactly these and the tests parse every line
+ * with it. Every field is an id, a name, a number or a bounded text the gateway made: never a header, a
+ * query, a cookie or a body.
  */
 import * as z from 'zod'
-import { RESOURCE_NAMES } from '../http/resources.ts'
+import { RESOURCE_NAMES } from '../resources/table.ts'
 import { ERRORS, type ErrorName } from '../lib/errors.ts'
 
 /**

@@ -1,7 +1,8 @@
 /**
- * The second guard of the access log: the line is built only from validated values (./access-line.ts),
- * and on top of that no text in it may hold a credential the call carried — wherever the caller put it
- * (an X-Request-ID, a username, a path) — or anything shaped like a JWT.
+ * The second guard of the access log: the line is built only from validated values
+ * (../middleware/access-line.ts), and on top of that no text in it may hold a credential the call
+ * carried — wherever the caller put it (an X-Request-ID, a username, a path) — or anything shaped like
+ * a JWT.
  */
 import { IDENTITY_SPELLINGS } from '../credentials/fields.ts'
 

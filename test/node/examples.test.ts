@@ -13,8 +13,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { resources } from '../../src/http/resources.ts'
-import { NODE_ACTIONS, TASK_ACTIONS } from '../../src/http/schemas.ts'
+import { resources } from '../../src/resources/table.ts'
+import { NODE_ACTIONS, TASK_ACTIONS } from '../../src/resources/schemas.ts'
 import { type DevServer, startDev } from './dev-server.ts'
 
 const DOC = join(import.meta.dirname, '../../docs/demo.md')

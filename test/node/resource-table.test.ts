@@ -1,7 +1,8 @@
 /**
  * One source of truth per resource: what a new SOPS resource needs on the gateway's side is its entry in
- * src/resources.ts and its schema in src/schemas.ts. Every list of resources elsewhere derives from the
- * table, and no other gateway file names a resource (the engine serves them, so it names them too).
+ * src/resources/table.ts and its schema in src/resources/schemas.ts. Every list of resources elsewhere
+ * derives from the table, and no other gateway file names a resource (the engine serves them, so it
+ * names them too).
  */
 import { readFileSync, readdirSync } from 'node:fs'
 import { join, relative } from 'node:path'
@@ -10,7 +11,7 @@ import { APP_COMMANDS } from '../../scripts/lib/commands/apps.ts'
 import { appRecordSchema } from '../../src/credentials/records.ts'
 import { accessLineSchema } from '../../src/observability/line.ts'
 import { openApiDocument } from '../../src/http/openapi.ts'
-import { ESB_PREFIX, GATEWAY_PREFIX, RESOURCE_NAMES, resources } from '../../src/http/resources.ts'
+import { ESB_PREFIX, GATEWAY_PREFIX, RESOURCE_NAMES, resources } from '../../src/resources/table.ts'
 
 const names = resources.map((r) => r.name)
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the document is walked as plain JSON
@@ -71,6 +72,6 @@ describe('a new resource', () => {
     // Callers, not definitions: the bench workers load the gateway with operate_node calls, and the CLI's
     // task commands call the reference engine's SOPS API as any SOPS client would.
     const callers = (file: string) => file.startsWith('scripts/bench/') || file === 'scripts/lib/tasks.ts'
-    expect([...places].filter((file) => !callers(file)).sort()).toEqual(['src/http/resources.ts'])
+    expect([...places].filter((file) => !callers(file)).sort()).toEqual(['src/resources/table.ts'])
   })
 })

@@ -4,7 +4,7 @@
  * SOPS documents for that resource, so a field the table forwards by mistake fails here.
  */
 import { describe, expect, it } from 'vitest'
-import { resources } from '../../src/http/resources.ts'
+import { resources } from '../../src/resources/table.ts'
 import { FULL } from './resource-samples.ts'
 import { callWith, exemptApp, fakeOrigin } from './helpers.ts'
 

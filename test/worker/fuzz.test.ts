@@ -8,7 +8,7 @@
 import { env } from 'cloudflare:workers'
 import { expect, it, onTestFinished, vi } from 'vitest'
 import app from '../../src/http/app.ts'
-import { resources } from '../../src/http/resources.ts'
+import { resources } from '../../src/resources/table.ts'
 import { authHeader, decodeJwt, fakeOrigin, originSaw, recordedAtOrigin, seedApp, seedToken, toRequest, uniqueCode } from './helpers.ts'
 import { type Tokens, authorize, pkce, refresh, signIn, signedIn } from './oauth-support.ts'
 

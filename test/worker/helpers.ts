@@ -4,7 +4,7 @@ import { inject } from 'vitest'
 import app from '../../src/http/app.ts'
 import type { DevelopmentBindings } from '../../src/origin/origin.ts'
 import { secretHash, tokenHash } from '../../src/credentials/hash.ts'
-import type { ResourceName } from '../../src/http/resources.ts'
+import type { ResourceName } from '../../src/resources/table.ts'
 import { type AppRecord, type RateWindow, appKey, appRecordSchema, tokenKey, tokenRecordSchema } from '../../src/credentials/records.ts'
 import type { RecordedRequest } from '../support/recorded-request.ts'
 

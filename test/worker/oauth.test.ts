@@ -6,7 +6,7 @@
 import { env } from 'cloudflare:workers'
 import { type MockInstance, afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { REVOCATION_BOUND_MS, replicaName, FEED_REPLICAS } from '../../src/credentials/feed.ts'
-import { type ResourceName, resources } from '../../src/http/resources.ts'
+import { type ResourceName, resources } from '../../src/resources/table.ts'
 import { FULL } from './resource-samples.ts'
 import { grantRevokedKey } from '../../src/oauth/revocations.ts'
 import { callWith, decodeJwt, originSaw, recordedAtOrigin, seedApp, uniqueCode } from './helpers.ts'

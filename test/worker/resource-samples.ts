@@ -1,5 +1,5 @@
 /** A valid call of every resource with every parameter, ids included (forwarding, access tokens). */
-import type { ResourceName } from '../../src/http/resources.ts'
+import type { ResourceName } from '../../src/resources/table.ts'
 
 const V = 'a'.repeat(32)
 const tree = { start_event: {}, activities: {}, flows: {} }

@@ -10,7 +10,7 @@
  * its pipeline does.
  */
 import { credentialSetHash } from '../../../src/credentials/hash.ts'
-import { resources, originPath } from '../../../src/http/resources.ts'
+import { resources, originPath } from '../../../src/resources/table.ts'
 import { readBounded } from '../../../src/lib/bounded-read.ts'
 import { decodedBody } from '../../../src/lib/content-encoding.ts'
 import { jsonResponse } from '../../../src/lib/errors.ts'

@@ -16,7 +16,7 @@ interface Env {
 
 /** As long as an RS512 X-Bkapi-Jwt; the gateway, too, signs once and reuses the token. */
 const JWT = `eyJ${'x'.repeat(700)}`
-/** What the gateway forwards of an operate_node call (src/http/resources.ts); `scope` defaults as validation does. */
+/** What the gateway forwards of an operate_node call (src/resources/table.ts); `scope` defaults as validation does. */
 const FIELDS = ['node_id', 'action', 'data', 'inputs', 'flow_id', 'flow_ids', 'converge_gateway_id', 'scope'] as const
 
 export default {

@@ -1,6 +1,6 @@
 /** `app …`: create apps, rotate and retire their secrets, enable/disable, permissions and rate limits. */
 import type { AppRecord } from '../../../src/credentials/records.ts'
-import { RESOURCE_NAMES } from '../../../src/http/resources.ts'
+import { RESOURCE_NAMES } from '../../../src/resources/table.ts'
 import { createApp, grant, listApps, loadApp, retireSecret, rotateSecret, setDisabled, setRate, ungrant } from '../apps.ts'
 import type { Permissions } from '../apps.ts'
 import type { Command } from '../command.ts'

@@ -4,7 +4,7 @@ import type { AppRecord } from '../credentials/records.ts'
 import type { StreamSummary } from '../live/counted-stream.ts'
 import type { Timings } from '../observability/timing.ts'
 import type { Grants } from '../oauth/scope.ts'
-import type { ResourceName } from './resources.ts'
+import type { ResourceName } from '../resources/table.ts'
 
 export interface GatewayVariables {
   /** X-Bkapi-Request-ID of this call (UUID v4). */
@@ -35,7 +35,7 @@ export interface GatewayVariables {
   originAnswer: { result: boolean; code: number; message: string }
   /** What the log should know and the caller not, on a call that went on (e.g. the limiter failed open). */
   logDetail: string
-  /** A stream's events and duration once it ends: its access-log line waits for them (src/live/watch.ts). */
+  /** A stream's events and duration once it ends: its access-log line waits for them (src/middleware/watch.ts). */
   stream: Promise<StreamSummary>
 }
 

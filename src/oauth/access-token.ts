@@ -5,11 +5,11 @@
  * the revocation bound and refuses it where OAUTH_KV still shows it.
  */
 import { BoundedCache, ENTRY_OVERHEAD_BYTES, stringBytes } from '../lib/bounded-cache.ts'
-import { ACCESS_TOKEN_MAX } from './records.ts'
-import { CACHE_MAX_BYTES, type Source, cacheTtlMs, onCredentialChange, recentlyWritten } from './store.ts'
-import { grantRevokedKey, tokenDigest, tokenRevokedKey } from '../oauth/revocations.ts'
-import { type Grants, parseScope } from '../oauth/scope.ts'
-import { askServer, oauthService } from '../oauth/server.ts'
+import { ACCESS_TOKEN_MAX } from '../credentials/records.ts'
+import { CACHE_MAX_BYTES, type Source, cacheTtlMs, onCredentialChange, recentlyWritten } from '../credentials/store.ts'
+import { grantRevokedKey, tokenDigest, tokenRevokedKey } from './revocations.ts'
+import { type Grants, parseScope } from './scope.ts'
+import { askServer, oauthService } from './server.ts'
 
 /** What a valid token proves: its client's app, its user, and its scope. */
 export interface TokenGrant {

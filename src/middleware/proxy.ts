@@ -1,24 +1,13 @@
 /** The last step: forward the validated operation to the origin with the signed identity. */
 import type { Handler } from 'hono'
-import type { Gateway, GatewayContext } from '../http/context.ts'
-import { GatewayError, jsonResponse } from '../lib/errors.ts'
-import { type JwtIdentity, jwtSigner } from './jwt.ts'
-import { type OriginReply, type OriginRequest, callOrigin } from './origin.ts'
-import { type Resource, originPath } from '../http/resources.ts'
-import { traceIdOf } from './traceparent.ts'
+import type { Gateway, GatewayContext } from './context.ts'
+import { jsonResponse } from '../lib/errors.ts'
+import { signIdentity } from '../origin/identity.ts'
+import { type OriginReply, type OriginRequest, callOrigin } from '../origin/origin.ts'
+import { type Resource, originPath } from '../resources/table.ts'
+import { traceIdOf } from '../lib/traceparent.ts'
 
-/** X-Bkapi-Jwt for the caller (the task poller signs its own polls with it too). */
-export async function signIdentity(env: Env, who: JwtIdentity): Promise<string> {
-  const { JWT_PRIVATE_KEY, GATEWAY_NAME } = env
-  if (!JWT_PRIVATE_KEY) throw new GatewayError('INTERNAL_SERVER_ERROR', { reason: 'JWT_PRIVATE_KEY is not configured' })
-  try {
-    return await jwtSigner(JWT_PRIVATE_KEY, GATEWAY_NAME || 'bk-sops').sign(who)
-  } catch {
-    throw new GatewayError('INTERNAL_SERVER_ERROR', { reason: 'sign jwt failed' })
-  }
-}
-
-/** How the proxy reaches the origin: directly, or through the task's poller (src/live/origin-calls.ts). */
+/** How the proxy reaches the origin: directly, or through the task's poller (src/middleware/origin-calls.ts). */
 export type OriginCall = (c: GatewayContext, call: OriginRequest) => Promise<OriginReply>
 
 const direct: OriginCall = (c, call) => callOrigin(c.env, call, c.get('timings'))

@@ -5,14 +5,14 @@
  * (an X-Request-ID, a path, a message) go through `text()`, which bounds them and takes out any credential
  * the call carried (./redact.ts).
  */
-import type { GatewayContext, GatewayVariables } from '../http/context.ts'
+import type { GatewayContext, GatewayVariables } from './context.ts'
 import type { StreamSummary } from '../live/counted-stream.ts'
 import { ERRORS, type ErrorName, GatewayError, MAX_FIELD_CHARS, MAX_MESSAGE_CHARS, bounded } from '../lib/errors.ts'
-import { resources } from '../http/resources.ts'
-import { type Timings, round } from './timing.ts'
-import { traceIdOf } from '../origin/traceparent.ts'
-import type { AccessLine } from './line.ts'
-import { credentialsIn, redactor } from './redact.ts'
+import { resources } from '../resources/table.ts'
+import { type Timings, round } from '../observability/timing.ts'
+import { traceIdOf } from '../lib/traceparent.ts'
+import type { AccessLine } from '../observability/line.ts'
+import { credentialsIn, redactor } from '../observability/redact.ts'
 import { parseAuthorizationHeader } from '../credentials/extract.ts'
 
 const ERROR_NAMES = new Map(Object.entries(ERRORS).map(([name, { code }]) => [String(code), name as ErrorName]))

@@ -5,14 +5,14 @@
  * see the change at once — unless the poller lent this isolate a quiet lease, nobody using it lately.
  * Should a poller fail, the call goes on without it (its log line says so).
  */
-import type { GatewayContext } from '../http/context.ts'
-import type { Resource } from '../http/resources.ts'
+import type { GatewayContext } from './context.ts'
+import type { Resource } from '../resources/table.ts'
 import { callOrigin } from '../origin/origin.ts'
-import type { OriginCall } from '../origin/proxy.ts'
+import type { OriginCall } from './proxy.ts'
 import { BoundedCache, ENTRY_OVERHEAD_BYTES, stringBytes } from '../lib/bounded-cache.ts'
-import { QUIET_SAFETY, coalesceMs } from './config.ts'
-import { replyOf } from './fetched.ts'
-import { type Identity, originSettings, pollerIdOf, pollerOf, taskOf } from './target.ts'
+import { QUIET_SAFETY, coalesceMs } from '../live/config.ts'
+import { replyOf } from '../live/fetched.ts'
+import { type Identity, originSettings, pollerIdOf, pollerOf, taskOf } from '../live/target.ts'
 
 export const identityOf = (c: GatewayContext): Identity => ({
   appCode: c.get('app').bk_app_code,

@@ -4,16 +4,16 @@
  * get_task_status would answer; the stream's access-log line is written when it ends (./counted-stream.ts).
  */
 import type { Handler } from 'hono'
-import type { Gateway } from '../http/context.ts'
+import type { Gateway } from './context.ts'
 import { background } from '../lib/background.ts'
 import { GatewayError, invalidParameters, jsonResponse } from '../lib/errors.ts'
-import { countedStream } from './counted-stream.ts'
-import { replyOf } from './fetched.ts'
-import { MAX_WATCHERS } from './config.ts'
+import { countedStream } from '../live/counted-stream.ts'
+import { replyOf } from '../live/fetched.ts'
+import { MAX_WATCHERS } from '../live/config.ts'
 import { identityOf } from './origin-calls.ts'
-import { EVENT_STREAM_HEADERS } from './sse.ts'
-import type { Opened } from './poller.ts'
-import { originSettings, pollerOf, taskOf, wantsExData } from './target.ts'
+import { EVENT_STREAM_HEADERS } from '../live/sse.ts'
+import type { Opened } from '../live/poller.ts'
+import { originSettings, pollerOf, taskOf, wantsExData } from '../live/target.ts'
 
 const VERSION = /^\d{1,15}$/
 

@@ -1,7 +1,7 @@
 /**
  * One real answer per resource, the example of its 200 in /openapi.json: what the reference engine
  * answered through the gateway (`npm run dev`, the demo workspace), request_id left out (the document
- * adds its example id). Each is its table entry's `example` (./resources.ts);
+ * adds its example id). Each is its table entry's `example` (./table.ts);
  * test/worker/openapi.test.ts checks each against its answer schema, and the OpenAPI linter again.
  */
 
