@@ -3,7 +3,7 @@
  * re-reading a body. Each field comes from a validated value: the gateway's own ids and codes, enums,
  * numbers, the verified app and user, the validated parameters. The few texts that can come from outside
  * (an X-Request-ID, a path, a message) go through `text()`, which bounds them and takes out any credential
- * the call carried (./redact.ts).
+ * the call carried (../observability/redact.ts).
  */
 import type { GatewayContext, GatewayVariables } from './context.ts'
 import type { StreamSummary } from '../live/counted-stream.ts'

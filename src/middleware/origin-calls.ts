@@ -54,7 +54,7 @@ const writeThenTell: OriginCall = async (c, call) => {
 /** Poller ids are digests of 64 characters: this holds some thousands of leases. */
 const QUIET_LEASES_MAX_BYTES = 512 * 1024
 
-/** The quiet leases pollers lent this isolate (./poller.ts), by poller id: until then its writes need not tell them. */
+/** The quiet leases pollers lent this isolate (../live/poller.ts), by poller id: until then its writes need not tell them. */
 const quietUntil = new BoundedCache<number>(QUIET_LEASES_MAX_BYTES, (id) => stringBytes(id) + ENTRY_OVERHEAD_BYTES)
 
 async function tellPoller(c: GatewayContext): Promise<void> {

@@ -1,7 +1,8 @@
 /**
  * The watch_task_status step, in place of the proxy: opens a stream on the identity's task poller.
  * A refusal before the stream (SOPS's, the origin failing, too many watchers) is an envelope, as
- * get_task_status would answer; the stream's access-log line is written when it ends (./counted-stream.ts).
+ * get_task_status would answer; the stream's access-log line is written when it ends
+ * (../live/counted-stream.ts).
  */
 import type { Handler } from 'hono'
 import type { Gateway } from './context.ts'

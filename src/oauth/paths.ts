@@ -2,5 +2,5 @@
 export const AUTHORIZE_PATH = '/oauth/authorize'
 export const TOKEN_PATH = '/oauth/token'
 export const CONSOLE_CLIENT_PATH = '/oauth/console-client'
-/** The development stand-in for BlueKing's login page (./dev-login.ts). */
+/** The development stand-in for BlueKing's login page (auth/src/dev-login.ts). */
 export const DEV_LOGIN_PATH = '/_dev/login'
