@@ -6,9 +6,10 @@
  * says and prints one access-log line (./bench/workers/floor.ts), (f) the floor with the line not
  * printed, and (g) the checks floor: the floor plus the checks' own work for this call, in straight-line
  * code with the gateway's own parts and no pipeline (./bench/workers/checks-floor.ts). The order of
- * the variants turns by one each round, so none is always measured first or last. Medians of throughput and of workerd's CPU time per request; limiter object calls per admitted
- * request; then the origin calls per second of 100 watchers of one task (live status). Figures only:
- * nothing is asserted. The last line is the summary.
+ * the variants turns by one each round, so none is always measured first or last. Medians of
+ * throughput and of workerd's CPU time per request; limiter object calls per admitted request; then
+ * the origin calls per second of 100 watchers of one task (live status). Figures only: nothing is
+ * asserted. The last line is the summary.
  */
 import { BENCH_RATE_LIMITS, benchWorker, checksFloorWorker, gatewayWorker, originWorker, startCluster } from './bench/cluster.ts'
 import { originCallsPerSecond } from './bench/live-status.ts'

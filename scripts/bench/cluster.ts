@@ -111,11 +111,11 @@ export async function benchWorker(name: string, entry: string, options: WorkerOp
 export const GATEWAY_LIMITER = { RATE_LIMITER: { className: 'RateLimiter', scriptName: 'gateway' } }
 
 /** The checks floor (./workers/checks-floor.ts): the cheap origin, the gateway's limiter objects and its signing key. */
-export const checksFloorWorker = (name: string, bindings: Record<string, string> = {}): Promise<BenchWorker> =>
+export const checksFloorWorker = (name: string): Promise<BenchWorker> =>
   benchWorker(name, 'checks-floor.ts', {
     serviceBindings: { ORIGIN: 'origin' },
     durableObjects: GATEWAY_LIMITER,
-    bindings: { ...bindings, JWT_PRIVATE_KEY: keys.privateKey },
+    bindings: { JWT_PRIVATE_KEY: keys.privateKey },
   })
 
 /** An edge isolate of the exactness check (./workers/edge.ts): one key limited to `limit`, on the gateway's objects. */

@@ -16,7 +16,8 @@ export const CREDENTIAL_FIELD_NAMES = Object.keys(CREDENTIAL_FIELDS) as Credenti
 
 /**
  * The OAuth access token's field (../oauth/). It proves the app and the user by itself, so it stands
- * apart from the fields above, each of which names or proves one of them; like a secret, a log never shows it.
+ * apart from the fields above, each of which names or proves one of them; like a secret, a log never
+ * shows it.
  */
 export const ACCESS_TOKEN_FIELD = 'access_token'
 

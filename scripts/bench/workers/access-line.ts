@@ -1,4 +1,7 @@
-/** The floors' access line (./floor.ts, ./checks-floor.ts): the gateway's fields (src/observability/line.ts), with the values a seed call logs. */
+/**
+ * The floors' access line (./floor.ts, ./checks-floor.ts): the gateway's fields
+ * (src/observability/line.ts), with the values a seed call logs.
+ */
 export const LINE_TEMPLATE = {
   log: 'access', message: '', time: '', request_id: '', x_request_id: '', trace_id: null, sops_trace_id: null,
   method: 'POST', path: '', resource: 'operate_node', url_form: 'esb', app: 'esb_test', user: 'admin',

@@ -10,7 +10,7 @@
  * its pipeline does.
  */
 import { credentialSetHash } from '../../../src/credentials/hash.ts'
-import { resources, originPath } from '../../../src/resources/table.ts'
+import { originPath, resources } from '../../../src/resources/table.ts'
 import { readBounded } from '../../../src/lib/bounded-read.ts'
 import { decodedBody } from '../../../src/lib/content-encoding.ts'
 import { jsonResponse } from '../../../src/lib/errors.ts'
@@ -51,8 +51,8 @@ export default {
     const body = parseExactJson(text) as Record<string, unknown>
     if (jsonProblem(body)) return fail(400, 'not a JSON object')
 
-    const credentials = [body.bk_app_code, body.bk_app_secret, body.bk_token, body.bk_username].map((v) => (typeof v === 'string' ? v : ''))
-    const setHash = await credentialSetHash('pepper', credentials)
+    const credentials = [body.bk_app_code, body.bk_app_secret, body.bk_token, body.bk_username]
+    const setHash = await credentialSetHash('pepper', credentials.map((v) => (typeof v === 'string' ? v : '')))
     let who = verified.get(setHash)
     // The first call stands for the lookups that only a new credential set pays.
     if (!who) verified.set(setHash, (who = { app: APP, username: 'admin' }))
@@ -73,7 +73,8 @@ export default {
     const { decision } = outcome instanceof Promise ? await outcome : outcome
     if (!decision.allowed) return fail(429, 'rate limited')
 
-    const jwt = await jwtSigner(env.JWT_PRIVATE_KEY, 'bk-sops').sign({ appCode: who.app.bk_app_code, appVerified: true, username: who.username, userVerified: true })
+    const identity = { appCode: who.app.bk_app_code, appVerified: true, username: who.username, userVerified: true }
+    const jwt = await jwtSigner(env.JWT_PRIVATE_KEY, 'bk-sops').sign(identity)
     const fields: Record<string, unknown> = {}
     for (const name of resource.forward) if (input[name] !== undefined) fields[name] = input[name]
     const res = await env.ORIGIN.fetch(`https://engine.internal/${originPath(resource, input)}`, {
@@ -90,7 +91,10 @@ export default {
       ...rateLimitHeaders(decision, windows),
       'X-Bkapi-Request-ID': id,
       'X-Request-ID': xRequestId,
-      'Server-Timing': serverTimingHeader({ auth: { desc: 'isolate', dur: 0 }, ratelimit: { desc: 'lease', dur: 0 }, origin: { desc: String(res.status), dur: 0 } }, 0),
+      'Server-Timing': serverTimingHeader(
+        { auth: { desc: 'isolate', dur: 0 }, ratelimit: { desc: 'lease', dur: 0 }, origin: { desc: String(res.status), dur: 0 } },
+        0,
+      ),
     })
     const path = new URL(request.url).pathname
     const line = { ...LINE_TEMPLATE, message: `POST ${path} 200 OK`, time: new Date(startedAt).toISOString(), request_id: id, x_request_id: xRequestId, path }

@@ -3,8 +3,9 @@
  * each call must do, with none of the checks. It reads the caller's JSON body, posts the operation's
  * fields to the origin with a request id, a (pre-signed) JWT and a deadline, reads the answer, adds
  * `request_id`, and prints one access-log object of the gateway's size (or, with LOG_FORMAT `none`, only
- * builds it). What the pipeline costs above this line is what its checks cost; what this costs above
- * the bare proxy, no gateway that keeps the contract can save.
+ * builds it). What the pipeline costs above this line is what its checks cost (./checks-floor.ts tells
+ * their own work from the pipeline's); what this costs above the bare proxy, no gateway that keeps the
+ * contract can save.
  */
 import { LINE_TEMPLATE } from './access-line.ts'
 
