@@ -1,20 +1,30 @@
 /**
  * `npm run bench:profile [variant]`: where the gateway's CPU goes. Runs the seed request's load (as
  * `npm run bench` does) against one Worker on workerd with V8's sampling profiler attached through
- * workerd's inspector, then prints the functions with the most self time, and the same by source
- * file. Variants: `gateway` (default), `floor`, `bare`. Figures only, for finding what to make cheaper.
+ * workerd's inspector, then prints the functions with the most self time, the same by source module
+ * (esbuild marks each module's start in the bundle), and inclusive time. Variants: `gateway`
+ * (default), `checks-floor`, `floor`, `bare`. Figures only, for finding what to make cheaper.
  */
-import { BENCH_RATE_LIMITS, benchWorker, gatewayWorker, originWorker, startCluster } from './bench/cluster.ts'
+import { BENCH_RATE_LIMITS, type BenchWorker, benchWorker, checksFloorWorker, gatewayWorker, originWorker, startCluster } from './bench/cluster.ts'
 import { LOAD, runLoad } from './bench/load.ts'
 
 const variant = process.argv[2] ?? 'gateway'
 const INSPECTOR_PORT = 9329
 
-const worker =
-  variant === 'gateway'
-    ? await gatewayWorker('gateway')
-    : await benchWorker(variant, variant === 'floor' ? 'floor.ts' : 'bare-proxy.ts', { serviceBindings: { ORIGIN: 'origin' } })
-const cluster = await startCluster([originWorker(), worker], { inspectorPort: INSPECTOR_PORT })
+const toOrigin = { serviceBindings: { ORIGIN: 'origin' } }
+const VARIANTS: Record<string, () => Promise<BenchWorker>> = {
+  gateway: () => gatewayWorker('gateway'),
+  'checks-floor': () => checksFloorWorker('checks-floor'),
+  floor: () => benchWorker('floor', 'floor.ts', toOrigin),
+  bare: () => benchWorker('bare', 'bare-proxy.ts', toOrigin),
+}
+const make = VARIANTS[variant]
+if (!make) throw new Error(`unknown variant ${variant}: one of ${Object.keys(VARIANTS).join(', ')}`)
+const worker = await make()
+// The checks floor takes its limiter objects from the Worker named `gateway`.
+const cluster = await startCluster([originWorker(), worker, ...(variant === 'checks-floor' ? [await gatewayWorker('gateway')] : [])], {
+  inspectorPort: INSPECTOR_PORT,
+})
 try {
   if (variant === 'gateway') await cluster.seedDemo('gateway', BENCH_RATE_LIMITS)
   const target = await cluster.seedRequest(worker.name)
@@ -29,7 +39,7 @@ try {
   await started
   const { profile } = (await inspector.send('Profiler.stop')) as { profile: Profile }
   inspector.close()
-  report(profile, result.requests)
+  report(profile, result.requests, modulesOf(worker))
 } finally {
   await cluster.close()
 }
@@ -45,21 +55,34 @@ interface Profile {
   timeDeltas: number[]
 }
 
-function report(profile: Profile, requests: number): void {
+/** The source module of each line of the Worker's bundle, from the `// path` comment esbuild puts before each module. */
+function modulesOf(worker: BenchWorker): string[] {
+  const [bundle] = worker.options.modules as { contents: string }[]
+  let module = '(bundle)'
+  return bundle!.contents.split('\n').map((line) => (module = /^\/\/ (\S+\.[cm]?[jt]s)$/.exec(line)?.[1] ?? module))
+}
+
+function report(profile: Profile, requests: number, moduleAtLine: string[]): void {
   const byNode = new Map(profile.nodes.map((node) => [node.id, node]))
   const selfUs = new Map<number, number>()
   profile.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i + 1] ?? 0)))
   const byFunction = new Map<string, number>()
+  const byModule = new Map<string, number>()
   let total = 0
   for (const [id, us] of selfUs) {
     const node = byNode.get(id)!
-    if (node.callFrame.functionName === '(idle)') continue
+    const { functionName, url, lineNumber } = node.callFrame
+    if (functionName === '(idle)') continue
     total += us
     const key = keyOf(node)
     byFunction.set(key, (byFunction.get(key) ?? 0) + us)
+    // The runtime's own functions (no URL) and node-internal ones keep their names.
+    const module = url.endsWith('index.js') ? (moduleAtLine[lineNumber] ?? '(bundle)') : url || `(runtime) ${functionName || '(anonymous)'}`
+    byModule.set(module, (byModule.get(module) ?? 0) + us)
   }
   console.log(`${variant}: ${requests} requests; JavaScript self time ${(total / requests).toFixed(0)} µs/request (sampled, isolate only)`)
   print('self time', byFunction, requests)
+  print('self time by source module', byModule, requests)
   // Inclusive: each sample counts once for every function on its stack.
   const parent = new Map<number, number>()
   for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id)
